@@ -1,0 +1,74 @@
+"""What every experiment shares: its result record, figure saving and the stand-alone entry point."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update(
+    {
+        "figure.dpi": 110,
+        "font.size": 11,
+        "axes.titlesize": 12,
+        "axes.labelsize": 11,
+        "legend.fontsize": 9,
+        "figure.autolayout": False,
+    }
+)
+
+__all__ = ["Result", "main", "plt", "save_figure"]
+
+
+@dataclass
+class Result:
+    """What an experiment reports.
+
+    Attributes:
+      claim: the claim of the notes that the experiment checks, in one or two sentences.
+      table: a Markdown table of what was measured.
+      figures: file names (relative to the output directory) of the figures written.
+      data: JSON-ready numbers for machines.
+      verdict: one line saying whether the claim held in this run.
+    """
+
+    claim: str
+    table: str
+    figures: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    verdict: str = ""
+
+
+def save_figure(fig: Any, out: Path, name: str) -> str:
+    """Saves ``fig`` as ``out/name`` (PNG), closes it and returns ``name``."""
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / name, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return name
+
+
+def main(module: ModuleType, argv: list[str] | None = None) -> int:
+    """Runs one experiment module alone: ``python -m experiments.NAME --out DIR [--seed S]``."""
+    name = module.__name__.rsplit(".", 1)[1]
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=module.TITLE)
+    parser.add_argument("--out", default=f"results/{name}", help="directory for figures")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    result = module.run(Path(args.out), seed=args.seed)
+    print(f"# {module.TITLE}\n\n{result.claim}\n\n{result.table}\n")
+    if result.verdict:
+        print(result.verdict)
+    for f in result.figures:
+        print(f"figure: {Path(args.out) / f}")
+    print(f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,67 @@
+"""The ``jaxnn`` command line: one subcommand per module in this package.
+
+Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func`` to a
+function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict. Every
+subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+__all__ = ["UsageError", "main"]
+
+
+class UsageError(ValueError):
+    """A bad command-line value: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jaxnn", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        sub = module.register(subparsers)
+        sub.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    return parser
+
+
+def _prepare_devices(argv: Sequence[str]) -> None:
+    """One XLA host device per core for sweeps; must happen before the CPU backend starts."""
+    if argv and argv[0] == "sweep" and "xla_force_host_platform_device_count" not in os.environ.get(
+        "XLA_FLAGS", ""
+    ):
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _prepare_devices(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        result = args.func(args)
+        if args.json and result is not None:
+            from jaxnn._atomic import write_json
+
+            write_json(args.json, result)
+    except (UsageError, ValueError, TypeError, FileNotFoundError, OSError) as e:
+        print(f"jaxnn: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jaxnn: interrupted", file=sys.stderr)
+        return 130
+    return 0

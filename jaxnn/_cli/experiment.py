@@ -1,0 +1,38 @@
+"""``jaxnn experiment NAME``: one experiment alone; ``--list`` lists them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("experiment", help="run one experiment, or --list them")
+    p.add_argument("name", nargs="?", help="experiment name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the experiments")
+    p.add_argument("--out", default=None, help="output directory (default results/NAME)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> dict:
+    from experiments import registry
+    from jaxnn._cli import UsageError
+    from jaxnn._table import markdown_table
+
+    modules = registry()
+    if args.list or args.name is None:
+        rows = [(n, m.SECTION, m.TITLE) for n, m in modules.items()]
+        print(markdown_table(["name", "section", "title"], rows))
+        return {"experiments": [{"name": n, "section": s, "title": t} for n, s, t in rows]}
+    if args.name not in modules:
+        raise UsageError(f"unknown experiment {args.name!r}; valid: {', '.join(modules)}")
+    module = modules[args.name]
+    out = Path(args.out or f"results/{args.name}")
+    result = module.run(out, seed=args.seed)
+    print(f"# {module.TITLE}\n\n{result.claim}\n\n{result.table}\n\n{result.verdict}")
+    for f in result.figures:
+        print(f"figure: {out / f}")
+    return {"name": args.name, "out": str(out), "verdict": result.verdict,
+            "figures": result.figures, "data": result.data}

@@ -1,0 +1,105 @@
+"""Checks at jaxnn's data boundary: clear errors instead of silent NaNs or broadcasts.
+
+Shape, rank and dtype checks cost nothing at trace time and work on tracers. Value checks (NaN,
+binary, label range) need concrete arrays: they run on NumPy data before anything is jitted, and are
+skipped for tracers (inside jit the data were checked where they entered).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from jax import core as _core
+from jax.typing import ArrayLike
+
+__all__ = [
+    "check_binary",
+    "check_finite",
+    "check_labels",
+    "check_matrix",
+    "check_numeric",
+    "check_positive",
+    "check_same_length",
+    "is_concrete",
+]
+
+
+def is_concrete(x: ArrayLike) -> bool:
+    """True when ``x`` holds values (not a tracer inside ``jit``/``vmap``)."""
+    return not isinstance(x, _core.Tracer)
+
+
+def check_numeric(name: str, x: ArrayLike) -> None:
+    """Raises ``TypeError`` for complex, object, string or otherwise non-real arrays."""
+    dtype = np.result_type(x) if not hasattr(x, "dtype") else np.dtype(x.dtype)
+    if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)) and dtype != bool:
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
+
+
+def check_matrix(name: str, x: ArrayLike, *, features: int | None = None) -> None:
+    """Checks that ``x`` is a non-empty 2-D (samples, features) array of real numbers.
+
+    Args:
+      name: the argument's name, used in the error message.
+      x: the array to check.
+      features: the number of columns expected, if known.
+    """
+    check_numeric(name, x)
+    shape = np.shape(x)
+    if len(shape) != 2:
+        raise ValueError(f"{name} must be 2-D (samples, features), got shape {shape}")
+    if shape[0] == 0 or shape[1] == 0:
+        raise ValueError(f"{name} must have at least one sample and one feature, got shape {shape}")
+    if features is not None and shape[1] != features:
+        raise ValueError(f"{name} has {shape[1]} features, expected {features}")
+
+
+def check_same_length(x_name: str, x: ArrayLike, y_name: str, y: ArrayLike) -> None:
+    """Raises ``ValueError`` naming both lengths when ``x`` and ``y`` differ in sample count."""
+    nx, ny = np.shape(x)[0], np.shape(y)[0]
+    if nx != ny:
+        raise ValueError(f"{x_name} has {nx} samples, {y_name} has {ny}")
+
+
+def check_finite(name: str, x: ArrayLike) -> None:
+    """Raises ``ValueError`` if a concrete ``x`` contains NaN or infinity."""
+    if not is_concrete(x):
+        return
+    a = np.asarray(x)
+    if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+
+
+def check_binary(name: str, x: ArrayLike) -> None:
+    """Raises ``ValueError`` if a concrete ``x`` holds values other than 0 and 1."""
+    check_numeric(name, x)
+    if not is_concrete(x):
+        return
+    a = np.asarray(x)
+    bad = np.unique(a[(a != 0) & (a != 1)])
+    if bad.size:
+        raise ValueError(f"{name} must be binary (0 or 1), got value(s) {bad[:5].tolist()}")
+
+
+def check_labels(name: str, y: ArrayLike, num_classes: int) -> None:
+    """Raises ``ValueError`` listing integer labels outside ``[0, num_classes)``."""
+    if not is_concrete(y):
+        return
+    a = np.asarray(y)
+    if not np.issubdtype(a.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer class labels, got dtype {a.dtype}")
+    bad = np.unique(a[(a < 0) | (a >= num_classes)])
+    if bad.size:
+        raise ValueError(
+            f"{name} has label(s) {bad[:10].tolist()} outside [0, {num_classes - 1}] "
+            f"for {num_classes} classes"
+        )
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    """Raises ``ValueError`` for a value that is NaN, not positive (or negative if allowed zero)."""
+    v = float(value)
+    ok = v >= 0 if allow_zero else v > 0
+    if not ok or np.isnan(v):
+        expected = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {expected}, got {value}")
