@@ -1,0 +1,24 @@
+"""jaxnn's benchmarks: each module measures jaxnn side by side with a peer in one run.
+
+Every module defines ``TITLE``, ``ORDER`` and ``run(quick=False) -> Bench``. ``python -m benchmarks``
+(``make bench``) runs them all and rewrites ``benchmarks/RESULTS.md`` with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+__all__ = ["registry"]
+
+
+def registry() -> dict[str, ModuleType]:
+    """Every benchmark module by name, in report order."""
+    modules = [
+        importlib.import_module(f"{__name__}.{m.name}")
+        for m in pkgutil.iter_modules(__path__)
+        if not m.name.startswith("_")
+    ]
+    modules.sort(key=lambda m: (m.ORDER, m.__name__))
+    return {m.__name__.rsplit(".", 1)[1]: m for m in modules}

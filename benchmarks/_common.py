@@ -1,0 +1,82 @@
+"""Timing and machine description shared by the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Bench", "Timing", "machine", "ratio", "time_fn"]
+
+
+@dataclass
+class Timing:
+    """Seconds over repeated runs: median, min and max."""
+
+    median: float
+    min: float
+    max: float
+    runs: int
+
+    def __str__(self) -> str:
+        return f"{self.median:.4g} s [{self.min:.4g}, {self.max:.4g}]"
+
+    def asdict(self) -> dict[str, float]:
+        return {"median": self.median, "min": self.min, "max": self.max, "runs": self.runs}
+
+
+@dataclass
+class Bench:
+    """A benchmark's result: a Markdown table, what it means, and the raw numbers."""
+
+    table: str
+    notes: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def time_fn(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -> Timing:
+    """Times ``fn()`` (which must block until its result is ready) ``repeats`` times."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return Timing(statistics.median(times), min(times), max(times), repeats)
+
+
+def ratio(slow: Timing, fast: Timing) -> str:
+    """``slow / fast`` with the range from the extremes, as text."""
+    return f"{slow.median / fast.median:.2f}x [{slow.min / fast.max:.2f}, {slow.max / fast.min:.2f}]"
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, GPU (if JAX sees one) and library versions."""
+    import jax
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "backend": jax.default_backend(),
+        "devices": [str(d) for d in jax.devices()],
+    }
+    gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+    if gpus:
+        info["gpu"] = gpus[0]
+    return info
