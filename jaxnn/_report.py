@@ -95,8 +95,10 @@ def write_report(records: list[dict[str, Any]], path: Path) -> None:
         "|---|---|---|---|",
     ]
     for r in records:
-        lines.append(f"| {r['section']} | [{r['title']}](#{r['name']}) | {r['seconds']:.1f} | "
-                     f"{r['verdict']} |")
+        lines.append(
+            f"| {r['section']} | [{r['title']}](#{r['name']}) | {r['seconds']:.1f} | "
+            f"{r['verdict']} |"
+        )
     for r in records:
         lines += [
             "",

@@ -31,7 +31,10 @@ def is_concrete(x: ArrayLike) -> bool:
 def check_numeric(name: str, x: ArrayLike) -> None:
     """Raises ``TypeError`` for complex, object, string or otherwise non-real arrays."""
     dtype = np.result_type(x) if not hasattr(x, "dtype") else np.dtype(x.dtype)
-    if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)) and dtype != bool:
+    if (
+        not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer))
+        and dtype != bool
+    ):
         raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
 
 

@@ -40,8 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _prepare_devices(argv: Sequence[str]) -> None:
     """One XLA host device per core for sweeps; must happen before the CPU backend starts."""
-    if argv and argv[0] == "sweep" and "xla_force_host_platform_device_count" not in os.environ.get(
-        "XLA_FLAGS", ""
+    if (
+        argv
+        and argv[0] == "sweep"
+        and "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     ):
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         flags = os.environ.get("XLA_FLAGS", "")

@@ -19,7 +19,9 @@ def run(args: argparse.Namespace) -> dict:
     from jaxnn._table import markdown_table
 
     records = run_experiments(None, Path(args.out), seed=args.seed)
-    rows = [(r["name"], r["section"], r["seconds"], len(r["figures"]), r["verdict"]) for r in records]
+    rows = [
+        (r["name"], r["section"], r["seconds"], len(r["figures"]), r["verdict"]) for r in records
+    ]
     print(markdown_table(["experiment", "section", "seconds", "figures", "verdict"], rows))
     print(f"\nreport: {Path(args.out) / 'REPORT.md'}")
     return {"out": str(args.out), "experiments": records}

@@ -34,5 +34,10 @@ def run(args: argparse.Namespace) -> dict:
     print(f"# {module.TITLE}\n\n{result.claim}\n\n{result.table}\n\n{result.verdict}")
     for f in result.figures:
         print(f"figure: {out / f}")
-    return {"name": args.name, "out": str(out), "verdict": result.verdict,
-            "figures": result.figures, "data": result.data}
+    return {
+        "name": args.name,
+        "out": str(out),
+        "verdict": result.verdict,
+        "figures": result.figures,
+        "data": result.data,
+    }

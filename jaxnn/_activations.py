@@ -1,0 +1,89 @@
+"""Activation functions g and their derivatives g', written out as in the notes (4.1, 4.3).
+
+Backpropagation (Algorithm 6) needs g'(a_k) at every hidden layer. Each activation carries its
+derivative explicitly; the derivative receives both the pre-activation ``a`` and the activation
+``h = g(a)`` that the forward pass already computed, so sigma' = h (1 - h) and tanh' = 1 - h^2 cost
+one multiply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["ACTIVATIONS", "Activation", "get_activation", "leaky_relu", "make_activation"]
+
+
+class Activation(NamedTuple):
+    """An element-wise activation g with its derivative.
+
+    Attributes:
+      name: the activation's name.
+      fn: ``fn(a) -> h``, element-wise.
+      derivative: ``derivative(a, h) -> g'(a)``, element-wise, where ``h = fn(a)``.
+    """
+
+    name: str
+    fn: Callable[[jax.Array], jax.Array]
+    derivative: Callable[[jax.Array, jax.Array], jax.Array]
+
+
+def make_activation(
+    fn: Callable[[jax.Array], jax.Array],
+    derivative: Callable[[jax.Array], jax.Array],
+    name: str = "custom",
+) -> Activation:
+    """Wraps a user's activation ``fn`` and its derivative ``derivative(a)`` as an `Activation`.
+
+    Args:
+      fn: element-wise g.
+      derivative: element-wise g', a function of the pre-activation a only.
+      name: a name for tables and error messages.
+
+    Returns:
+      An `Activation` that `jaxnn.forward` and `jaxnn.backprop` accept wherever a name is accepted.
+    """
+    return Activation(name, fn, lambda a, h: derivative(a))
+
+
+def leaky_relu(slope: float = 0.01) -> Activation:
+    r"""Leaky ReLU with the given negative slope.
+
+    .. math:: g(a) = \max(a, \text{slope}\, a), \quad g'(a) = 1 \text{ if } a > 0 \text{ else slope}
+    """
+    return Activation(
+        "leaky_relu",
+        lambda a: jnp.where(a > 0, a, slope * a),
+        lambda a, h: jnp.where(a > 0, 1.0, slope).astype(a.dtype),
+    )
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation("identity", lambda a: a, lambda a, h: jnp.ones_like(a)),
+    # sigma'(a) = sigma(a) (1 - sigma(a))
+    "sigmoid": Activation("sigmoid", jax.nn.sigmoid, lambda a, h: h * (1 - h)),
+    # tanh'(a) = 1 - tanh(a)^2
+    "tanh": Activation("tanh", jnp.tanh, lambda a, h: 1 - h * h),
+    "relu": Activation("relu", lambda a: jnp.maximum(a, 0), lambda a, h: (a > 0).astype(a.dtype)),
+    "leaky_relu": leaky_relu(0.01),
+}
+
+
+def get_activation(activation: str | Activation) -> Activation:
+    """Looks up an activation by name, or passes an `Activation` through.
+
+    Raises:
+      ValueError: for an unknown name, listing the valid ones.
+    """
+    if isinstance(activation, Activation):
+        return activation
+    try:
+        return ACTIVATIONS[activation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)} "
+            "(or a jaxnn.Activation)"
+        ) from None

@@ -1,0 +1,148 @@
+"""The feed-forward network of notes 4.1 and its forward pass (Algorithm 5).
+
+Layer i holds ``Dense(W, b)`` with W of shape (n_i, n_(i-1)) and b of shape (n_i,), as in the notes'
+a_i = b_i + W_i h_(i-1). Inputs are batches of rows, x of shape (batch, n_0), so in code
+a_i = h_(i-1) @ W_i^T + b_i, one row per example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from jaxnn._activations import Activation, get_activation
+from jaxnn._output_and_loss import output_fn, resolve_output
+from jaxnn._validation import check_numeric
+
+__all__ = ["INITS", "Dense", "ForwardCache", "forward", "init_mlp", "layer_sizes"]
+
+INITS = ("random", "xavier", "he")
+
+
+class Dense(NamedTuple):
+    """One layer's parameters: W of shape (n_out, n_in), b of shape (n_out,)."""
+
+    W: jax.Array
+    b: jax.Array
+
+
+class ForwardCache(NamedTuple):
+    """What Algorithm 5 computes on the way: everything Algorithm 6 needs.
+
+    Attributes:
+      a: pre-activations a_1 .. a_L, each of shape (batch, n_i).
+      h: activations h_0 = x .. h_(L-1), each of shape (batch, n_i).
+    """
+
+    a: tuple[jax.Array, ...]
+    h: tuple[jax.Array, ...]
+
+
+def init_mlp(
+    key: jax.Array,
+    sizes: Sequence[int],
+    *,
+    init: str = "xavier",
+    scale: ArrayLike = 1.0,
+    dtype=jnp.float32,
+) -> tuple[Dense, ...]:
+    r"""Initializes a feed-forward network with layer sizes ``sizes = (n_0, n_1, ..., n_L)``.
+
+    Weights are normal with standard deviation, times ``scale``:
+
+    .. math::
+        \text{random: } 0.1, \quad \text{xavier: } \sqrt{2 / (n_{in} + n_{out})}, \quad
+        \text{he: } \sqrt{2 / n_{in}}
+
+    and biases are zero.
+
+    Args:
+      key: a PRNG key.
+      sizes: input width, hidden widths, output width k; at least two entries, all positive.
+      init: ``"random"``, ``"xavier"`` or ``"he"``.
+      scale: multiplies every initial weight; may be a traced array (a sweep varies it).
+      dtype: the parameters' dtype.
+
+    Returns:
+      A tuple of L `Dense` layers.
+    """
+    sizes = tuple(int(s) for s in sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs an input and an output width, got {sizes}")
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"every layer size must be positive, got sizes {sizes}")
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")
+    keys = jax.random.split(key, len(sizes) - 1)
+    layers = []
+    for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:]):
+        std = {"random": 0.1, "xavier": (2.0 / (n_in + n_out)) ** 0.5, "he": (2.0 / n_in) ** 0.5}
+        W = jax.random.normal(k, (n_out, n_in), dtype) * (std[init] * jnp.asarray(scale, dtype))
+        layers.append(Dense(W, jnp.zeros((n_out,), dtype)))
+    return tuple(layers)
+
+
+def layer_sizes(params: Sequence[Dense]) -> tuple[int, ...]:
+    """The sizes ``(n_0, ..., n_L)`` of a network, checking that consecutive layers fit."""
+    if len(params) == 0:
+        raise ValueError("params must hold at least one Dense layer")
+    sizes = [params[0].W.shape[-1]]
+    for i, layer in enumerate(params, start=1):
+        W, b = layer
+        if W.ndim != 2 or b.ndim != 1 or b.shape[0] != W.shape[0]:
+            raise ValueError(
+                f"layer {i}: W must be (n_out, n_in) and b (n_out,), got {W.shape} and {b.shape}"
+            )
+        if W.shape[1] != sizes[-1]:
+            raise ValueError(
+                f"layer {i}: W expects {W.shape[1]} inputs, layer {i - 1} gives {sizes[-1]}"
+            )
+        sizes.append(W.shape[0])
+    return tuple(sizes)
+
+
+def forward(
+    params: Sequence[Dense],
+    x: ArrayLike,
+    *,
+    activation: str | Activation = "sigmoid",
+    output: str = "softmax",
+) -> tuple[jax.Array, ForwardCache]:
+    r"""Forward propagation, Algorithm 5.
+
+    .. math::
+        a_k = b_k + W_k h_{k-1}, \quad h_k = g(a_k) \quad (k = 1..L-1), \qquad
+        a_L = b_L + W_L h_{L-1}, \quad \hat y = O(a_L)
+
+    Args:
+      params: L `Dense` layers, as from `init_mlp`.
+      x: inputs of shape (batch, n_0).
+      activation: the hidden activation g: a name (identity, sigmoid, tanh, relu, leaky_relu) or
+        an `Activation`.
+      output: the output function O: linear, softmax or sigmoid.
+
+    Returns:
+      ``(y_hat, cache)``: y_hat of shape (batch, k) and the `ForwardCache` of every a_k and h_k.
+    """
+    g = get_activation(activation)
+    resolve_output(output)
+    sizes = layer_sizes(params)
+    check_numeric("x", x)
+    if np.ndim(x) != 2:
+        raise ValueError(f"x must be 2-D (batch, {sizes[0]}), got shape {np.shape(x)}")
+    if np.shape(x)[1] != sizes[0]:
+        raise ValueError(f"x has {np.shape(x)[1]} features, the network expects {sizes[0]}")
+    h = jnp.asarray(x, params[0].W.dtype)
+    a_s, h_s = [], []
+    for k, (W, b) in enumerate(params, start=1):
+        h_s.append(h)
+        a = h @ W.T + b[None, :]
+        a_s.append(a)
+        if k < len(params):
+            h = g.fn(a)
+    return output_fn(a_s[-1], output), ForwardCache(tuple(a_s), tuple(h_s))
