@@ -1,7 +1,8 @@
 """jaxnn's benchmarks: each module measures jaxnn side by side with a peer in one run.
 
-Every module defines ``TITLE``, ``ORDER`` and ``run(quick=False) -> Bench``. ``python -m benchmarks``
-(``make bench``) runs them all and rewrites ``benchmarks/RESULTS.md`` with the machine they ran on.
+Every module defines ``TITLE``, ``ORDER`` and ``run(quick=False) -> Bench``.
+``python -m benchmarks`` (``make bench``) runs them all and rewrites
+``benchmarks/RESULTS.md`` with the machine they ran on.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def time_fn(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -> Timi
 
 def ratio(slow: Timing, fast: Timing) -> str:
     """``slow / fast`` with the range from the extremes, as text."""
-    return f"{slow.median / fast.median:.2f}x [{slow.min / fast.max:.2f}, {slow.max / fast.min:.2f}]"
+    lo, hi = slow.min / fast.max, slow.max / fast.min
+    return f"{slow.median / fast.median:.2f}x [{lo:.2f}, {hi:.2f}]"
 
 
 def machine() -> dict[str, Any]:
@@ -70,7 +71,7 @@ def machine() -> dict[str, Any]:
         pass
     info: dict[str, Any] = {
         "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
         "jax": jax.__version__,
         "backend": jax.default_backend(),

@@ -1,4 +1,4 @@
-"""What every experiment shares: its result record, figure saving and the stand-alone entry point."""
+"""What every experiment shares: the result record, figure saving, the stand-alone entry point."""
 
 from __future__ import annotations
 

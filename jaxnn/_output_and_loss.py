@@ -162,7 +162,8 @@ def loss_grad_wrt_logits(
         (\hat y - y)/N \ \text{(sigmoid, BCE)}, \quad
         J_O^\top\, 2(\hat y - y)/N \ \text{(mse)}
 
-    where the softmax Jacobian acts as :math:`J^\top v = \hat y \odot (v - \langle v, \hat y\rangle)`.
+    where the softmax Jacobian acts as
+    :math:`J^\top v = \hat y \odot (v - \langle v, \hat y\rangle)`.
     """
     n, k = a_L.shape
     if loss == "cross_entropy":

@@ -88,8 +88,8 @@ def write_report(records: list[dict[str, Any]], path: Path) -> None:
     lines = [
         "# jaxnn: the lecture notes, reproduced",
         "",
-        f"{len(records)} experiments, {total:.0f} s in all. Each section names the claim of the notes,",
-        "the command that reproduces it alone, what was measured and the figure.",
+        f"{len(records)} experiments, {total:.0f} s in all. Each section names the claim of the",
+        "notes, the command that reproduces it alone, what was measured and the figure.",
         "",
         "| section | experiment | seconds | verdict |",
         "|---|---|---|---|",

@@ -14,11 +14,13 @@ from jax.typing import ArrayLike
 __all__ = [
     "check_binary",
     "check_finite",
+    "check_int_range",
     "check_labels",
     "check_matrix",
     "check_numeric",
     "check_positive",
     "check_same_length",
+    "check_truth_table",
     "is_concrete",
 ]
 
@@ -33,7 +35,7 @@ def check_numeric(name: str, x: ArrayLike) -> None:
     dtype = np.result_type(x) if not hasattr(x, "dtype") else np.dtype(x.dtype)
     if (
         not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer))
-        and dtype != bool
+        and dtype != np.dtype(bool)
     ):
         raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
 
@@ -106,3 +108,41 @@ def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None
     if not ok or np.isnan(v):
         expected = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {expected}, got {value}")
+
+
+def check_int_range(name: str, value: object, low: int, high: int, *, why: str = "") -> int:
+    """Returns ``value`` as an int, or raises if it is not an integer in ``[low, high]``.
+
+    Args:
+      name: the argument's name, used in the error message.
+      value: the value to check (a Python or NumPy integer; bools are refused).
+      low: the smallest value allowed.
+      high: the largest value allowed.
+      why: an optional reason for the limits, appended to the message.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    if not low <= int(value) <= high:
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}{reason}")
+    return int(value)
+
+
+def check_truth_table(name: str, table: ArrayLike, *, n: int | None = None) -> int:
+    """Checks a truth table: a 1-D 0/1 array of length ``2**n``; returns ``n``.
+
+    Args:
+      name: the argument's name, used in the error message.
+      table: the outputs of a boolean function, one per input row.
+      n: the number of inputs expected, if known.
+    """
+    shape = np.shape(table)
+    if len(shape) != 1:
+        raise ValueError(f"{name} must be 1-D (one output per input row), got shape {shape}")
+    length = shape[0]
+    if n is not None and length != 2**n:
+        raise ValueError(f"{name} must have 2**{n} = {2**n} entries for {n} inputs, got {length}")
+    if length < 2 or length & (length - 1):
+        raise ValueError(f"{name} must have 2**n entries for some n >= 1, got {length}")
+    check_binary(name, table)
+    return length.bit_length() - 1

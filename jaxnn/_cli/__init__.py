@@ -1,8 +1,8 @@
 """The ``jaxnn`` command line: one subcommand per module in this package.
 
-Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func`` to a
-function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict. Every
-subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a traceback.
+Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func``
+to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict.
+Every subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a traceback.
 """
 
 from __future__ import annotations
