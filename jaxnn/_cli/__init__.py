@@ -2,7 +2,8 @@
 
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func``
 to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict.
-Every subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a traceback.
+Every subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a
+traceback (set ``JAXNN_DEBUG=1`` to see the traceback).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             write_json(args.json, result)
     except (UsageError, ValueError, TypeError, FileNotFoundError, OSError) as e:
+        if os.environ.get("JAXNN_DEBUG"):
+            raise
         print(f"jaxnn: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
