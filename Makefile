@@ -22,7 +22,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The peers (PyTorch CPU) are installed only here, never as dependencies of jaxnn.
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks
 
 clean:
