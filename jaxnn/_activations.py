@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from jaxnn._validation import is_concrete
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "leaky_relu", "make_activation"]
 
@@ -45,15 +48,35 @@ def make_activation(
 
     Returns:
       An `Activation` that `jaxnn.forward` and `jaxnn.backprop` accept wherever a name is accepted.
+
+    Raises:
+      TypeError: if ``fn`` or ``derivative`` is not callable.
     """
+    for arg, value in (("fn", fn), ("derivative", derivative)):
+        if not callable(value):
+            raise TypeError(f"{arg} must be a callable, got {type(value).__name__}")
     return Activation(name, fn, lambda a, h: derivative(a))
 
 
 def leaky_relu(slope: float = 0.01) -> Activation:
     r"""Leaky ReLU with the given negative slope.
 
-    .. math:: g(a) = \max(a, \text{slope}\, a), \quad g'(a) = 1 \text{ if } a > 0 \text{ else slope}
+    .. math:: g(a) = a \text{ if } a > 0 \text{ else slope}\, a, \quad
+        g'(a) = 1 \text{ if } a > 0 \text{ else slope}
+
+    Args:
+      slope: the slope for negative pre-activations (a finite number).
+
+    Returns:
+      An `Activation` named ``"leaky_relu"``.
     """
+    if is_concrete(slope):
+        arr = np.asarray(slope)
+        real = np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+        if isinstance(slope, bool) or arr.ndim != 0 or not real:
+            raise TypeError(f"slope must be a real number, got {slope!r}")
+        if not np.isfinite(float(slope)):
+            raise ValueError(f"slope must be finite, got {slope!r}")
     return Activation(
         "leaky_relu",
         lambda a: jnp.where(a > 0, a, slope * a),
@@ -67,13 +90,20 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", jax.nn.sigmoid, lambda a, h: h * (1 - h)),
     # tanh'(a) = 1 - tanh(a)^2
     "tanh": Activation("tanh", jnp.tanh, lambda a, h: 1 - h * h),
-    "relu": Activation("relu", lambda a: jnp.maximum(a, 0), lambda a, h: (a > 0).astype(a.dtype)),
+    # g'(0) = 0, as jax.nn.relu's own derivative (jnp.maximum would give 1/2 at the kink)
+    "relu": Activation("relu", jax.nn.relu, lambda a, h: (a > 0).astype(a.dtype)),
     "leaky_relu": leaky_relu(0.01),
 }
 
 
 def get_activation(activation: str | Activation) -> Activation:
     """Looks up an activation by name, or passes an `Activation` through.
+
+    Args:
+      activation: identity, sigmoid, tanh, relu, leaky_relu, or an `Activation`.
+
+    Returns:
+      The `Activation`.
 
     Raises:
       ValueError: for an unknown name, listing the valid ones.

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from jaxnn._activations import Activation, get_activation
@@ -56,7 +57,13 @@ def loss_fn(
 
 def _delta_L(params, cache, y, output, loss):
     loss = resolve_loss(loss, output)
-    layer_sizes(params)
+    sizes = layer_sizes(params)
+    cache_sizes = tuple(np.shape(a)[-1] for a in cache.a)
+    if len(cache.h) != len(params) or cache_sizes != sizes[1:]:
+        raise ValueError(
+            f"cache holds pre-activations of widths {cache_sizes}, the network's layers have "
+            f"widths {sizes[1:]}: pass the cache from forward(params, x, ...)"
+        )
     a_L = cache.a[-1]
     y = check_targets(y, a_L.shape[1], a_L.shape[0], loss)
     return loss_grad_wrt_logits(a_L, output_fn(a_L, output), y, output=output, loss=loss)

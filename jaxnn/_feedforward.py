@@ -17,7 +17,7 @@ from jax.typing import ArrayLike
 
 from jaxnn._activations import Activation, get_activation
 from jaxnn._output_and_loss import output_fn, resolve_output
-from jaxnn._validation import check_numeric
+from jaxnn._validation import check_real
 
 __all__ = ["INITS", "Dense", "ForwardCache", "forward", "init_mlp", "layer_sizes"]
 
@@ -71,6 +71,10 @@ def init_mlp(
     Returns:
       A tuple of L `Dense` layers.
     """
+    if isinstance(sizes, str) or not all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) for s in sizes
+    ):
+        raise TypeError(f"sizes must be a sequence of integers, got {sizes!r}")
     sizes = tuple(int(s) for s in sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs an input and an output width, got {sizes}")
@@ -88,7 +92,17 @@ def init_mlp(
 
 
 def layer_sizes(params: Sequence[Dense]) -> tuple[int, ...]:
-    """The sizes ``(n_0, ..., n_L)`` of a network, checking that consecutive layers fit."""
+    """The sizes ``(n_0, ..., n_L)`` of a network, checking that consecutive layers fit.
+
+    Args:
+      params: L `Dense` layers (or ``(W, b)`` pairs).
+
+    Returns:
+      ``(n_0, n_1, ..., n_L)``.
+
+    Raises:
+      ValueError: for no layers, a width of 0, or layers whose shapes do not chain.
+    """
     if len(params) == 0:
         raise ValueError("params must hold at least one Dense layer")
     sizes = [params[0].W.shape[-1]]
@@ -98,6 +112,8 @@ def layer_sizes(params: Sequence[Dense]) -> tuple[int, ...]:
             raise ValueError(
                 f"layer {i}: W must be (n_out, n_in) and b (n_out,), got {W.shape} and {b.shape}"
             )
+        if 0 in W.shape:
+            raise ValueError(f"layer {i}: every width must be positive, got W of shape {W.shape}")
         if W.shape[1] != sizes[-1]:
             raise ValueError(
                 f"layer {i}: W expects {W.shape[1]} inputs, layer {i - 1} gives {sizes[-1]}"
@@ -132,11 +148,13 @@ def forward(
     g = get_activation(activation)
     resolve_output(output)
     sizes = layer_sizes(params)
-    check_numeric("x", x)
+    check_real("x", x)
     if np.ndim(x) != 2:
         raise ValueError(f"x must be 2-D (batch, {sizes[0]}), got shape {np.shape(x)}")
     if np.shape(x)[1] != sizes[0]:
         raise ValueError(f"x has {np.shape(x)[1]} features, the network expects {sizes[0]}")
+    if np.shape(x)[0] == 0:
+        raise ValueError(f"x must hold at least one sample, got shape {np.shape(x)}")
     h = jnp.asarray(x, params[0].W.dtype)
     a_s, h_s = [], []
     for k, (W, b) in enumerate(params, start=1):

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_labels, check_numeric
+from jaxnn._validation import check_finite, check_labels, check_real, is_concrete
 
 __all__ = [
     "LOSSES",
@@ -76,14 +76,27 @@ def check_targets(y: ArrayLike, k: int, batch: int, loss: str) -> jax.Array:
     """Checks targets ``y`` against outputs of width ``k`` and returns them in the loss's layout.
 
     Cross-entropy takes integer labels of shape (batch,) or one-hot rows of shape (batch, k); the
-    other losses take (batch, k), or (batch,) when k = 1. Shapes are checked at trace time, label
-    values when ``y`` is concrete.
+    other losses take (batch, k), or (batch,) when k = 1. Shapes are checked at trace time, values
+    when ``y`` is concrete: labels in [0, k), one-hot rows >= 0 summing to 1, binary cross-entropy
+    targets in [0, 1], no NaN or infinity.
+
+    Args:
+      y: the targets.
+      k: the number of outputs.
+      batch: the number of examples.
+      loss: a resolved loss name (see `resolve_loss`).
 
     Returns:
       ``y`` as (batch,) integer labels for cross-entropy with labels, else (batch, k).
+
+    Raises:
+      ValueError: for an empty batch, a shape that does not fit, or bad values.
+      TypeError: for complex, string or object targets.
     """
-    check_numeric("y", y)
+    check_real("y", y)
     shape = np.shape(y)
+    if batch == 0:
+        raise ValueError("the batch is empty (0 samples); the mean loss over it is undefined")
     if shape[:1] != (batch,):
         raise ValueError(f"x has {batch} samples, y has shape {shape}")
     integer = jnp.issubdtype(jnp.result_type(y), jnp.integer)
@@ -92,8 +105,10 @@ def check_targets(y: ArrayLike, k: int, batch: int, loss: str) -> jax.Array:
             raise ValueError(f"integer labels y must have shape ({batch},), got {shape}")
         check_labels("y", y, k)
         return jnp.asarray(y)
+    check_finite("y", y)
     if len(shape) == 1 and k == 1:
-        return jnp.reshape(jnp.asarray(y), (batch, 1))
+        y = jnp.reshape(jnp.asarray(y), (batch, 1))
+        shape = (batch, 1)
     if shape != (batch, k):
         expected = (
             f"({batch},) integer labels or ({batch}, {k})"
@@ -103,12 +118,15 @@ def check_targets(y: ArrayLike, k: int, batch: int, loss: str) -> jax.Array:
         raise ValueError(f"y must have shape {expected} for {k} outputs, got {shape}")
     if loss == "cross_entropy":
         _check_one_hot(y)
+    if loss == "binary_cross_entropy" and is_concrete(y):
+        a = np.asarray(y)
+        if np.any((a < 0) | (a > 1)):
+            bad = np.unique(a[(a < 0) | (a > 1)])[:5].tolist()
+            raise ValueError(f"binary cross-entropy targets y must lie in [0, 1], got {bad}")
     return jnp.asarray(y)
 
 
 def _check_one_hot(y: ArrayLike) -> None:
-    from jaxnn._validation import is_concrete
-
     if not is_concrete(y):
         return
     a = np.asarray(y)
@@ -117,8 +135,14 @@ def _check_one_hot(y: ArrayLike) -> None:
 
 
 def _one_hot(y: jax.Array, k: int, dtype) -> jax.Array:
+    """e(y) for integer labels; a label outside [0, k) gives a row of NaN, not a silent zero row.
+
+    (Concrete labels were checked by `check_targets`; this catches labels that are traced.)
+    """
     if jnp.issubdtype(y.dtype, jnp.integer):
-        return jax.nn.one_hot(y, k, dtype=dtype)
+        valid = (y >= 0) & (y < k)
+        e = jax.nn.one_hot(y, k, dtype=dtype)
+        return jnp.where(valid[:, None], e, jnp.asarray(jnp.nan, dtype))
     return y.astype(dtype)
 
 
@@ -164,10 +188,24 @@ def loss_grad_wrt_logits(
 
     where the softmax Jacobian acts as
     :math:`J^\top v = \hat y \odot (v - \langle v, \hat y\rangle)`.
+
+    Args:
+      a_L: output pre-activations, shape (batch, k).
+      y_hat: the outputs O(a_L), shape (batch, k).
+      y: targets as returned by `check_targets`.
+      output: the output function.
+      loss: the (resolved) loss.
+
+    Returns:
+      The gradient, shape (batch, k), already divided by the batch size N.
     """
     n, k = a_L.shape
     if loss == "cross_entropy":
-        return (y_hat - _one_hot(y, k, a_L.dtype)) / n
+        if jnp.issubdtype(y.dtype, jnp.integer):
+            return (y_hat - _one_hot(y, k, a_L.dtype)) / n
+        # soft targets: -(y - y_hat sum_j y_j), which is -(e(y) - y_hat) for rows summing to 1
+        y = y.astype(a_L.dtype)
+        return (y_hat * jnp.sum(y, axis=-1, keepdims=True) - y) / n
     if loss == "binary_cross_entropy":
         return (y_hat - y.astype(a_L.dtype)) / n
     v = 2 * (y_hat - y.astype(a_L.dtype)) / n  # dL / d y_hat

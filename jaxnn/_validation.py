@@ -14,11 +14,14 @@ from jax.typing import ArrayLike
 __all__ = [
     "check_binary",
     "check_finite",
+    "check_finite_positive",
     "check_int_range",
     "check_labels",
     "check_matrix",
     "check_numeric",
+    "check_plus_minus_one",
     "check_positive",
+    "check_real",
     "check_same_length",
     "check_truth_table",
     "is_concrete",
@@ -136,6 +139,8 @@ def check_truth_table(name: str, table: ArrayLike, *, n: int | None = None) -> i
       table: the outputs of a boolean function, one per input row.
       n: the number of inputs expected, if known.
     """
+    if not hasattr(table, "dtype"):
+        table = np.asarray(table)
     shape = np.shape(table)
     if len(shape) != 1:
         raise ValueError(f"{name} must be 1-D (one output per input row), got shape {shape}")
@@ -146,3 +151,49 @@ def check_truth_table(name: str, table: ArrayLike, *, n: int | None = None) -> i
         raise ValueError(f"{name} must have 2**n entries for some n >= 1, got {length}")
     check_binary(name, table)
     return length.bit_length() - 1
+
+
+def check_finite_positive(name: str, x: ArrayLike, *, allow_zero: bool = False) -> None:
+    """Raises ``ValueError`` if a concrete ``x`` holds a NaN, an infinity or a value not > 0.
+
+    Tracers pass unchecked (their values were checked where they entered).
+
+    Args:
+      name: the argument's name, used in the error message.
+      x: a scalar or array of real numbers.
+      allow_zero: accept 0 as well.
+    """
+    check_numeric(name, x)
+    if not is_concrete(x):
+        return
+    a = np.asarray(x)
+    ok = np.isfinite(a) & ((a >= 0) if allow_zero else (a > 0))
+    if not np.all(ok):
+        expected = ">= 0" if allow_zero else "> 0"
+        bad = a[~ok] if a.ndim else a
+        raise ValueError(f"{name} must be finite and {expected}, got {np.ravel(bad)[:5].tolist()}")
+
+
+def check_plus_minus_one(name: str, x: ArrayLike) -> None:
+    """Raises ``ValueError`` if a concrete ``x`` holds values other than -1 and +1."""
+    check_numeric(name, x)
+    if not is_concrete(x):
+        return
+    a = np.asarray(x)
+    bad = np.unique(a[(a != -1) & (a != 1)])
+    if bad.size:
+        raise ValueError(f"{name} must hold -1 or +1 (False/True), got value(s) {bad[:5].tolist()}")
+
+
+def check_real(name: str, x: ArrayLike) -> None:
+    """Like `check_numeric`, but also accepts JAX's extra float types (bfloat16, float8 ...).
+
+    Raises:
+      TypeError: for complex, object, string or otherwise non-real arrays.
+    """
+    import jax.numpy as jnp
+
+    dtype = np.result_type(x) if not hasattr(x, "dtype") else np.dtype(x.dtype)
+    real = jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer)
+    if not real and dtype != np.dtype(bool):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")

@@ -1,0 +1,179 @@
+"""A sweep of K members (vmapped, sharded over devices) against K sequential solo runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from benchmarks._common import Bench, Timing, ratio, time_fn
+
+TITLE = "Sweeps: vmap + sharding over devices vs K sequential training runs"
+ORDER = 50
+
+KS = (16, 64, 256)
+SIZES = (64, 32, 10)
+EPOCHS = 5
+SEQUENTIAL_CAP = 64  # sequential runs timed at most; more are extrapolated linearly
+
+
+def _settings(k: int) -> list[dict]:
+    from jaxnn import grid, log_range
+
+    seeds = 4 if k >= 4 else 1
+    return grid(learning_rate=log_range(1e-4, 1e-1, k // seeds), seed=list(range(seeds)))
+
+
+def _measure(ks: tuple[int, ...], epochs: int, cap: int) -> dict:
+    """Runs in a child process whose devices were set before JAX started."""
+    import functools
+    import time
+
+    import jax
+    import numpy as np
+
+    from jaxnn import sweep
+    from jaxnn._data import load_dataset
+    from jaxnn._sharding import member_mesh, replicate
+    from jaxnn._sweep import _keys, _member_outputs
+    from jaxnn._training import TrainConfig, make_hparams
+
+    data = load_dataset("digits")
+    config = TrainConfig(sizes=SIZES, epochs=epochs, batch_size=32, optimizer="adam")
+    # The sequential baseline: the same per-member function, jitted for one member.
+    solo = jax.jit(functools.partial(_member_outputs, config, False))
+    on_device = replicate(data, member_mesh(1))
+
+    def member(s):
+        return {
+            "hparams": make_hparams(learning_rate=s["learning_rate"]),
+            "key": _keys(np.array([s["seed"]]))[0],
+        }
+
+    start = time.perf_counter()
+    solo.lower(member({"learning_rate": 1e-3, "seed": 0}), on_device).compile()
+    solo_compile = time.perf_counter() - start
+    rows = []
+    for k in ks:
+        settings = _settings(k)
+        timed = settings[:cap]
+        members = [member(s) for s in timed]
+        jax.block_until_ready(solo(members[0], on_device))  # warm (compiled above)
+
+        def sequential(members=members):
+            for m in members:
+                jax.block_until_ready(solo(m, on_device))
+
+        seq = time_fn(sequential, repeats=1, warmup=0)
+        scale = len(settings) / len(timed)
+        seq = Timing(seq.median * scale, seq.min * scale, seq.max * scale, seq.runs)
+        row = {"k": k, "sequential": seq.asdict(), "sequential_timed": len(timed)}
+        for name, devices in (("vmap_1_device", 1), ("sharded", None)):
+            first = sweep(config, settings, data, devices=devices, chunk_size=k)
+            t = time_fn(
+                lambda devices=devices: sweep(
+                    config, settings, data, devices=devices, chunk_size=k
+                ),
+                repeats=3,
+                warmup=0,
+            )
+            row[name] = t.asdict()
+            row[name + "_compile"] = first.compile_seconds
+            row[name + "_devices"] = first.devices
+            row[name + "_test_loss"] = first.test_loss.tolist()
+        rows.append(row)
+    return {
+        "rows": rows,
+        "solo_compile": solo_compile,
+        "devices": jax.device_count(),
+        "backend": jax.default_backend(),
+    }
+
+
+def _timing(d: dict) -> Timing:
+    return Timing(d["median"], d["min"], d["max"], d["runs"])
+
+
+def run(quick: bool = False) -> Bench:
+    import jax
+
+    from jaxnn._table import markdown_table
+
+    ks, epochs, cap = ((4, 8), 1, 4) if quick else (KS, EPOCHS, SEQUENTIAL_CAP)
+    env = dict(os.environ)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if jax.default_backend() == "cpu":  # one XLA host device per core, set before JAX starts
+        flags = env.get("XLA_FLAGS", "").replace("--xla_force_host_platform_device_count", "--x")
+        env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
+    load_before = os.getloadavg()
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sweep_vs_sequential", json.dumps([ks, epochs, cap])],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{child.stderr[-3000:]}")
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    load_after = os.getloadavg()
+    rows, data_rows = [], []
+    for r in result["rows"]:
+        seq, vmap, shard = (_timing(r[n]) for n in ("sequential", "vmap_1_device", "sharded"))
+        note = "" if r["sequential_timed"] == r["k"] else f" ({r['sequential_timed']} timed)"
+        rows.append(
+            (
+                r["k"],
+                f"{seq}{note}",
+                str(vmap),
+                str(shard),
+                ratio(seq, vmap),
+                ratio(seq, shard),
+                f"{r['vmap_1_device_compile']:.1f} / {r['sharded_compile']:.1f}",
+            )
+        )
+        data_rows.append(r)
+    table = markdown_table(
+        [
+            "K",
+            "K sequential runs",
+            "sweep, vmap, 1 device",
+            f"sweep, vmap + sharded, {result['devices']} devices",
+            "speedup vmap",
+            "speedup sharded",
+            "compile s (vmap / sharded)",
+        ],
+        rows,
+    )
+    notes = (
+        f"Each member trains a {'-'.join(map(str, SIZES))} tanh network with adam for {epochs} "
+        f"epoch(s) on digits (batch 32) and is evaluated on the test split; members differ in "
+        f"learning rate (log-spaced) and seed. The sequential column calls one jitted "
+        f"single-member function (the sweep's own member function; compiled once beforehand, "
+        f"{result['solo_compile']:.1f} s) K times; where fewer than K were timed the time is "
+        f"scaled linearly to K (said in the cell). The sweep columns time the whole "
+        f"`jaxnn.sweep(...)` call (host transfers included) after a first call that compiled; "
+        f"compile seconds are beside. Backend {result['backend']}, {result['devices']} device(s) "
+        f"in the child process ({cores} cores). Load average (1, 5, 15 min) before "
+        f"{tuple(round(x, 2) for x in load_before)}, after "
+        f"{tuple(round(x, 2) for x in load_after)}: other work on this machine distorts timings."
+    )
+    return Bench(
+        table=table,
+        notes=notes,
+        data={
+            "rows": data_rows,
+            "devices": result["devices"],
+            "backend": result["backend"],
+            "solo_compile_seconds": result["solo_compile"],
+            "load_before": load_before,
+            "load_after": load_after,
+            "epochs": epochs,
+        },
+    )
+
+
+if __name__ == "__main__":
+    ks, epochs, cap = json.loads(sys.argv[1])
+    print(json.dumps(_measure(tuple(ks), epochs, cap)))

@@ -1,0 +1,286 @@
+"""Training on digits: jaxnn against PyTorch eager, scikit-learn's MLPClassifier and a naive loop.
+
+Every contender trains the same network (64 -> 128 -> 128 -> 10, tanh, softmax and cross-entropy,
+adam 1e-3, Xavier-normal init except scikit-learn's own) on the same digits split for the same
+number of epochs, at batch 32 and 256. Throughput is samples trained per second (jaxnn, torch and
+the naive loop drop the last partial minibatch; scikit-learn trains on every sample).
+"""
+
+from __future__ import annotations
+
+import time
+
+from benchmarks._common import Bench, Timing, machine, time_fn
+
+TITLE = "Training on digits: jaxnn vs PyTorch eager, scikit-learn and a naive jitted-step loop"
+ORDER = 40
+
+HIDDEN = (128, 128)
+EPOCHS = 30
+BATCHES = (32, 256)
+TARGETS = {
+    32: {"torch": 8.0, "sklearn": 4.0},  # issue 7 (issue 4 asks >= 5x torch)
+    256: {"torch": 2.2},
+}
+
+
+def _scaled(t: Timing, samples: int) -> Timing:
+    """Seconds per million samples."""
+    f = 1e6 / samples
+    return Timing(t.median * f, t.min * f, t.max * f, t.runs)
+
+
+def _jaxnn(data, config, hparams, repeats):
+    import jax
+
+    from jaxnn import evaluate, init_state, train, train_epoch
+
+    key = jax.random.PRNGKey(0)
+    out = {}
+    start = time.perf_counter()
+    whole = jax.jit(train, static_argnums=0).lower(config, hparams, key, data).compile()
+    compile_scan = time.perf_counter() - start
+
+    def run_scan():
+        state, _ = whole(hparams, key, data)
+        return jax.block_until_ready(state)
+
+    t = time_fn(run_scan, repeats=repeats)
+    acc = float(evaluate(config, run_scan().params, data.x_test, data.y_test)[1])
+    out["jaxnn train (one scan)"] = (t, compile_scan, acc)
+
+    init = jax.jit(init_state, static_argnums=0)
+    state0 = init(config, hparams, key)
+    start = time.perf_counter()
+    epoch = jax.jit(train_epoch, static_argnums=0).lower(config, state0, data).compile()
+    compile_epoch = time.perf_counter() - start
+
+    def run_epochs():  # what `jaxnn train` / `jaxnn.fit` do: one call per epoch, metrics fetched
+        state = state0
+        for _ in range(config.epochs):
+            state, metrics = epoch(state, data)
+            jax.device_get(metrics)
+        return state
+
+    t = time_fn(run_epochs, repeats=repeats)
+    acc = float(evaluate(config, run_epochs().params, data.x_test, data.y_test)[1])
+    out["jaxnn fit (jitted epoch per call)"] = (t, compile_epoch, acc)
+    return out
+
+
+def _naive(data, config, hparams, repeats):
+    """jax.jit of one optimizer step, called per minibatch from a Python loop."""
+    import jax
+    import numpy as np
+    import optax
+
+    from jaxnn import evaluate, init_state
+    from jaxnn._training import _gradients, _optimizer
+
+    opt = _optimizer(config)
+
+    @jax.jit
+    def step(params, opt_state, x, y):
+        _, _, grads = _gradients(config, params, x, y)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
+    x, y = np.asarray(data.x_train), np.asarray(data.y_train)
+    state0 = jax.jit(init_state, static_argnums=0)(config, hparams, jax.random.PRNGKey(0))
+    bs = config.batch_size
+    start = time.perf_counter()
+    jax.block_until_ready(step(state0.params, state0.opt_state, x[:bs], y[:bs]))
+    compile_s = time.perf_counter() - start
+
+    def run():
+        rng = np.random.default_rng(0)
+        params, opt_state = state0.params, state0.opt_state
+        for _ in range(config.epochs):
+            perm = rng.permutation(len(x))
+            for i in range(len(x) // bs):
+                idx = perm[i * bs : (i + 1) * bs]
+                params, opt_state = step(params, opt_state, x[idx], y[idx])
+        return jax.block_until_ready(params)
+
+    t = time_fn(run, repeats=repeats)
+    acc = float(evaluate(config, run(), data.x_test, data.y_test)[1])
+    return t, compile_s, acc
+
+
+def _torch(data, config, repeats):
+    import numpy as np
+    import torch
+
+    torch.manual_seed(0)
+    x = torch.from_numpy(np.array(data.x_train))
+    y = torch.from_numpy(np.array(data.y_train)).long()
+    sizes = config.sizes
+    bs = config.batch_size
+
+    def model_and_opt():
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            lin = torch.nn.Linear(n_in, n_out)
+            torch.nn.init.xavier_normal_(lin.weight)
+            torch.nn.init.zeros_(lin.bias)
+            layers.append(lin)
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.Tanh())
+        model = torch.nn.Sequential(*layers)
+        return model, torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-8)
+
+    def run():
+        model, opt = model_and_opt()
+        loss_fn = torch.nn.CrossEntropyLoss()
+        g = torch.Generator().manual_seed(0)
+        for _ in range(config.epochs):
+            perm = torch.randperm(len(x), generator=g)
+            for i in range(len(x) // bs):
+                idx = perm[i * bs : (i + 1) * bs]
+                opt.zero_grad()
+                loss = loss_fn(model(x[idx]), y[idx])
+                loss.backward()
+                opt.step()
+        return model
+
+    t = time_fn(run, repeats=repeats)
+    model = run()
+    with torch.no_grad():
+        pred = model(torch.from_numpy(np.array(data.x_test))).argmax(1).numpy()
+    acc = float(np.mean(pred == np.asarray(data.y_test)))
+    return t, 0.0, acc, f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def _sklearn(data, config, repeats):
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    x, y = np.asarray(data.x_train), np.asarray(data.y_train)
+
+    def make():
+        return MLPClassifier(
+            hidden_layer_sizes=config.sizes[1:-1],
+            activation="tanh",
+            solver="adam",
+            learning_rate_init=1e-3,
+            batch_size=config.batch_size,
+            max_iter=config.epochs,  # sklearn's max_iter counts epochs for adam
+            alpha=0.0,
+            tol=0.0,
+            n_iter_no_change=config.epochs + 1,
+            shuffle=True,
+            random_state=0,
+        )
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return make().fit(x, y)
+
+    t = time_fn(run, repeats=repeats)
+    acc = float(run().score(np.asarray(data.x_test), np.asarray(data.y_test)))
+    return t, 0.0, acc
+
+
+def run(quick: bool = False) -> Bench:
+    import jax
+
+    from jaxnn import load_dataset, make_config, make_hparams
+    from jaxnn._table import markdown_table
+
+    data = jax.device_put(load_dataset("digits"))
+    n = int(data.x_train.shape[0])
+    hidden, epochs, batches = ((16,), 1, (32,)) if quick else (HIDDEN, EPOCHS, BATCHES)
+    repeats = 1 if quick else 5
+    hparams = make_hparams(learning_rate=1e-3)
+    try:
+        import torch  # noqa: F401
+
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    rows, records, notes = [], [], []
+    for bs in batches:
+        config = make_config((64, *hidden, 10), batch_size=bs, epochs=epochs)
+        dropped = epochs * (n // bs) * bs
+        results = dict(_jaxnn(data, config, hparams, repeats))
+        results["naive jitted step, Python loop"] = _naive(data, config, hparams, repeats)
+        if have_torch:
+            t, c, acc, version = _torch(data, config, repeats)
+            results["PyTorch eager (CPU)"] = (t, c, acc)
+            if version not in notes:
+                notes.append(version)
+        results["scikit-learn MLPClassifier"] = _sklearn(data, config, repeats)
+        per_m = {}
+        for name, (t, compile_s, acc) in results.items():
+            samples = epochs * n if name.startswith("scikit") else dropped
+            per_m[name] = _scaled(t, samples)
+            records.append(
+                {
+                    "batch": bs,
+                    "contender": name,
+                    "seconds": t.asdict(),
+                    "samples": samples,
+                    "samples_per_second": samples / t.median,
+                    "compile_seconds": compile_s,
+                    "test_accuracy": acc,
+                }
+            )
+        ours = per_m["jaxnn train (one scan)"]
+        for name, (t, compile_s, acc) in results.items():
+            p = per_m[name]
+            speedup = (
+                f"{p.median / ours.median:.2f}x [{p.min / ours.max:.2f}, {p.max / ours.min:.2f}]"
+            )
+            rows.append(
+                (
+                    bs,
+                    name,
+                    f"{1e6 / p.median:,.0f}",
+                    "1.00x" if p is ours else speedup,
+                    f"{compile_s:.2f}" if compile_s else "-",
+                    f"{acc:.4f}",
+                )
+            )
+    table = markdown_table(
+        [
+            "batch",
+            "contender",
+            "samples / s (median)",
+            "jaxnn scan speedup [range]",
+            "compile s",
+            "test acc",
+        ],
+        rows,
+    )
+    checks = []
+    for bs, targets in TARGETS.items():
+        if bs not in batches:
+            continue
+        ours = next(
+            r for r in records if r["batch"] == bs and r["contender"] == "jaxnn train (one scan)"
+        )
+        for peer, target in targets.items():
+            name = {"torch": "PyTorch eager (CPU)", "sklearn": "scikit-learn MLPClassifier"}[peer]
+            rec = next((r for r in records if r["batch"] == bs and r["contender"] == name), None)
+            if rec is None:
+                checks.append(f"- batch {bs}: {peer} not installed, no ratio (target {target}x)")
+                continue
+            got = ours["samples_per_second"] / rec["samples_per_second"]
+            verdict = "met" if got >= target else "NOT met"
+            checks.append(f"- batch {bs}: {got:.2f}x {peer} (target >= {target}x): {verdict}")
+    torch_note = (
+        "; ".join(notes)
+        if have_torch
+        else "PyTorch not installed: skipped (pip install -r benchmarks/requirements.txt)"
+    )
+    text = (
+        f"Digits, {n} training samples, 64 -> {' -> '.join(map(str, hidden))} -> 10 tanh, adam "
+        f"1e-3, {epochs} epochs, median of {repeats} runs; speedup = contender's time per "
+        f"sample / jaxnn scan's. Compilation is excluded from the timings and listed beside. "
+        f"{torch_note}.\n\n" + "\n".join(checks)
+    )
+    return Bench(table=table, notes=text, data={"machine": machine(), "results": records})

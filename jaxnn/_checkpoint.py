@@ -1,0 +1,226 @@
+"""Checkpoints: a `TrainState` (params, optimizer state, epoch, PRNG key) and its config in a file.
+
+The file is a NumPy ``.npz`` archive with one array per leaf, named by its path in the state
+(``params[1].W``, ``opt_state.inner_state[1][0].mu[0].W``, ``epoch``, ``key``), and a JSON entry
+holding the config, the hyperparameters, the data set's name and the metrics so far. It is written
+atomically (temporary file, fsync, rename), so a crash never leaves half a checkpoint under the
+final name. Loading checks the config, then every leaf's presence, shape and dtype, and names the
+leaf path of the first mismatch; nothing is written while loading.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+from jaxnn._atomic import atomic_write_bytes
+from jaxnn._training import HParams, TrainConfig, TrainState, check_config, init_state, make_hparams
+
+__all__ = [
+    "Checkpoint",
+    "leaf_paths",
+    "load_checkpoint",
+    "params_sha256",
+    "read_checkpoint_metadata",
+    "save_checkpoint",
+]
+
+FORMAT = "jaxnn-checkpoint"
+VERSION = 1
+_META = "__jaxnn_meta__"
+
+
+class Checkpoint(NamedTuple):
+    """What `load_checkpoint` returns.
+
+    Attributes:
+      state: the restored `TrainState` (jax arrays).
+      config: the `TrainConfig` it was saved with.
+      hparams: the hyperparameters it was saved with, as a dict of floats (or None).
+      dataset: the name of the data set it was trained on (or None).
+      history: the per-epoch metrics saved with it: a dict of lists (or None).
+    """
+
+    state: TrainState
+    config: TrainConfig
+    hparams: dict[str, Any] | None
+    dataset: str | None
+    history: dict[str, list] | None
+
+
+def leaf_paths(tree: Any) -> list[str]:
+    """The path of every leaf of ``tree`` as text, in tree order (``params[1].W``, ...)."""
+    flat, _ = jax.tree_util.tree_flatten_with_path(tree)
+    return [jax.tree_util.keystr(path).lstrip(".") for path, _ in flat]
+
+
+def params_sha256(params: Any) -> str:
+    """The SHA-256 of the bytes of every parameter array, in tree order (hex)."""
+    h = hashlib.sha256()
+    for leaf in jax.tree_util.tree_leaves(params):
+        h.update(np.ascontiguousarray(np.asarray(leaf)).tobytes())
+    return h.hexdigest()
+
+
+def _hparams_dict(hparams: HParams | dict | None) -> dict[str, Any] | None:
+    if hparams is None:
+        return None
+    items = hparams._asdict() if isinstance(hparams, HParams) else dict(hparams)
+    # float32 values written as their shortest decimal (0.001, not 0.0010000000474974513)
+    short = np.vectorize(lambda x: float(str(np.float32(x))), otypes=[float])
+    return {k: short(np.asarray(v, np.float32)).tolist() for k, v in items.items()}
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    state: TrainState,
+    config: TrainConfig,
+    *,
+    hparams: HParams | dict | None = None,
+    dataset: str | None = None,
+    history: dict[str, list] | None = None,
+) -> Path:
+    """Writes ``state`` and its config to ``path`` atomically.
+
+    Args:
+      path: the file to write (conventionally ``.npz``); its directory is created.
+      state: the `TrainState` (possibly with a leading member axis, for a sweep).
+      config: the `TrainConfig` it was trained with.
+      hparams: the hyperparameters (`HParams` or a dict), stored for checking on resume.
+      dataset: the data set's name, stored for checking on resume.
+      history: per-epoch metrics so far (a dict of lists), restored on resume.
+
+    Returns:
+      The path written.
+    """
+    config = check_config(config)
+    arrays = dict(zip(leaf_paths(state), (np.asarray(x) for x in jax.tree_util.tree_leaves(state))))
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": config._asdict(),
+        "hparams": _hparams_dict(hparams),
+        "dataset": dataset,
+        "history": history,
+        "leaves": list(arrays),
+    }
+    arrays[_META] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    try:
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(arrays.pop(_META).tobytes().decode())
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError) as e:
+        raise ValueError(f"{path}: not a jaxnn checkpoint ({type(e).__name__}: {e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a jaxnn checkpoint (no {FORMAT} header)")
+    if meta.get("version") != VERSION:
+        raise ValueError(f"{path}: checkpoint version {meta.get('version')}, expected {VERSION}")
+    return arrays, meta
+
+
+def read_checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON metadata of a checkpoint: config, hparams, dataset, history, leaves."""
+    return _open(Path(path))[1]
+
+
+def _saved_config(path: Path, meta: dict) -> TrainConfig:
+    try:
+        fields = dict(meta["config"])
+        fields["sizes"] = tuple(fields["sizes"])
+        return check_config(TrainConfig(**fields))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: the stored config is invalid ({e})") from None
+
+
+def _compare(path: Path, what: str, saved: dict, now: dict) -> None:
+    diffs = [
+        f"{k} {saved.get(k)!r} in checkpoint, {now[k]!r} now"
+        for k in now
+        if k in saved and saved[k] != now[k]
+    ]
+    if diffs:
+        raise ValueError(
+            f"{path} was saved with other {what}: {'; '.join(diffs)}; resume with the same "
+            f"settings (only the number of epochs may change)"
+        )
+
+
+def load_checkpoint(
+    path: str | os.PathLike,
+    config: TrainConfig,
+    *,
+    hparams: HParams | dict | None = None,
+    dataset: str | None = None,
+    like: TrainState | None = None,
+) -> Checkpoint:
+    """Reads a checkpoint, refusing one of another config, structure, shape or dtype.
+
+    Args:
+      path: the file written by `save_checkpoint`.
+      config: the config of the run that resumes; every field but ``epochs`` must equal the
+        stored one.
+      hparams: if given, must equal the stored hyperparameters (``init_scale`` aside: it only
+        matters at initialization).
+      dataset: if given, must equal the stored data set name.
+      like: a template `TrainState` (arrays or `jax.ShapeDtypeStruct`); by default the shapes
+        `init_state` gives for ``config``.
+
+    Returns:
+      A `Checkpoint`.
+
+    Raises:
+      FileNotFoundError: if ``path`` does not exist.
+      ValueError: naming the file and what differs: the config field, the data set, a
+        hyperparameter, or a leaf path with its shape or dtype in the file and the one expected.
+    """
+    path = Path(path)
+    arrays, meta = _open(path)
+    config = check_config(config)
+    saved = _saved_config(path, meta)
+    _compare(
+        path, "settings", saved._replace(epochs=0)._asdict(), config._replace(epochs=0)._asdict()
+    )
+    if dataset is not None and meta.get("dataset") not in (None, dataset):
+        raise ValueError(f"{path} was trained on {meta['dataset']!r}, this run uses {dataset!r}")
+    if hparams is not None and meta.get("hparams") is not None:
+        now = _hparams_dict(hparams)
+        now.pop("init_scale", None)
+        _compare(path, "hyperparameters", meta["hparams"], now)
+    if like is None:
+        like = jax.eval_shape(
+            functools.partial(init_state, config), make_hparams(), jax.random.PRNGKey(0)
+        )
+    names = leaf_paths(like)
+    templates, treedef = jax.tree_util.tree_flatten(like)
+    extra = sorted(set(arrays) - set(names))
+    if extra:
+        raise ValueError(f"{path}: unexpected leaf {extra[0]} (the state has no such entry)")
+    leaves = []
+    for name, t in zip(names, templates):
+        if name not in arrays:
+            raise ValueError(f"{path}: {name} is missing from the checkpoint")
+        a = arrays[name]
+        if a.shape != tuple(t.shape):
+            raise ValueError(f"{name}: shape {a.shape} in checkpoint, {tuple(t.shape)} expected")
+        if a.dtype != np.dtype(t.dtype):
+            raise ValueError(f"{name}: dtype {a.dtype} in checkpoint, {np.dtype(t.dtype)} expected")
+        leaves.append(jax.numpy.asarray(a))
+    state = jax.tree_util.tree_unflatten(treedef, leaves)
+    return Checkpoint(state, saved, meta.get("hparams"), meta.get("dataset"), meta.get("history"))

@@ -1,0 +1,252 @@
+"""``jaxnn sweep``: many training runs in one program, over every device (every train flag).
+
+Hyperparameter flags take comma-separated lists and, for numbers, log ranges LOW:HIGH:NUM
+(``-lr 1e-4:1e-1:8``). The sweep is their Cartesian product, or ``--random N`` settings drawn
+from it. Members that share shapes (hidden size, layers, activation, optimizer, batch size,
+epochs, loss, init) are trained together: vmapped, and sharded over one device per CPU core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from jaxnn._cli._train_args import (
+    FLAGS,
+    SWEEPABLE,
+    add_train_arguments,
+    dataset_spec,
+    load_data,
+    setting_from_args,
+)
+
+MAX_MEMBERS = 4096
+_INTEGER = ("seed", "hidden_size", "num_layers", "batch_size", "epochs")
+_RESULTS = ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss", "diverged")
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "sweep",
+        help="train many settings at once (vmapped, sharded over devices), ranked",
+        description=__doc__.splitlines()[0],
+        epilog="example: jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep",
+    )
+    add_train_arguments(p, sweep=True)
+    s = p.add_argument_group("sweep")
+    s.add_argument("--random", type=int, metavar="N", help="sample N settings of the grid (seeded)")
+    s.add_argument(
+        "--random-seed", dest="random_seed", type=int, default=0, help="seed of --random"
+    )
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run a sweep of more than {MAX_MEMBERS} members",
+    )
+    s.add_argument(
+        "--chunk-size",
+        dest="chunk_size",
+        type=int,
+        default=256,
+        help="members per compiled call (bounds memory; default 256)",
+    )
+    s.add_argument(
+        "--devices", type=int, default=None, help="use the first N devices (default: all)"
+    )
+    s.add_argument("--top", type=int, default=10, help="rows of the ranked table (0: all)")
+    s.add_argument("--out", metavar="DIR", help="write heatmap.png and parallel.png to DIR")
+    s.add_argument(
+        "--heatmap",
+        metavar="A,B",
+        help="the two axes of the heatmap, e.g. lr,seed (default: the two with most values)",
+    )
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    h = p.add_argument_group("several hosts (jax.distributed; run the same command on each)")
+    h.add_argument("--coordinator", metavar="HOST:PORT", help="address of process 0")
+    h.add_argument("--num-processes", dest="num_processes", type=int, help="how many processes")
+    h.add_argument("--process-id", dest="process_id", type=int, help="this process: 0..N-1")
+    p.set_defaults(func=run)
+    return p
+
+
+def _names() -> dict[str, tuple[str, str]]:
+    """dest -> (short, long) name of each sweepable flag without dashes, from the train flags.
+
+    ``-lr/--learning_rate`` gives ``lr`` and ``learning_rate``; ``--seed`` gives ``seed`` twice.
+    """
+    out = {}
+    for dest in SWEEPABLE:
+        spellings = [f.strip().lstrip("-") for f in FLAGS[dest].split("/")]
+        out[dest] = (spellings[0], spellings[-1])
+    return out
+
+
+def _axis_values(dest: str, raw: Any) -> list:
+    """The list of values of one flag: parsed from text, or its (typed) default."""
+    from jaxnn._activations import ACTIVATIONS
+    from jaxnn._feedforward import INITS
+    from jaxnn._optimizers import OPTIMIZERS
+    from jaxnn._search_space import parse_choices, parse_numbers
+
+    if not isinstance(raw, str):
+        return [raw]
+    choices = {
+        "activation": tuple(ACTIVATIONS),
+        "optimizer": OPTIMIZERS,
+        "weight_init": INITS,
+        "loss": ("cross_entropy", "mean_squared_error", "mse"),
+    }
+    if dest in choices:
+        return parse_choices(FLAGS[dest], raw.strip().lower(), choices[dest])
+    return parse_numbers(FLAGS[dest], raw, integer=dest in _INTEGER)
+
+
+def _heatmap_axes(text: str | None, swept: dict[str, list], names: dict[str, tuple[str, str]]):
+    """The two axes (short names) of the heatmap, from ``--heatmap A,B`` or by default."""
+    from jaxnn._cli import UsageError
+    from jaxnn._sweep_plots import default_heatmap_axes
+
+    if text is None:
+        return default_heatmap_axes(swept)
+    lookup = {n: short for short, long in names.values() for n in (short, long)}
+    chosen = [lookup.get(part.strip().lstrip("-")) for part in text.split(",")]
+    if len(chosen) != 2 or None in chosen or chosen[0] == chosen[1]:
+        raise UsageError(f"--heatmap takes two different flag names, e.g. lr,seed; got {text!r}")
+    for name in chosen:
+        if name not in swept:
+            raise UsageError(
+                f"--heatmap: {name} is not swept (it has one value); swept: "
+                f"{', '.join(swept) or 'none'}"
+            )
+    return tuple(chosen)
+
+
+def _save_png(fig, path) -> str:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from jaxnn._atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return str(path)
+
+
+def run(args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
+    from jaxnn._cli import UsageError
+    from jaxnn._search_space import grid, grid_size, random_settings
+    from jaxnn._table import markdown_table
+
+    started = time.perf_counter()
+    hosts = (args.coordinator, args.num_processes, args.process_id)
+    if any(v is not None for v in hosts):
+        if any(v is None for v in hosts):
+            raise UsageError("--coordinator, --num-processes and --process-id go together")
+        from jaxnn._sharding import initialize_hosts
+
+        initialize_hosts(*hosts)
+    names = _names()
+    axes = {dest: _axis_values(dest, getattr(args, dest)) for dest in SWEEPABLE}
+    total = grid_size(axes)
+    if args.random is not None and not 1 <= args.random <= total:
+        raise UsageError(f"--random {args.random}: the grid has {total} settings; pick 1..{total}")
+    count = args.random if args.random is not None else total
+    if count > MAX_MEMBERS and not args.force:
+        raise UsageError(
+            f"the sweep has {count} members, more than the limit of {MAX_MEMBERS}: "
+            f"pass --force to run it anyway, or sample with --random N"
+        )
+    if args.chunk_size < 1:
+        raise UsageError(f"--chunk-size must be >= 1, got {args.chunk_size}")
+    if args.top < 0:
+        raise UsageError(f"--top must be >= 0, got {args.top}")
+    swept = {short: axes[dest] for dest, (short, _) in names.items() if len(axes[dest]) > 1}
+    heatmap = _heatmap_axes(args.heatmap, swept, names)
+    if args.out:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError("--out needs matplotlib: pip install matplotlib") from None
+    chosen = (
+        random_settings(axes, count, sample_seed=args.random_seed)
+        if args.random is not None
+        else grid(axes)
+    )
+
+    spec = dataset_spec(args)
+    data = load_data(spec)
+    members, settings = [], []
+    for values in chosen:
+        one = setting_from_args(argparse.Namespace(**{**vars(args), **values}), data)
+        settings.append({**one.config._asdict(), **one.hparams, "seed": one.seed})
+        members.append({name: values[dest] for dest, pair in names.items() for name in pair})
+
+    import jax
+
+    from jaxnn._sweep import sweep
+
+    main_process = jax.process_index() == 0
+    say = print if main_process else (lambda *a, **k: None)
+    result = sweep(
+        one.config,
+        settings,
+        data,
+        devices=args.devices,
+        chunk_size=args.chunk_size,
+        progress=not args.quiet and main_process,
+    )
+    for member, record in zip(members, result.members()):
+        member.update({k: record[k] for k in _RESULTS})
+    order = result.ranked()
+    for rank, i in enumerate(order, start=1):
+        members[i]["rank"] = rank
+    shown = order if args.top == 0 else order[: args.top]
+    columns = ["rank", *swept, "val_accuracy", "test_accuracy", "test_loss", "diverged"]
+    rows = [[members[i][c] for c in columns] for i in shown]
+    headers = ["rank", *swept, "val acc", "test acc", "test loss", "diverged"]
+    say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
+    k = len(members)
+    per_second = k / result.train_seconds
+    say(
+        f"\n{k} members ({int(result.diverged.sum())} diverged) in {result.groups} program(s) on "
+        f"{result.devices} {jax.default_backend()} device(s): compile {result.compile_seconds:.2f}"
+        f" s, train {result.train_seconds:.2f} s ({per_second:.1f} members/s)"
+        + (f"; showing the top {len(shown)}" if len(shown) < k else "")
+    )
+    figures = []
+    if args.out and main_process:
+        from jaxnn._sweep_plots import plot_parallel_coordinates, plot_sweep_heatmap
+
+        out = Path(args.out)
+        if heatmap:
+            fig = plot_sweep_heatmap(members, swept, heatmap[0], heatmap[1])
+            figures.append(_save_png(fig, out / "heatmap.png"))
+        if swept:
+            figures.append(
+                _save_png(plot_parallel_coordinates(members, swept), out / "parallel.png")
+            )
+        for f in figures:
+            say(f"figure: {f}")
+    return {
+        "members": members,
+        "best": members[order[0]],
+        "axes": swept,
+        "devices": result.devices,
+        "processes": jax.process_count(),
+        "backend": jax.default_backend(),
+        "groups": result.groups,
+        "chunk_size": result.chunk_size,
+        "compile_seconds": result.compile_seconds,
+        "train_seconds": result.train_seconds,
+        "seconds": time.perf_counter() - started,
+        "members_per_second": per_second,
+        "dataset": spec.name,
+        "random": args.random,
+        "figures": figures,
+    }

@@ -1,0 +1,154 @@
+"""``jaxnn train``: train a feed-forward network on a data set, with the course's train.py flags.
+
+With no flags: digits, 2 hidden layers of 128 tanh units, adam 1e-3, batch 32, 30 epochs, Xavier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+from typing import Any
+
+from jaxnn._cli._train_args import add_train_arguments, dataset_spec, load_data, setting_from_args
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train",
+        help="train a network on digits, MNIST-style IDX files or synthetic data",
+        description=__doc__.splitlines()[0],
+    )
+    add_train_arguments(p)
+    o = p.add_argument_group("output")
+    o.add_argument("--save", metavar="PATH", help="write the final checkpoint to PATH (.npz)")
+    o.add_argument(
+        "--resume", metavar="PATH", help="continue from a checkpoint (same flags; -e = total)"
+    )
+    o.add_argument("--out", metavar="DIR", help="write curves.png and confusion_matrix.png to DIR")
+    o.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def _json_safe(x: Any) -> Any:
+    """NaN and infinity become null: the JSON stays standard."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def _save_png(fig, path) -> str:
+    from jaxnn._atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    atomic_write_bytes(path, buf.getvalue())
+    return str(path)
+
+
+def run(args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
+    from jaxnn._cli import UsageError
+    from jaxnn._fit import fit
+    from jaxnn._table import markdown_table
+    from jaxnn._training import make_hparams
+
+    if args.out:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError("--out needs matplotlib: pip install matplotlib") from None
+    spec = dataset_spec(args)
+    data = load_data(spec)
+    setting = setting_from_args(args, data)
+    if args.resume and not Path(args.resume).is_file():
+        raise UsageError(f"--resume: checkpoint {args.resume} does not exist")
+    result = fit(
+        data,
+        config=setting.config,
+        hparams=make_hparams(**setting.hparams),
+        seed=setting.seed,
+        resume=args.resume,
+        save=args.save,
+        progress=not args.quiet,
+    )
+    h = result.history
+    rows = [
+        (e, tl, ta, vl, va)
+        for e, tl, ta, vl, va in zip(
+            h["epoch"], h["train_loss"], h["train_accuracy"], h["val_loss"], h["val_accuracy"]
+        )
+    ]
+    print(
+        markdown_table(["epoch", "train loss", "train acc", "val loss", "val acc"], rows),
+        end="\n\n",
+    )
+    summary = [
+        (
+            "data",
+            f"{spec.name}: {len(data.x_train)} train, {len(data.x_val)} val, "
+            f"{len(data.x_test)} test",
+        ),
+        (
+            "network",
+            " -> ".join(map(str, result.config.sizes))
+            + f" ({result.config.activation}, {result.config.output})",
+        ),
+        ("test loss", result.test_loss),
+        ("test accuracy", result.test_accuracy),
+        ("train seconds (no compile)", result.train_seconds),
+        ("compile seconds", result.compile_seconds),
+        ("samples / second", f"{result.train_samples_per_second:.0f}"),
+        ("params sha256", result.params_sha256[:16] + "..."),
+    ]
+    print(markdown_table(["result", "value"], summary))
+    cm = result.confusion_matrix
+    if cm is not None:
+        k = cm.shape[0]
+        print("\nconfusion matrix (rows: true class, columns: predicted)\n")
+        print(markdown_table(["", *map(str, range(k))], [(i, *cm[i].tolist()) for i in range(k)]))
+    figures = []
+    if args.out:
+        from jaxnn._plots import plot_confusion_matrix, plot_history
+
+        out = Path(args.out)
+        title = f"{spec.name}: {' -> '.join(map(str, result.config.sizes))}"
+        figures.append(_save_png(plot_history(h, title=title), out / "curves.png"))
+        if cm is not None:
+            figures.append(_save_png(plot_confusion_matrix(cm), out / "confusion_matrix.png"))
+        for f in figures:
+            print(f"figure: {f}")
+    if args.save:
+        print(f"checkpoint: {args.save}")
+    config = result.config._asdict()
+    config.update(
+        hparams=setting.hparams,
+        seed=setting.seed,
+        dataset=spec.name,
+        data_dir=spec.data_dir,
+        data_seed=spec.seed,
+        val_fraction=spec.val_fraction,
+        resume=args.resume,
+    )
+    return _json_safe(
+        {
+            "config": config,
+            "epochs": [dict(zip(h, values)) for values in zip(*h.values())],
+            "test_loss": result.test_loss,
+            "test_accuracy": result.test_accuracy,
+            "confusion_matrix": None if cm is None else cm.tolist(),
+            "train_seconds": result.train_seconds,
+            "compile_seconds": result.compile_seconds,
+            "samples_trained": result.samples_trained,
+            "train_samples_per_second": result.train_samples_per_second,
+            "params_sha256": result.params_sha256,
+            "checkpoint": args.save,
+            "figures": figures,
+        }
+    )

@@ -1,0 +1,163 @@
+"""``jaxnn sweep``: lists and log ranges of the train flags, ranked table, JSON, figures, errors."""
+
+import json
+import os
+
+import jax
+import numpy as np
+import pytest
+
+from jaxnn._cli import main
+
+# A small network: its compiled program is shared by the runs of this file.
+SMALL = ["-e", "2", "-sz", "16", "-nhl", "1", "-b", "64", "--quiet"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_environment(monkeypatch):
+    """The CLI sets XLA_FLAGS for sweeps; the backend here has started already, so undo it."""
+    jax.devices()
+    monkeypatch.setenv("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))
+
+
+def run_json(tmp_path, *argv, name="out.json"):
+    path = tmp_path / name
+    assert main([*argv, "--json", str(path)]) == 0
+    return json.loads(path.read_text())
+
+
+def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
+    out = run_json(
+        tmp_path, "sweep", "-lr", "1e-3,3e-2", "--seed", "0,1", *SMALL, "--out", str(tmp_path)
+    )
+    printed = capsys.readouterr().out
+    assert "| rank | lr" in printed and "4 members (0 diverged) in 1 program(s)" in printed
+    members = out["members"]
+    assert len(members) == 4 and out["devices"] == len(jax.devices())
+    assert [(m["lr"], m["seed"]) for m in members] == [(1e-3, 0), (1e-3, 1), (3e-2, 0), (3e-2, 1)]
+    for m in members:
+        assert m["lr"] == m["learning_rate"] and m["sz"] == m["hidden_size"] == 16
+        assert m["a"] == m["activation"] == "tanh" and m["e"] == m["epochs"] == 2
+        for key in ("test_loss", "test_accuracy", "val_accuracy"):
+            assert 0 < m[key] < 10
+        assert m["diverged"] is False
+    assert sorted(m["rank"] for m in members) == [1, 2, 3, 4]
+    best = max(members, key=lambda m: m["val_accuracy"])
+    assert out["best"]["rank"] == 1 and out["best"]["val_accuracy"] == best["val_accuracy"]
+    assert out["axes"] == {"lr": [1e-3, 3e-2], "seed": [0, 1]}
+    assert out["compile_seconds"] >= 0 and out["train_seconds"] > 0 and out["groups"] == 1
+    assert sorted(os.path.basename(f) for f in out["figures"]) == ["heatmap.png", "parallel.png"]
+    for f in out["figures"]:
+        assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_member_equals_its_solo_train_run(tmp_path):
+    swept = run_json(tmp_path, "sweep", "-lr", "1e-3,3e-2", "--seed", "0,1", *SMALL)
+    solo = run_json(tmp_path, "train", "-lr", "3e-2", "--seed", "1", *SMALL, name="solo.json")
+    member = next(m for m in swept["members"] if m["lr"] == 3e-2 and m["seed"] == 1)
+    np.testing.assert_allclose(member["test_loss"], solo["test_loss"], rtol=1e-4)
+    np.testing.assert_allclose(member["test_accuracy"], solo["test_accuracy"], atol=1e-6)
+
+
+def test_log_range_and_random(tmp_path):
+    argv = ["sweep", "-lr", "1e-3:1e-1:3", "--seed", "0,1", "--random", "3", *SMALL]
+    out = run_json(tmp_path, *argv, "--random-seed", "4")
+    again = run_json(tmp_path, *argv, "--random-seed", "4", name="again.json")
+    other = run_json(tmp_path, *argv, "--random-seed", "5", name="other.json")
+    members = out["members"]
+    assert len(members) == 3 and out["random"] == 3
+    assert all(m["lr"] in (1e-3, 1e-2, 1e-1) and m["seed"] in (0, 1) for m in members)
+    pairs = [(m["lr"], m["seed"]) for m in members]
+    assert len(set(pairs)) == 3
+    assert [(m["lr"], m["seed"]) for m in again["members"]] == pairs
+    assert [(m["lr"], m["seed"]) for m in other["members"]] != pairs
+    assert [m["test_loss"] for m in again["members"]] == [m["test_loss"] for m in members]
+
+
+def test_groups_and_a_diverged_member(tmp_path, capsys):
+    out = run_json(tmp_path, "sweep", "-o", "sgd", "-a", "relu,tanh", "-lr", "0.1,1e3", *SMALL)
+    assert out["groups"] == 2
+    by = {(m["a"], m["lr"]): m for m in out["members"]}
+    assert by["relu", 1e3]["diverged"] is True and by["relu", 1e3]["test_loss"] is None
+    assert by["relu", 0.1]["diverged"] is False and by["tanh", 0.1]["diverged"] is False
+    assert by["relu", 1e3]["rank"] == 4
+    assert f"4 members ({sum(m['diverged'] for m in out['members'])} diverged)" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["-lr", ""], "-lr/--learning_rate: empty value"),
+        (["-lr", "1e-3,"], "-lr/--learning_rate: empty value"),
+        (["-lr", "1e-4:1e-1:0"], "needs at least 1 value"),
+        (["-lr", "0:1e-1:4"], "needs positive bounds"),
+        (["-lr=-1e-3:1e-1:4"], "needs positive bounds"),
+        (["-lr", "fast"], "-lr/--learning_rate: 'fast' is not a number"),
+        (["--seed", "0.5"], "--seed: '0.5' is not an integer"),
+        (["-a", "tanh,swish"], "-a/--activation: unknown value(s) swish"),
+        (["-o", "adamw"], "-o/--optimizer: unknown value(s) adamw"),
+        (["-w_i", "zeros"], "-w_i/--weight_init: unknown value(s) zeros"),
+        (["-lr", "0,1e-3"], "-lr/--learning_rate must be > 0, got 0"),
+        (["-lr", "1e-6:1:70", "-m", "0.1:0.9:70"], "4900 members, more than the limit of 4096"),
+        (["-lr", "1e-3,1e-2", "--random", "3"], "--random 3: the grid has 2 settings"),
+        (["-lr", "1e-3,1e-2", "--heatmap", "lr,seed"], "--heatmap: seed is not swept"),
+        (["-lr", "1e-3,1e-2", "--heatmap", "lr"], "--heatmap takes two different flag names"),
+        (["--chunk-size", "0"], "--chunk-size must be >= 1"),
+        (["-d", "nosuchdata"], "-d/--dataset: unknown dataset 'nosuchdata'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv, message, capsys):
+    assert main(["sweep", *argv, "--quiet"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jaxnn: error: ")
+    assert message in lines[0]
+    assert captured.out == ""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_of_two_devices_equal_one_device(tmp_path):
+    """jax.distributed with 2 local processes x 2 CPU devices: 4 devices, the same members."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    env["JAX_PLATFORMS"] = "cpu"
+    port = _free_port()
+    argv = ["-lr", "1e-3,3e-2", "--seed", "0,1,2", *SMALL]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "jaxnn", "sweep", *argv, "--json", str(tmp_path / f"{i}.json")]
+            + ["--coordinator", f"localhost:{port}", "--num-processes", "2"]
+            + ["--process-id", str(i)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = [c.communicate(timeout=240) for c in children]
+    for child, (_, err) in zip(children, outputs):
+        assert child.returncode == 0, err
+    assert "| rank |" in outputs[0][0] and "| rank |" not in outputs[1][0]  # process 0 prints
+    results = [json.loads((tmp_path / f"{i}.json").read_text()) for i in range(2)]
+    one = run_json(tmp_path, "sweep", *argv, "--devices", "1", name="one.json")
+    for r in results:
+        assert r["devices"] == 4 and r["processes"] == 2
+        np.testing.assert_allclose(
+            [m["test_loss"] for m in r["members"]],
+            [m["test_loss"] for m in one["members"]],
+            rtol=1e-5,
+        )
