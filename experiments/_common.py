@@ -58,7 +58,8 @@ def save_figure(fig: Any, out: Path, name: str) -> str:
 
 def main(module: ModuleType, argv: list[str] | None = None) -> int:
     """Runs one experiment module alone: ``python -m experiments.NAME --out DIR [--seed S]``."""
-    name = module.__name__.rsplit(".", 1)[1]
+    # run as ``python -m experiments.NAME`` the module is ``__main__``; its spec keeps the name
+    name = (module.__spec__.name if module.__spec__ else module.__name__).rsplit(".", 1)[-1]
     parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=module.TITLE)
     parser.add_argument("--out", default=f"results/{name}", help="directory for figures")
     parser.add_argument("--seed", type=int, default=0)
