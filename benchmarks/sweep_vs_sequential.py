@@ -65,7 +65,7 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int) -> dict:
             for m in members:
                 jax.block_until_ready(solo(m, on_device))
 
-        seq = time_fn(sequential, repeats=1, warmup=0)
+        seq = time_fn(sequential, repeats=3, warmup=0)
         scale = len(settings) / len(timed)
         seq = Timing(seq.median * scale, seq.min * scale, seq.max * scale, seq.runs)
         row = {"k": k, "sequential": seq.asdict(), "sequential_timed": len(timed)}
@@ -75,7 +75,7 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int) -> dict:
                 lambda devices=devices: sweep(
                     config, settings, data, devices=devices, chunk_size=k
                 ),
-                repeats=3,
+                repeats=5,
                 warmup=0,
             )
             row[name] = t.asdict()
@@ -110,6 +110,7 @@ def run(quick: bool = False) -> Bench:
     child = subprocess.run(
         [sys.executable, "-m", "benchmarks.sweep_vs_sequential", json.dumps([ks, epochs, cap])],
         env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         capture_output=True,
         text=True,
         check=False,

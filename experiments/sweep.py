@@ -24,7 +24,9 @@ def run(out: Path, *, seed: int = 0) -> Result:
     from jaxnn._table import markdown_table
 
     data = jaxnn.load_dataset("digits")
-    config = jaxnn.TrainConfig(sizes=(64, 32, 10), activation="relu", optimizer="sgd", epochs=EPOCHS)
+    config = jaxnn.TrainConfig(
+        sizes=(64, 32, 10), activation="relu", optimizer="sgd", epochs=EPOCHS
+    )
     seeds = [seed + s for s in SEEDS]
     settings = jaxnn.grid(learning_rate=list(LEARNING_RATES), seed=seeds)
     result = jaxnn.sweep(config, settings, data)

@@ -32,22 +32,17 @@ def _errors(history: jaxnn.PerceptronParams, x: jax.Array) -> jax.Array:
 
 def run(out: Path, *, seed: int = 0) -> Result:
     x = jaxnn.boolean_inputs(2).astype(jnp.float32)
-    keys = jax.random.split(jax.random.key(seed), SEEDS)
+    init_keys, fit_keys = jax.random.split(jax.random.key(seed), (2, SEEDS))
+    inits = jax.vmap(lambda k: jaxnn.init_perceptron(k, 2))(init_keys)
     rows, errors = [], {}
     for algorithm in ALGORITHMS:
         fit = jax.jit(
             jax.vmap(
-                lambda k, a=algorithm: jaxnn.learn_perceptron(
-                    x,
-                    XOR,
-                    k,
-                    algorithm=a,
-                    init=jaxnn.init_perceptron(k, 2),
-                    max_steps=MAX_STEPS,
-                    history=True,
+                lambda k, init, a=algorithm: jaxnn.learn_perceptron(
+                    x, XOR, k, algorithm=a, init=init, max_steps=MAX_STEPS, history=True
                 )
             )
-        )(keys)
+        )(fit_keys, inits)
         err = np.asarray(_errors(fit.history, x))
         errors[algorithm] = (err, np.asarray(fit.history.w), np.asarray(fit.history.b))
         rows.append(

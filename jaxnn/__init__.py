@@ -83,25 +83,25 @@ from jaxnn._universal_approximation import tower_sum_2d as tower_sum_2d
 # isort: split
 
 # --- training, data, checkpoints (issue 4) ---
+from jaxnn._checkpoint import Checkpoint as Checkpoint
+from jaxnn._checkpoint import load_checkpoint as load_checkpoint
+from jaxnn._checkpoint import params_sha256 as params_sha256
+from jaxnn._checkpoint import save_checkpoint as save_checkpoint
 from jaxnn._data import DATASETS as DATASETS
 from jaxnn._data import Dataset as Dataset
 from jaxnn._data import load_dataset as load_dataset
 from jaxnn._data import read_idx as read_idx
 from jaxnn._data import split_dataset as split_dataset
 from jaxnn._data import write_idx as write_idx
+from jaxnn._fit import FitResult as FitResult
+from jaxnn._fit import fit as fit
 from jaxnn._metrics import accuracy as accuracy
 from jaxnn._metrics import confusion_matrix as confusion_matrix
 from jaxnn._optimizers import OPTIMIZERS as OPTIMIZERS
 from jaxnn._optimizers import make_optimizer as make_optimizer
-
-# --- sweeps (issue 5) ---
-from jaxnn._search_space import grid as grid
-from jaxnn._search_space import log_range as log_range
-from jaxnn._search_space import random_settings as random_settings
-from jaxnn._sweep import SweepResult as SweepResult
-from jaxnn._sweep import sweep as sweep
-from jaxnn._sweep_plots import plot_parallel_coordinates as plot_parallel_coordinates
-from jaxnn._sweep_plots import plot_sweep_heatmap as plot_sweep_heatmap
+from jaxnn._plots import plot_confusion_matrix as plot_confusion_matrix
+from jaxnn._plots import plot_histories as plot_histories
+from jaxnn._plots import plot_history as plot_history
 from jaxnn._training import EpochMetrics as EpochMetrics
 from jaxnn._training import HParams as HParams
 from jaxnn._training import TrainConfig as TrainConfig
@@ -113,6 +113,17 @@ from jaxnn._training import make_hparams as make_hparams
 from jaxnn._training import predict as predict
 from jaxnn._training import train as train
 from jaxnn._training import train_epoch as train_epoch
+
+# isort: split
+
+# --- sweeps (issue 5) ---
+from jaxnn._search_space import grid as grid
+from jaxnn._search_space import log_range as log_range
+from jaxnn._search_space import random_settings as random_settings
+from jaxnn._sweep import SweepResult as SweepResult
+from jaxnn._sweep import sweep as sweep
+from jaxnn._sweep_plots import plot_parallel_coordinates as plot_parallel_coordinates
+from jaxnn._sweep_plots import plot_sweep_heatmap as plot_sweep_heatmap
 
 __version__ = "0.1.0"
 
@@ -187,9 +198,11 @@ __all__ = [
     "tower_sum",
     "tower_sum_2d",
     # training
+    "Checkpoint",
     "DATASETS",
     "Dataset",
     "EpochMetrics",
+    "FitResult",
     "HParams",
     "OPTIMIZERS",
     "TrainConfig",
@@ -197,13 +210,20 @@ __all__ = [
     "accuracy",
     "confusion_matrix",
     "evaluate",
+    "fit",
     "init_state",
+    "load_checkpoint",
     "load_dataset",
     "make_config",
     "make_hparams",
     "make_optimizer",
+    "params_sha256",
+    "plot_confusion_matrix",
+    "plot_histories",
+    "plot_history",
     "predict",
     "read_idx",
+    "save_checkpoint",
     "split_dataset",
     "train",
     "train_epoch",

@@ -79,7 +79,9 @@ def _backward(params, cache, grad_a_L, g, outer):
         grads[k] = Dense(outer(grad_a, h_prev), grad_a)
         if k > 0:
             grad_h = grad_a @ params[k].W  # W_k^T grad a_k, one row per example
-            grad_a = grad_h * g.derivative(cache.a[k - 1], h_prev)
+            d = g.derivative(cache.a[k - 1], h_prev)
+            # g'(a) = 0 passes nothing back, even where grad h overflowed (as autodiff's relu)
+            grad_a = jnp.where(d == 0, jnp.zeros_like(grad_h), grad_h * d)
     return grads
 
 

@@ -122,9 +122,13 @@ def boolean_functions(n: int) -> jax.Array:
       first are the binary digits of j - 1 (n = 2: f2 = AND, f7 = XOR, f10 = XNOR, f16 = TRUE).
     """
     n = check_int_range("n", n, 1, MAX_ENUMERATION_N, why=_WHY)
+    return jnp.asarray(_truth_tables(n), jnp.int32)
+
+
+def _truth_tables(n: int) -> np.ndarray:
     rows = 2**n
     codes = np.arange(2**rows, dtype=np.int64)
-    return jnp.asarray((codes[:, None] >> (rows - 1 - np.arange(rows))[None, :]) & 1, jnp.int32)
+    return ((codes[:, None] >> (rows - 1 - np.arange(rows))[None, :]) & 1).astype(np.int32)
 
 
 def function_number(table: ArrayLike) -> int:
@@ -187,16 +191,33 @@ def _integer_null_vector(m: np.ndarray, vec: np.ndarray) -> np.ndarray:
     raise RuntimeError(f"no exact integer dependence found for rows {m.T.tolist()}")
 
 
-@jax.jit
-def _match_circuits(codes: jax.Array, masks: jax.Array, pos: jax.Array, neg: jax.Array):
-    """Index of the first circuit whose signs (or negated signs) agree with each code, else -1."""
-    on = codes[:, None] & masks[None, :]
-    hit = (on == pos[None, :]) | (on == neg[None, :])
-    return jnp.where(jnp.any(hit, axis=1), jnp.argmax(hit, axis=1), -1)
+def _not_separable_all(n: int) -> np.ndarray:
+    """Marks every function that agrees with some circuit's signs (or their negation).
+
+    The functions agreeing with a circuit on its support S form a cube: its bits on S fixed, the
+    other 2**n - |S| bits free. Marking the cubes of all circuits touches a few million codes
+    instead of comparing every function with every circuit.
+
+    Returns:
+      bool array (2**(2**n),), True for the functions that are not linearly separable.
+    """
+    v, pos, neg = _circuits(n)
+    rows = 2**n
+    marked = np.zeros(2**rows, bool)
+    weights = 1 << (rows - 1 - np.arange(rows, dtype=np.int64))
+    size = np.count_nonzero(v, axis=1)
+    for k in np.unique(size):
+        sel = size == k
+        free = np.sort(np.where(v[sel] == 0, weights[None, :], 0), axis=1)[:, k:]
+        t = np.arange(2 ** (rows - k), dtype=np.int64)
+        cube = ((t[:, None] >> np.arange(rows - k)) & 1) @ free.T  # (2**(rows-k), circuits)
+        marked[(cube | pos[sel][None, :]).ravel()] = True
+        marked[(cube | neg[sel][None, :]).ravel()] = True
+    return marked
 
 
 def _witnesses(
-    inputs: jax.Array, tables: jax.Array, max_steps: int
+    inputs: jax.Array, tables: np.ndarray, max_steps: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cyclic perceptron from zero for each table, vmapped: integer (b, w) and whether exact."""
     fit = jax.vmap(lambda t: learn_perceptron(inputs, t, algorithm="cyclic", max_steps=max_steps))(
@@ -211,23 +232,10 @@ def _witnesses(
     return wb_int, exact
 
 
-def _classify(n: int, codes: np.ndarray, tables: jax.Array):
-    """Separable flags, integer (b, w) witnesses and circuit indices for the given functions."""
-    v, pos, neg = _circuits(n)
+def _classify(n: int, separable: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """Integer (b, w) witnesses for the separable tables (zeros for the others)."""
     inputs = boolean_inputs(n)
-    if len(v):
-        hit = np.asarray(
-            _match_circuits(
-                jnp.asarray(codes, jnp.int32),
-                jnp.asarray(pos | neg, jnp.int32),
-                jnp.asarray(pos, jnp.int32),
-                jnp.asarray(neg, jnp.int32),
-            )
-        )
-    else:
-        hit = np.full(len(codes), -1)
-    separable = hit < 0
-    wb = np.zeros((len(codes), n + 1), np.int64)
+    wb = np.zeros((len(separable), n + 1), np.int64)
     todo = np.flatnonzero(separable)
     max_steps = 4096
     while todo.size:
@@ -237,7 +245,7 @@ def _classify(n: int, codes: np.ndarray, tables: jax.Array):
         max_steps *= 4
         if todo.size and max_steps > 2**24:
             raise RuntimeError(f"no separating unit found for {todo.size} separable function(s)")
-    return separable, wb, hit, v
+    return wb
 
 
 def classify_boolean_functions(n: int) -> BooleanFunctions:
@@ -252,10 +260,10 @@ def classify_boolean_functions(n: int) -> BooleanFunctions:
       f \text{ separable} \iff \exists\, w:\ s_i\, w^T a_i > 0\ \forall i
       \iff \neg\exists \text{ circuit } \sigma:\ \sigma = \pm s \text{ on supp } \sigma
 
-    The circuits are tested against all functions as bit masks in one jitted call; every separable
-    function then gets a separating (w, b) from the perceptron learning algorithm (cyclic, from
-    zero, vmapped over the separable functions), verified in integer arithmetic. Counts for
-    n = 1..4: 4, 14, 104, 1882. The result is cached per n (the arrays are immutable).
+    The functions that agree with a circuit are marked as bit masks (a cube of codes per circuit);
+    every separable function then gets a separating (w, b) from the perceptron learning algorithm
+    (cyclic, from zero, vmapped over the separable functions), verified in integer arithmetic.
+    Counts for n = 1..4: 4, 14, 104, 1882. The result is cached per n (the arrays are immutable).
 
     Args:
       n: the number of inputs, 1 to 4 (5 inputs have 2**32 functions).
@@ -270,13 +278,13 @@ def classify_boolean_functions(n: int) -> BooleanFunctions:
 @functools.cache
 def _classify_all(n: int) -> BooleanFunctions:
     """The classification of every function of n inputs, computed once per process."""
-    tables = boolean_functions(n)
-    codes = np.arange(2 ** (2**n), dtype=np.int64)
-    separable, wb, _, _ = _classify(n, codes, tables)
+    tables = _truth_tables(n)
+    separable = ~_not_separable_all(n)
+    wb = _classify(n, separable, tables)
     wb = np.where(separable[:, None], wb.astype(np.float32), np.nan)
     return BooleanFunctions(
         boolean_inputs(n),
-        tables,
+        jnp.asarray(tables),
         jnp.asarray(separable),
         jnp.asarray(wb[:, 1:], jnp.float32),
         jnp.asarray(wb[:, 0], jnp.float32),
@@ -296,9 +304,11 @@ def linear_separability(table: ArrayLike) -> Separability:
     n = check_truth_table("table", table)
     check_int_range("n", n, 1, MAX_ENUMERATION_N, why=_WHY)
     code = function_number(table) - 1
-    tables = jnp.asarray(np.asarray(table), jnp.int32)[None, :]
-    separable, wb, hit, v = _classify(n, np.array([code]), tables)
-    if separable[0]:
+    v, pos, neg = _circuits(n)
+    on = code & (pos | neg)
+    hit = np.flatnonzero((on == pos) | (on == neg))
+    if not hit.size:
+        wb = _classify(n, np.array([True]), np.asarray(table, np.int32)[None, :])
         return Separability(
             jnp.asarray(True),
             jnp.asarray(wb[0, 1:], jnp.float32),

@@ -8,6 +8,7 @@ a_i = h_(i-1) @ W_i^T + b_i, one row per example.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -82,11 +83,17 @@ def init_mlp(
         raise ValueError(f"every layer size must be positive, got sizes {sizes}")
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")
+    return _init_layers(key, jnp.asarray(scale), sizes, init, jnp.dtype(dtype))
+
+
+@partial(jax.jit, static_argnums=(2, 3, 4))
+def _init_layers(key, scale, sizes, init, dtype):
+    # one compiled program per architecture (eagerly, every layer's draw would compile its own)
     keys = jax.random.split(key, len(sizes) - 1)
     layers = []
     for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:]):
         std = {"random": 0.1, "xavier": (2.0 / (n_in + n_out)) ** 0.5, "he": (2.0 / n_in) ** 0.5}
-        W = jax.random.normal(k, (n_out, n_in), dtype) * (std[init] * jnp.asarray(scale, dtype))
+        W = jax.random.normal(k, (n_out, n_in), dtype) * (std[init] * scale.astype(dtype))
         layers.append(Dense(W, jnp.zeros((n_out,), dtype)))
     return tuple(layers)
 

@@ -121,6 +121,7 @@ def fit(
     resume: str | os.PathLike | None = None,
     save: str | os.PathLike | None = None,
     progress: bool = False,
+    name: str | None = None,
 ) -> FitResult:
     """Trains a feed-forward network and evaluates it on the test split.
 
@@ -156,6 +157,8 @@ def fit(
       resume: a checkpoint to continue from (same settings; ``epochs`` is the total to reach).
       save: where to write the final checkpoint (atomically).
       progress: show a progress bar over epochs with the current metrics (on stderr).
+      name: the data set's name for the result and the checkpoint (default: ``data`` if it is a
+        name, else "custom"); resuming checks it.
 
     Returns:
       A `FitResult`.
@@ -164,10 +167,9 @@ def fit(
       ValueError: for bad settings or data (naming them), or a checkpoint that does not match.
     """
     if isinstance(data, str):
-        name = data
+        name = name or data
         data = load_dataset(data, data_dir=data_dir, val_fraction=val_fraction, seed=data_seed)
-    else:
-        name = "custom"
+    name = name or "custom"
     check_dataset(data)
     classification = is_classification(data)
     if config is None:

@@ -136,19 +136,26 @@ def perceptron_network_exact(n: int, *, learned: bool = True) -> jax.Array:
 
     Returns:
       bool array (2**(2**n),): entry j - 1 is True when the network reproduces f_j on all 2**n
-      inputs exactly (and, if learned, the perceptron algorithm converged).
+      inputs exactly (and, if learned, the perceptron algorithm converged). Both variants are
+      computed in one call and cached per n.
     """
     n = check_int_range("n", n, 1, MAX_ENUMERATION_N, why="n = 5 has 2**32 functions")
-    return _network_exact(boolean_functions(n), learned=learned)
+    direct, fitted = _exact_both(n)
+    return fitted if learned else direct
 
 
-@functools.partial(jax.jit, static_argnames="learned")
-def _network_exact(tables: jax.Array, *, learned: bool) -> jax.Array:
+@functools.cache
+def _exact_both(n: int) -> tuple[jax.Array, jax.Array]:
+    return _network_exact(boolean_functions(n))
+
+
+@jax.jit
+def _network_exact(tables: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Exactness with output weights set directly and learned, for every table."""
     n = tables.shape[1].bit_length() - 1
     x = 2 * boolean_inputs(n) - 1
-    if learned:
-        networks, converged = jax.vmap(fit_perceptron_network)(tables)
-    else:
-        networks, converged = jax.vmap(perceptron_network)(tables), True
-    y = jax.vmap(perceptron_network_apply, in_axes=(0, None))(networks, x)
-    return jnp.all(y == tables, axis=1) & converged
+    apply = jax.vmap(perceptron_network_apply, in_axes=(0, None))
+    direct = jnp.all(apply(jax.vmap(perceptron_network)(tables), x) == tables, axis=1)
+    networks, converged = jax.vmap(fit_perceptron_network)(tables)
+    fitted = jnp.all(apply(networks, x) == tables, axis=1) & converged
+    return direct, fitted

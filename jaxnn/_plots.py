@@ -53,7 +53,10 @@ def plot_histories(
         for ax, (metric, _) in zip(axes, panels):
             ax.plot(epochs, h[f"train_{metric}"], "--", color=colour, label=f"{prefix}train")
             ax.plot(epochs, h[f"val_{metric}"], "-", color=colour, label=f"{prefix}validation")
+    from matplotlib.ticker import MaxNLocator
+
     for ax, (metric, ylabel) in zip(axes, panels):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.set_title(f"{metric} per epoch")

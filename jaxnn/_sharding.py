@@ -220,9 +220,20 @@ def run_chunks(
     n = _leading(members)
     padded = pad_members(members, math.ceil(n / chunk) * chunk)
     outputs = []
+
+    def collect(out: Any, count: int) -> None:
+        outputs.append(to_host(out))
+        if on_chunk is not None:
+            on_chunk(count)
+
+    previous = None
     for start in range(0, n, chunk):
         block = jax.tree.map(lambda x: x[start : start + chunk], padded)
-        outputs.append(to_host(compiled(_split(block, mesh), shared)))
-        if on_chunk is not None:
-            on_chunk(min(chunk, n - start))
+        # Dispatch is asynchronous: the next chunk is queued before the previous one is copied
+        # back, so the devices stay busy and at most two chunks' outputs are held at once.
+        current = (compiled(_split(block, mesh), shared), min(chunk, n - start))
+        if previous is not None:
+            collect(*previous)
+        previous = current
+    collect(*previous)
     return jax.tree.map(lambda *xs: np.concatenate(xs)[:n], *outputs)

@@ -197,7 +197,7 @@ def plot_parallel_coordinates(
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     n_bad = int(bad.sum())
-    extra = f"; {n_bad} diverged (red, dashed)" if n_bad else ""
+    extra = f"\n{n_bad} diverged (red, dashed)" if n_bad else ""
     ax.set_title(f"{len(members)} members, coloured by {_label(metric)}{extra}")
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_label(metric))
     return fig

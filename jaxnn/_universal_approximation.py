@@ -51,12 +51,17 @@ __all__ = [
 ]
 
 BIN_STEEPNESS = 100.0
-"""Default steepness times bin width, w (r - l): each step rises from 1% to 99% within 0.09 of a bin."""
+"""Default steepness times bin width, w (r - l): each step rises from 1% to 99% in 0.09 bins."""
 
 THRESHOLD_STEEPNESS = 50.0
 """Default steepness of the second-layer sigmoid that turns a cross into a 2-D tower."""
 
 _MAX_TOWERS = 2**20
+
+
+def _arrays(*xs):
+    """Lists and tuples as NumPy arrays; arrays, tracers and Python scalars (weakly typed) as is."""
+    return tuple(np.asarray(x) if isinstance(x, list | tuple) else x for x in xs)
 
 
 def _float_dtype(*xs: ArrayLike):
@@ -121,6 +126,7 @@ def tower(x: ArrayLike, left: ArrayLike, right: ArrayLike, *, steepness: ArrayLi
     Returns:
       The tower at every point, with the shape of ``x``.
     """
+    x, left, right, steepness = _arrays(x, left, right, steepness)
     check_finite_positive("steepness", steepness)
     dtype = _float_dtype(x, left, right, steepness)
     x, left, right, w = (jnp.asarray(v, dtype) for v in (x, left, right, steepness))
@@ -145,6 +151,7 @@ def tower_sum(
     Returns:
       The approximation at every point, shape (points,).
     """
+    x, heights, edges, steepness = _arrays(x, heights, edges, steepness)
     _check_x("x", x, 1)
     (n,) = _check_heights("heights", heights, 1)
     _check_edges("edges", edges, n)
@@ -177,6 +184,7 @@ def tower_network(
       ``jaxnn.forward(params, x[:, None], activation="sigmoid", output="linear")`` it computes
       `tower_sum`.
     """
+    heights, edges, steepness = _arrays(heights, edges, steepness)
     (n,) = _check_heights("heights", heights, 1)
     _check_edges("edges", edges, n)
     check_finite_positive("steepness", steepness)
@@ -248,6 +256,7 @@ def fit_towers(
     Returns:
       ``(Dense, Dense)`` as `tower_network` returns them.
     """
+    lo, hi, steepness = _arrays(lo, hi, steepness)
     n = check_int_range("n_towers", n_towers, 1, _MAX_TOWERS)
     _check_interval(lo, hi)
     if steepness is not None:
@@ -291,6 +300,7 @@ def tower_2d(
     Returns:
       The 2-D tower at every point, shape (points,).
     """
+    xy, x_edges, y_edges, steepness = _arrays(xy, x_edges, y_edges, steepness)
     _check_x("xy", xy, 2)
     for name, e in (("x_edges", x_edges), ("y_edges", y_edges)):
         _check_edges(name, e, 1)
@@ -330,6 +340,7 @@ def tower_sum_2d(
     Returns:
       The approximation at every point, shape (points,).
     """
+    xy, heights, x_edges, y_edges, steepness = _arrays(xy, heights, x_edges, y_edges, steepness)
     _check_x("xy", xy, 2)
     nx, ny = _check_heights("heights", heights, 2)
     _check_edges("x_edges", x_edges, nx)
@@ -377,6 +388,7 @@ def tower_network_2d(
       Three `Dense` layers for ``jaxnn.forward(params, xy, activation="sigmoid",
       output="linear")``, which then computes `tower_sum_2d`.
     """
+    heights, x_edges, y_edges, steepness = _arrays(heights, x_edges, y_edges, steepness)
     nx, ny = _check_heights("heights", heights, 2)
     _check_edges("x_edges", x_edges, nx)
     _check_edges("y_edges", y_edges, ny)
@@ -439,11 +451,11 @@ def fit_towers_2d(
     Returns:
       Three `Dense` layers, as `tower_network_2d` returns them.
     """
+    lo, hi, steepness = _arrays(lo, hi, steepness)
     counts = (n_towers, n_towers) if np.ndim(n_towers) == 0 else tuple(n_towers)
     if len(counts) != 2:
         raise ValueError(f"n_towers must be an int or a pair (n_x, n_y), got {n_towers!r}")
     nx, ny = (check_int_range("n_towers", c, 1, 2**12) for c in counts)
-    lo, hi = (v if hasattr(v, "dtype") else np.asarray(v) for v in (lo, hi))
     _check_interval(lo, hi, size=2)
     if steepness is not None:
         check_finite_positive("steepness", steepness)

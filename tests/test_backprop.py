@@ -72,7 +72,7 @@ def _assert_close(explicit, auto, rtol, atol_factor):
         np.testing.assert_allclose(e, a, rtol=rtol, atol=atol_factor * max(scale, 1e-30))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 64), min_size=2, max_size=6),  # depth 1-5, widths 1-64
     batch=st.integers(1, 32),
@@ -92,7 +92,7 @@ def test_explicit_equals_autodiff_random_architectures_float64(
         _assert_close(explicit, auto, rtol=1e-10, atol_factor=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 64), min_size=2, max_size=6),
     batch=st.integers(1, 32),
@@ -119,11 +119,12 @@ def test_explicit_equals_autodiff_jit_and_no_jit(jit, output, loss, activation):
     kw = {"activation": activation, "output": output, "loss": loss}
     with jax.enable_x64(True):
         params, x, y = _problem(7, (5, 6, 4, 3), 8, loss, jnp.float64)
-        explicit = functools.partial(_explicit, **kw)
-        auto = jax.grad(functools.partial(loss_fn, **kw))
         if jit:
-            explicit, auto = jax.jit(explicit), jax.jit(auto)
-        _assert_close(explicit(params, x, y), auto(params, x, y), rtol=1e-10, atol_factor=1e-13)
+            explicit, auto = _both(params, x, y, **kw)
+        else:
+            explicit = _explicit(params, x, y, **kw)
+            auto = jax.grad(loss_fn)(params, x, y, **kw)
+        _assert_close(explicit, auto, rtol=1e-10, atol_factor=1e-13)
 
 
 @pytest.mark.parametrize("output,loss", PAIRS)
@@ -208,9 +209,11 @@ def test_algorithm_6_hidden_layer_by_hand():
 @pytest.mark.parametrize("output,loss", PAIRS)
 def test_explicit_finite_wherever_autodiff_is(dtype, output, loss):
     # saturated hidden units and output logits of order 1e4
-    for activation in ACTIVATIONS:
-        params, x, y = _problem(9, (4, 8, 3), 6, loss, dtype, scale=300.0)
-        explicit, auto = _both(params, x, y, activation, output, loss)
+    params, x, y = _problem(9, (4, 8, 3), 6, loss, dtype, scale=300.0)
+    for activation in ACTIVATIONS:  # eagerly: the same shapes reuse the compiled primitives
+        kw = {"activation": activation, "output": output, "loss": loss}
+        explicit = _explicit(params, x, y, **kw)
+        auto = jax.grad(loss_fn)(params, x, y, **kw)
         for e, a in zip(jax.tree.leaves(explicit), jax.tree.leaves(auto)):
             assert bool(jnp.all(jnp.isfinite(e) | ~jnp.isfinite(a))), (activation, dtype)
 

@@ -58,6 +58,9 @@ def test_fit_resume_matches_straight_run(tmp_path):
     assert resumed.samples_trained == straight.samples_trained // 2
     with pytest.raises(ValueError, match="has completed 5 epochs; ask for more with epochs > 5"):
         fit("xor", epochs=5, resume=tmp_path / "five.npz", **kw)
+    other = load_dataset("xor", seed=1)
+    with pytest.raises(ValueError, match="was trained on 'xor', this run uses 'xor seed 1'"):
+        fit(other, name="xor seed 1", epochs=10, resume=tmp_path / "five.npz", **kw)
 
 
 def test_roundtrip_restores_every_leaf_with_dtype(tmp_path):

@@ -84,6 +84,8 @@ def test_save_then_resume_equals_straight_run(tmp_path, capsys):
     assert ra["epochs"] == rb["epochs"]
     rc, _, err = _run([*base, "-e", "4", "-a", "relu", "--resume", str(ck)], capsys)
     assert rc == 2 and "activation 'tanh' in checkpoint, 'relu' now" in err
+    rc, _, err = _run([*base, "-e", "4", "--data-seed", "3", "--resume", str(ck)], capsys)
+    assert rc == 2 and "this run uses 'xor, data seed 3, val fraction 0.1'" in err
 
 
 def test_out_writes_figures(tmp_path, capsys):

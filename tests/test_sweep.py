@@ -210,3 +210,17 @@ def test_eight_simulated_devices_equal_one_device(data):
     assert sharded["diverged"] == one.diverged.tolist() == [False] * 6 + [True] * 3
     # Diverged members are chaotic (losses of 1e6); the others agree to float rounding.
     np.testing.assert_allclose(sharded["test_loss"][:6], one.test_loss[:6], rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_benchmark_quick_runs_and_both_paths_agree(monkeypatch):
+    monkeypatch.syspath_prepend(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from benchmarks.sweep_vs_sequential import run
+
+    bench = run(quick=True)
+    assert "speedup sharded" in bench.table and len(bench.data["rows"]) == 2
+    for row in bench.data["rows"]:
+        assert row["sequential"]["median"] > 0 and row["sharded"]["median"] > 0
+        np.testing.assert_allclose(
+            row["sharded_test_loss"], row["vmap_1_device_test_loss"], rtol=1e-5
+        )

@@ -380,3 +380,15 @@ def test_universal_approximation_experiment_holds(tmp_path):
     assert result.data["network_vs_formula_max_gap"] < 1e-5
     sin_errors = result.data["tower_max_error"]["sin(x) on [-pi, pi]"]
     assert sin_errors[-1] < 0.0135  # 256 towers, measured 0.01227
+
+
+def test_lists_are_accepted_like_arrays():
+    from_lists = tower_network([1.0, 2.0], [0.0, 1.0, 2.0], steepness=3.0)
+    from_arrays = tower_network(jnp.array([1.0, 2.0]), jnp.array([0.0, 1.0, 2.0]), steepness=3.0)
+    chex.assert_trees_all_equal(from_lists, from_arrays)
+    chex.assert_trees_all_equal(
+        fit_towers_2d(_f2, (-1.0, 0.0), [1.0, 1.0], 3, steepness=[10.0, 20.0]),
+        fit_towers_2d(
+            _f2, jnp.array([-1.0, 0.0]), jnp.array([1.0, 1.0]), 3, steepness=jnp.array([10.0, 20.0])
+        ),
+    )

@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> dict:
         resume=args.resume,
         save=args.save,
         progress=not args.quiet,
+        # resuming checks the data too: the same set, split the same way
+        name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}",
     )
     h = result.history
     rows = [
