@@ -7,6 +7,7 @@ skipped for tracers (inside jit the data were checked where they entered).
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 from jax import core as _core
 from jax.typing import ArrayLike
@@ -35,10 +36,10 @@ def is_concrete(x: ArrayLike) -> bool:
 
 def check_numeric(name: str, x: ArrayLike) -> None:
     """Raises ``TypeError`` for complex, object, string or otherwise non-real arrays."""
-    dtype = np.result_type(x) if not hasattr(x, "dtype") else np.dtype(x.dtype)
-    if (
-        not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer))
-        and dtype != np.dtype(bool)
+    dtype = x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+    # jnp.issubdtype knows bfloat16 and the other ml_dtypes floats; NumPy's does not.
+    if not (jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer)) and (
+        dtype != np.dtype(bool)
     ):
         raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
 
