@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from benchmarks._common import Bench, Timing, ratio, time_fn
+from benchmarks._common import Bench, Timing, ratio
 
 TITLE = "Sweeps: vmap + sharding over devices vs K sequential training runs"
 ORDER = 50
@@ -25,9 +25,10 @@ def _settings(k: int) -> list[dict]:
     return grid(learning_rate=log_range(1e-4, 1e-1, k // seeds), seed=list(range(seeds)))
 
 
-def _measure(ks: tuple[int, ...], epochs: int, cap: int) -> dict:
+def _measure(ks: tuple[int, ...], epochs: int, cap: int, repeats: int) -> dict:
     """Runs in a child process whose devices were set before JAX started."""
     import functools
+    import statistics
     import time
 
     import jax
@@ -60,28 +61,32 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int) -> dict:
         timed = settings[:cap]
         members = [member(s) for s in timed]
         jax.block_until_ready(solo(members[0], on_device))  # warm (compiled above)
+        row = {"k": k, "sequential_timed": len(timed)}
 
-        def sequential(members=members):
+        def sequential(members=members):  # one run after the other, each waited for
             for m in members:
                 jax.block_until_ready(solo(m, on_device))
 
-        seq = time_fn(sequential, repeats=3, warmup=0)
-        scale = len(settings) / len(timed)
-        seq = Timing(seq.median * scale, seq.min * scale, seq.max * scale, seq.runs)
-        row = {"k": k, "sequential": seq.asdict(), "sequential_timed": len(timed)}
+        runs = {"sequential": sequential}
         for name, devices in (("vmap_1_device", 1), ("sharded", None)):
-            first = sweep(config, settings, data, devices=devices, chunk_size=k)
-            t = time_fn(
-                lambda devices=devices: sweep(
-                    config, settings, data, devices=devices, chunk_size=k
-                ),
-                repeats=5,
-                warmup=0,
-            )
-            row[name] = t.asdict()
+            first = sweep(config, settings, data, devices=devices, chunk_size=k)  # compiles
             row[name + "_compile"] = first.compile_seconds
             row[name + "_devices"] = first.devices
             row[name + "_test_loss"] = first.test_loss.tolist()
+            runs[name] = functools.partial(
+                sweep, config, settings, data, devices=devices, chunk_size=k
+            )
+        # Interleaved repeats: a burst of other work on the machine hits every column alike.
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(repeats):
+            for name, fn in runs.items():
+                start = time.perf_counter()
+                jax.block_until_ready(fn())
+                times[name].append(time.perf_counter() - start)
+        scale = len(settings) / len(timed)
+        times["sequential"] = [t * scale for t in times["sequential"]]
+        for name, ts in times.items():
+            row[name] = Timing(statistics.median(ts), min(ts), max(ts), len(ts)).asdict()
         rows.append(row)
     return {
         "rows": rows,
@@ -100,7 +105,7 @@ def run(quick: bool = False) -> Bench:
 
     from jaxnn._table import markdown_table
 
-    ks, epochs, cap = ((4, 8), 1, 4) if quick else (KS, EPOCHS, SEQUENTIAL_CAP)
+    ks, epochs, cap, repeats = ((4, 8), 1, 4, 2) if quick else (KS, EPOCHS, SEQUENTIAL_CAP, 5)
     env = dict(os.environ)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if jax.default_backend() == "cpu":  # one XLA host device per core, set before JAX starts
@@ -108,7 +113,12 @@ def run(quick: bool = False) -> Bench:
         env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
     load_before = os.getloadavg()
     child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.sweep_vs_sequential", json.dumps([ks, epochs, cap])],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.sweep_vs_sequential",
+            json.dumps([ks, epochs, cap, repeats]),
+        ],
         env=env,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         capture_output=True,
@@ -155,7 +165,8 @@ def run(quick: bool = False) -> Bench:
         f"{result['solo_compile']:.1f} s) K times; where fewer than K were timed the time is "
         f"scaled linearly to K (said in the cell). The sweep columns time the whole "
         f"`jaxnn.sweep(...)` call (host transfers included) after a first call that compiled; "
-        f"compile seconds are beside. Backend {result['backend']}, {result['devices']} device(s) "
+        f"compile seconds are beside. The three columns are timed interleaved, {repeats} rounds. "
+        f"Backend {result['backend']}, {result['devices']} device(s) "
         f"in the child process ({cores} cores). Load average (1, 5, 15 min) before "
         f"{tuple(round(x, 2) for x in load_before)}, after "
         f"{tuple(round(x, 2) for x in load_after)}: other work on this machine distorts timings."
@@ -176,5 +187,5 @@ def run(quick: bool = False) -> Bench:
 
 
 if __name__ == "__main__":
-    ks, epochs, cap = json.loads(sys.argv[1])
-    print(json.dumps(_measure(tuple(ks), epochs, cap)))
+    ks, epochs, cap, repeats = json.loads(sys.argv[1])
+    print(json.dumps(_measure(tuple(ks), epochs, cap, repeats)))

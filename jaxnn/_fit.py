@@ -201,7 +201,7 @@ def fit(
         if int(state.epoch) >= config.epochs:
             raise ValueError(
                 f"{resume} has completed {int(state.epoch)} epochs; ask for more with "
-                f"epochs > {int(state.epoch)} (the total to reach)"
+                f"epochs (-e/--epochs) > {int(state.epoch)}: the total to reach"
             )
     else:
         state = _init_jit(config, hparams, jax.random.PRNGKey(seed))

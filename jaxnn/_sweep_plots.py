@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["default_heatmap_axes", "plot_sweep_heatmap", "plot_parallel_coordinates"]
 
@@ -52,7 +55,7 @@ def plot_sweep_heatmap(
     y: str,
     *,
     metric: str = "val_accuracy",
-):
+) -> Figure:
     r"""A heatmap of ``metric`` over the values of axes ``x`` (columns) and ``y`` (rows).
 
     Each cell is the mean of ``metric`` over the members with those two values (the other axes
@@ -140,7 +143,7 @@ def plot_parallel_coordinates(
     axes: Mapping[str, Sequence[Any]],
     *,
     metric: str = "val_accuracy",
-):
+) -> Figure:
     """A parallel-coordinates plot, like the course's sweep view: one line per member.
 
     Each swept axis is a vertical line (log scale for numbers spanning more than a factor of 20,

@@ -56,7 +56,9 @@ def test_fit_resume_matches_straight_run(tmp_path):
     assert resumed.params_sha256 == straight.params_sha256 != five.params_sha256
     assert resumed.history == straight.history  # the saved epochs' metrics come back too
     assert resumed.samples_trained == straight.samples_trained // 2
-    with pytest.raises(ValueError, match="has completed 5 epochs; ask for more with epochs > 5"):
+    with pytest.raises(
+        ValueError, match=r"has completed 5 epochs; ask for more with epochs \(-e/--epochs\) > 5"
+    ):
         fit("xor", epochs=5, resume=tmp_path / "five.npz", **kw)
     other = load_dataset("xor", seed=1)
     with pytest.raises(ValueError, match="was trained on 'xor', this run uses 'xor seed 1'"):

@@ -99,8 +99,9 @@ def test_out_writes_figures(tmp_path, capsys):
 def test_regression_json_has_null_accuracy(tmp_path, capsys):
     path = tmp_path / "sine.json"
     argv = ["-d", "sine", "-l", "mean_squared_error", "-sz", "8", "-e", "2", "--quiet"]
-    assert _run([*argv, "--json", str(path)], capsys)[0] == 0
+    assert _run([*argv, "--json", str(path), "--out", str(tmp_path / "figs")], capsys)[0] == 0
     d = json.loads(path.read_text())
+    assert d["figures"] == [str(tmp_path / "figs" / "curves.png")]  # no confusion matrix
     assert d["config"]["output"] == "linear" and d["config"]["loss"] == "mse"
     assert d["test_accuracy"] is None and d["confusion_matrix"] is None
     assert d["test_loss"] > 0

@@ -1,0 +1,83 @@
+"""Sweep figures: the heatmap's cells, the parallel-coordinates lines, bad axes."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from jaxnn._search_space import grid  # noqa: E402
+from jaxnn._sweep_plots import (  # noqa: E402
+    default_heatmap_axes,
+    plot_parallel_coordinates,
+    plot_sweep_heatmap,
+)
+
+AXES = {"lr": [1e-3, 1e-2, 1e-1, 10.0], "seed": [0, 1], "a": ["tanh", "relu"]}
+
+
+def members():
+    rows = grid(AXES)
+    for m in rows:
+        m["val_accuracy"] = 0.5 + 0.1 * AXES["lr"].index(m["lr"]) + 0.01 * m["seed"]
+        m["val_accuracy"] += 0.02 * (m["a"] == "relu")
+        m["diverged"] = m["lr"] == 10.0 and m["a"] == "relu"
+        if m["diverged"]:
+            m["val_accuracy"] = float("nan")
+    return rows
+
+
+def test_default_axes_are_the_two_with_most_values():
+    assert default_heatmap_axes(AXES) == ("lr", "seed")
+    assert default_heatmap_axes({"seed": [0, 1, 2], "lr": [1e-3, 1e-2]}) == ("seed", "lr")
+    assert default_heatmap_axes({"lr": [1e-3, 1e-2], "seed": [0]}) is None
+
+
+def test_heatmap_cells_are_means_over_the_other_axes_without_diverged():
+    fig = plot_sweep_heatmap(members(), AXES, "lr", "seed")
+    cells = np.ma.filled(fig.axes[0].images[0].get_array(), np.nan)
+    assert cells.shape == (2, 4)  # rows: seed, columns: lr
+    expected = np.array([[0.5 + 0.1 * j + 0.01 * i + 0.01 for j in range(3)] for i in range(2)])
+    np.testing.assert_allclose(cells[:, :3], expected, rtol=1e-12)
+    # lr = 10: the relu member diverged, the tanh member alone is the mean
+    np.testing.assert_allclose(cells[:, 3], [0.8, 0.81], rtol=1e-12)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("0.800\n1 of 2 diverged") == 1
+    assert "mean over a" in fig.axes[0].get_title()
+    plt.close(fig)
+
+
+def test_heatmap_all_diverged_cell_is_marked():
+    rows = [m for m in members() if m["a"] == "relu"]
+    fig = plot_sweep_heatmap(rows, {"lr": AXES["lr"], "seed": [0, 1]}, "lr", "seed")
+    cells = np.ma.filled(fig.axes[0].images[0].get_array(), np.nan)  # NaN cells come masked
+    assert np.isnan(cells[:, 3]).all() and np.isfinite(cells[:, :3]).all()
+    assert [t.get_text() for t in fig.axes[0].texts].count("diverged") == 2
+    plt.close(fig)
+
+
+def test_heatmap_bad_axes():
+    with pytest.raises(ValueError, match="heatmap axis 'm' is not a swept axis"):
+        plot_sweep_heatmap(members(), AXES, "lr", "m")
+    with pytest.raises(ValueError, match="two different axes"):
+        plot_sweep_heatmap(members(), AXES, "lr", "lr")
+
+
+def test_parallel_coordinates_one_line_per_member():
+    rows = members()
+    fig = plot_parallel_coordinates(rows, AXES)
+    lines = [line for line in fig.axes[0].lines if len(line.get_xdata()) == 4]
+    assert len(lines) == len(rows)
+    dashed = [line for line in lines if line.get_linestyle() == "--"]
+    assert len(dashed) == sum(m["diverged"] for m in rows) == 2
+    for line in dashed:  # diverged members end below the metric axis
+        assert line.get_ydata()[-1] < 0
+    assert "2 diverged" in fig.axes[0].get_title()
+    # lr spans a factor 1e4: a log axis, 1e-3, 1e-2, 1e-1, 10 at 0, 1/4, 1/2, 1
+    ys = sorted({round(float(line.get_ydata()[0]), 9) for line in lines})
+    np.testing.assert_allclose(ys, [0, 0.25, 0.5, 1.0], atol=1e-9)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="members is empty"):
+        plot_parallel_coordinates([], AXES)
