@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import time
 
-from benchmarks._common import Bench, Timing, machine, ratio, time_fn
+from benchmarks._common import Bench, Timing, machine, ratio
 
 TITLE = "Explicit backprop (Algorithm 6) vs jax.grad in a jitted SGD step"
 ORDER = 30
 
 ARCHS = ((64, 128, 128, 10), (784, 256, 256, 10))
 BATCHES = (32, 256)
-STEPS_PER_CALL = 10  # SGD steps inside one jitted call (lax.scan), so dispatch is not timed
+SCAN_STEPS = 50  # SGD steps inside one jitted lax.scan: per-step cost without dispatch
+PAIRS = {1: 200, SCAN_STEPS: 30}  # alternating calls of the two programs, per mode
 KW = {"activation": "tanh", "output": "softmax", "loss": "cross_entropy"}
 
 
-def _steppers():
+def _programs(steps: int) -> dict:
+    """The same SGD update with either gradient, jitted: 1 step per call, or ``steps`` in a scan."""
     import jax
 
     from jaxnn import backprop, forward, loss_fn
@@ -28,26 +30,76 @@ def _steppers():
         return jax.grad(loss_fn)(params, x, y, **KW)
 
     def make(grads_fn):
+        def sgd(params, x, y, lr):
+            return jax.tree.map(lambda w, dw: w - lr * dw, params, grads_fn(params, x, y))
+
+        if steps == 1:
+            return jax.jit(sgd)
+
         def train(params, x, y, lr):
             def step(p, _):
-                g = grads_fn(p, x, y)
-                return jax.tree.map(lambda w, dw: w - lr * dw, p, g), None
+                return sgd(p, x, y, lr), None
 
-            return jax.lax.scan(step, params, None, length=STEPS_PER_CALL)[0]
+            return jax.lax.scan(step, params, None, length=steps)[0]
 
         return jax.jit(train)
 
     return {"explicit": make(explicit_grads), "autodiff": make(autodiff_grads)}
 
 
-def _merge(timings: list[Timing]) -> Timing:
-    medians = sorted(t.median for t in timings)
-    return Timing(
-        medians[len(medians) // 2],
-        min(t.min for t in timings),
-        max(t.max for t in timings),
-        sum(t.runs for t in timings),
+def _paired(compiled: dict, args: tuple, pairs: int) -> tuple[dict, list[float]]:
+    """Times the two programs alternately (AB BA AB ...): per-call seconds and per-pair ratios.
+
+    Drift in the machine's load hits both members of a pair alike, so the median of the per-pair
+    ratios is steadier than the ratio of two separate medians.
+    """
+    import jax
+
+    times: dict[str, list[float]] = {name: [] for name in compiled}
+    ratios = []
+    for i in range(pairs):
+        order = ("explicit", "autodiff") if i % 2 == 0 else ("autodiff", "explicit")
+        t = {}
+        for name in order:
+            start = time.perf_counter()
+            jax.block_until_ready(compiled[name](*args))
+            t[name] = time.perf_counter() - start
+            times[name].append(t[name])
+        ratios.append(t["explicit"] / t["autodiff"])
+    return times, ratios
+
+
+def _measure(steps: int, args: tuple, pairs: int) -> dict:
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    compiled, compile_s = {}, {}
+    for name, fn in _programs(steps).items():
+        start = time.perf_counter()
+        compiled[name] = fn.lower(*args).compile()
+        compile_s[name] = time.perf_counter() - start
+    # the same update, so both must agree before they are timed
+    out = {n: c(*args) for n, c in compiled.items()}
+    diff = max(
+        float(jnp.max(jnp.abs(a - b)))
+        for a, b in zip(jax.tree.leaves(out["explicit"]), jax.tree.leaves(out["autodiff"]))
     )
+    for c in compiled.values():  # warm-up
+        jax.block_until_ready(c(*args))
+    times, ratios = _paired(compiled, args, pairs)
+    t = {n: Timing(float(np.median(v)), min(v), max(v), len(v)) for n, v in times.items()}
+    q25, median, q75 = (float(q) for q in np.percentile(ratios, [25, 50, 75]))
+    return {
+        "us_per_step": {n: t[n].median / steps * 1e6 for n in t},
+        "ratio": median,
+        "ratio_iqr": [q25, q75],
+        "ratio_of_medians": ratio(t["explicit"], t["autodiff"]),
+        "timings": {n: t[n].asdict() for n in t},
+        "compile_s": compile_s,
+        "max_abs_param_diff": diff,
+        "pairs": pairs,
+    }
 
 
 def run(quick: bool = False) -> Bench:
@@ -59,8 +111,6 @@ def run(quick: bool = False) -> Bench:
 
     archs = ((8, 16, 4),) if quick else ARCHS
     batches = (4,) if quick else BATCHES
-    rounds, repeats = (1, 2) if quick else (3, 7)
-    steppers = _steppers()
     rows, data = [], []
     for arch in archs:
         for batch in batches:
@@ -68,70 +118,63 @@ def run(quick: bool = False) -> Bench:
             params = init_mlp(kp, arch)
             x = jax.random.normal(kx, (batch, arch[0]))
             y = jax.random.randint(ky, (batch,), 0, arch[-1])
-            lr = jnp.float32(0.01)
-            compiled, compile_s = {}, {}
-            for name, fn in steppers.items():
-                start = time.perf_counter()
-                compiled[name] = fn.lower(params, x, y, lr).compile()
-                compile_s[name] = time.perf_counter() - start
-            # the same update, so both must agree before they are timed
-            out = {n: c(params, x, y, lr) for n, c in compiled.items()}
-            diff = max(
-                float(jnp.max(jnp.abs(a - b)))
-                for a, b in zip(jax.tree.leaves(out["explicit"]), jax.tree.leaves(out["autodiff"]))
-            )
-            per_round: dict[str, list[Timing]] = {n: [] for n in compiled}
-            for _ in range(rounds):  # interleaved, so drift hits both alike
-                for name, c in compiled.items():
-                    call = lambda c=c: jax.block_until_ready(c(params, x, y, lr))  # noqa: E731
-                    per_round[name].append(time_fn(call, repeats=repeats))
-            t = {n: _merge(ts) for n, ts in per_round.items()}
-            us = {n: t[n].median / STEPS_PER_CALL * 1e6 for n in t}
-            r = t["explicit"].median / t["autodiff"].median
+            args = (params, x, y, jnp.float32(0.01))
+            m = {
+                steps: _measure(steps, args, 3 if quick else pairs)
+                for steps, pairs in PAIRS.items()
+            }
+            one, scan = m[1], m[SCAN_STEPS]
+            cells = []
+            for r in (one, scan):
+                us = r["us_per_step"]
+                lo, hi = r["ratio_iqr"]
+                cells += [
+                    f"{us['explicit']:.1f}",
+                    f"{us['autodiff']:.1f}",
+                    f"{r['ratio']:.3f} [{lo:.2f}, {hi:.2f}]",
+                ]
             rows.append(
                 (
                     "-".join(map(str, arch)),
                     batch,
-                    f"{us['explicit']:.1f}",
-                    f"{us['autodiff']:.1f}",
-                    ratio(t["explicit"], t["autodiff"]),
-                    "yes" if r <= 1.0 else "no",
-                    f"{compile_s['explicit']:.2f}",
-                    f"{compile_s['autodiff']:.2f}",
+                    *cells,
+                    "yes" if max(one["ratio"], scan["ratio"]) <= 1.0 else "no",
+                    f"{one['compile_s']['explicit']:.2f}",
+                    f"{one['compile_s']['autodiff']:.2f}",
                 )
             )
-            data.append(
-                {
-                    "sizes": list(arch),
-                    "batch": batch,
-                    "explicit_us_per_step": us["explicit"],
-                    "autodiff_us_per_step": us["autodiff"],
-                    "ratio_explicit_over_autodiff": r,
-                    "explicit": t["explicit"].asdict(),
-                    "autodiff": t["autodiff"].asdict(),
-                    "compile_s": compile_s,
-                    "max_abs_param_diff_after_steps": diff,
-                }
-            )
+            data.append({"sizes": list(arch), "batch": batch, "one_step": one, "scan": scan})
     table = markdown_table(
         [
             "sizes",
             "batch",
-            "explicit us/step",
+            "1 step: explicit us",
+            "jax.grad us",
+            "explicit / jax.grad [IQR]",
+            f"scan of {SCAN_STEPS}: explicit us/step",
             "jax.grad us/step",
-            "explicit / jax.grad",
+            "explicit / jax.grad [IQR]",
             "<= 1.00",
             "compile explicit s",
             "compile jax.grad s",
         ],
         rows,
     )
+    diff = max(
+        max(d["one_step"]["max_abs_param_diff"], d["scan"]["max_abs_param_diff"]) for d in data
+    )
     notes = (
-        f"Each call runs {STEPS_PER_CALL} SGD steps (tanh hidden layers, softmax output, "
-        "cross-entropy, float32) inside one jitted `lax.scan`; us/step is the median call time "
-        f"divided by {STEPS_PER_CALL}. Ratio: median [min/max, max/min] over {rounds} interleaved "
-        f"rounds of {repeats} calls. Target: explicit / jax.grad <= 1.00. Both steps give the same "
-        f"parameters (largest difference after {STEPS_PER_CALL} steps: "
-        f"{max(d['max_abs_param_diff_after_steps'] for d in data):.1e})."
+        "A jitted SGD step (tanh hidden layers, softmax output, cross-entropy, float32) with the "
+        "gradient of Algorithm 6 against the same step with `jax.grad`. '1 step': one update per "
+        f"call, dispatch included ({PAIRS[1]} pairs of calls); 'scan of {SCAN_STEPS}': "
+        f"{SCAN_STEPS} updates in one jitted `lax.scan`, time per update ({PAIRS[SCAN_STEPS]} "
+        "pairs). The two programs are called alternately; the ratio is the median of the "
+        "per-pair ratios with its interquartile range. Compile seconds are for the 1-step "
+        "programs. Target: explicit / jax.grad <= 1.00 (the '<= 1.00' column needs both "
+        "ratios). XLA compiles both to the same matrix products (3 forward, 5 backward) and "
+        "elementwise fusions; a profile (jax.profiler, 784-256-256-10, batch 256, scan) shows the "
+        "same time in every matrix product and fusion, and the explicit program's few percent "
+        "more spent waiting on XLA's CPU thread pool. Both give the same parameters "
+        f"(largest difference: {diff:.1e})."
     )
     return Bench(table=table, notes=notes, data={"machine": machine(), "cases": data})

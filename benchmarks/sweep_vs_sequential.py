@@ -55,7 +55,7 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int, repeats: int) -> dict:
     start = time.perf_counter()
     solo.lower(member({"learning_rate": 1e-3, "seed": 0}), on_device).compile()
     solo_compile = time.perf_counter() - start
-    rows = []
+    rows, runs = [], []
     for k in ks:
         settings = _settings(k)
         timed = settings[:cap]
@@ -67,27 +67,31 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int, repeats: int) -> dict:
             for m in members:
                 jax.block_until_ready(solo(m, on_device))
 
-        runs = {"sequential": sequential}
+        fns = {"sequential": sequential}
         for name, devices in (("vmap_1_device", 1), ("sharded", None)):
             first = sweep(config, settings, data, devices=devices, chunk_size=k)  # compiles
             row[name + "_compile"] = first.compile_seconds
             row[name + "_devices"] = first.devices
             row[name + "_test_loss"] = first.test_loss.tolist()
-            runs[name] = functools.partial(
+            fns[name] = functools.partial(
                 sweep, config, settings, data, devices=devices, chunk_size=k
             )
-        # Interleaved repeats: a burst of other work on the machine hits every column alike.
-        times: dict[str, list[float]] = {name: [] for name in runs}
-        for _ in range(repeats):
-            for name, fn in runs.items():
+        rows.append(row)
+        runs.append(fns)
+    # Interleaved rounds over every K and column: a burst of other work on the machine hits a
+    # few rounds of every column rather than all rounds of one.
+    times = [{name: [] for name in fns} for fns in runs]
+    for _ in range(repeats):
+        for fns, measured in zip(runs, times):
+            for name, fn in fns.items():
                 start = time.perf_counter()
                 jax.block_until_ready(fn())
-                times[name].append(time.perf_counter() - start)
-        scale = len(settings) / len(timed)
-        times["sequential"] = [t * scale for t in times["sequential"]]
-        for name, ts in times.items():
+                measured[name].append(time.perf_counter() - start)
+    for row, measured in zip(rows, times):
+        scale = row["k"] / row["sequential_timed"]
+        measured["sequential"] = [t * scale for t in measured["sequential"]]
+        for name, ts in measured.items():
             row[name] = Timing(statistics.median(ts), min(ts), max(ts), len(ts)).asdict()
-        rows.append(row)
     return {
         "rows": rows,
         "solo_compile": solo_compile,
@@ -105,7 +109,7 @@ def run(quick: bool = False) -> Bench:
 
     from jaxnn._table import markdown_table
 
-    ks, epochs, cap, repeats = ((4, 8), 1, 4, 2) if quick else (KS, EPOCHS, SEQUENTIAL_CAP, 5)
+    ks, epochs, cap, repeats = ((4, 8), 1, 4, 2) if quick else (KS, EPOCHS, SEQUENTIAL_CAP, 7)
     env = dict(os.environ)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if jax.default_backend() == "cpu":  # one XLA host device per core, set before JAX starts
@@ -141,6 +145,7 @@ def run(quick: bool = False) -> Bench:
                 str(shard),
                 ratio(seq, vmap),
                 ratio(seq, shard),
+                f"{seq.min / shard.min:.2f}x",
                 f"{r['vmap_1_device_compile']:.1f} / {r['sharded_compile']:.1f}",
             )
         )
@@ -153,6 +158,7 @@ def run(quick: bool = False) -> Bench:
             f"sweep, vmap + sharded, {result['devices']} devices",
             "speedup vmap",
             "speedup sharded",
+            "sharded, best / best",
             "compile s (vmap / sharded)",
         ],
         rows,
@@ -165,7 +171,11 @@ def run(quick: bool = False) -> Bench:
         f"{result['solo_compile']:.1f} s) K times; where fewer than K were timed the time is "
         f"scaled linearly to K (said in the cell). The sweep columns time the whole "
         f"`jaxnn.sweep(...)` call (host transfers included) after a first call that compiled; "
-        f"compile seconds are beside. The three columns are timed interleaved, {repeats} rounds. "
+        f"compile seconds are beside. All columns of all K are timed interleaved, {repeats} "
+        f"rounds; "
+        f"speedups are ratios of medians [range from the extremes], and 'best / best' is the "
+        f"fastest sequential round over the fastest sharded round (the least disturbed by other "
+        f"work: the sharded run needs both cores free at once). "
         f"Backend {result['backend']}, {result['devices']} device(s) "
         f"in the child process ({cores} cores). Load average (1, 5, 15 min) before "
         f"{tuple(round(x, 2) for x in load_before)}, after "
