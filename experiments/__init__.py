@@ -7,19 +7,13 @@ Every module defines ``TITLE``, ``SECTION`` (of the notes), ``ORDER`` (its place
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from types import ModuleType
+
+from jaxnn._discovery import ordered_registry
 
 __all__ = ["registry"]
 
 
 def registry() -> dict[str, ModuleType]:
     """Every experiment module by name, in report order."""
-    modules = [
-        importlib.import_module(f"{__name__}.{m.name}")
-        for m in pkgutil.iter_modules(__path__)
-        if not m.name.startswith("_")
-    ]
-    modules.sort(key=lambda m: (m.ORDER, m.__name__))
-    return {m.__name__.rsplit(".", 1)[1]: m for m in modules}
+    return ordered_registry(__name__, __path__)

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_finite, check_labels, check_real, is_concrete
+from jaxnn._validation import check_finite, check_labels, check_numeric, is_concrete
 
 __all__ = [
     "LOSSES",
@@ -93,7 +93,7 @@ def check_targets(y: ArrayLike, k: int, batch: int, loss: str) -> jax.Array:
       ValueError: for an empty batch, a shape that does not fit, or bad values.
       TypeError: for complex, string or object targets.
     """
-    check_real("y", y)
+    check_numeric("y", y)
     shape = np.shape(y)
     if batch == 0:
         raise ValueError("the batch is empty (0 samples); the mean loss over it is undefined")

@@ -23,8 +23,8 @@ from jax.typing import ArrayLike
 from jaxnn._validation import (
     check_finite,
     check_int_range,
+    check_numeric,
     check_positive,
-    check_real,
     is_concrete,
 )
 
@@ -67,7 +67,7 @@ class SigmoidNeuronTrajectory(NamedTuple):
 
 def _check(params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike | None = None):
     w, b = (jnp.asarray(v) for v in params)
-    check_real("x", x)
+    check_numeric("x", x)
     if w.ndim > 1 or b.ndim != 0:
         raise ValueError(
             f"params must hold a scalar or (n,) w and a scalar b, got w {w.shape} and b {b.shape}"
@@ -84,7 +84,7 @@ def _check(params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike | None = None
     x = jnp.asarray(x, dtype)
     if y is None:
         return SigmoidNeuronParams(w.astype(dtype), b.astype(dtype)), x
-    check_real("y", y)
+    check_numeric("y", y)
     if np.shape(y) != shape[:1]:
         raise ValueError(
             f"y must have shape ({shape[0]},), one target per example, got {np.shape(y)}"
@@ -232,7 +232,7 @@ def sigmoid_neuron_error_surface(
       The loss, shape (n_b, n_w): row i is b = b_grid[i], as `matplotlib`'s contour expects.
     """
     for name, g in (("w_grid", w_grid), ("b_grid", b_grid)):
-        check_real(name, g)
+        check_numeric(name, g)
         if np.ndim(g) != 1:
             raise ValueError(f"{name} must be 1-D, got shape {np.shape(g)}")
     zero = SigmoidNeuronParams(jnp.zeros(()), jnp.zeros(()))

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import PAIRS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jax.test_util import check_grads
@@ -21,14 +22,6 @@ from jaxnn import (
     make_activation,
     per_example_grads,
 )
-
-PAIRS = [
-    ("softmax", "cross_entropy"),
-    ("sigmoid", "binary_cross_entropy"),
-    ("linear", "mse"),
-    ("softmax", "mse"),
-    ("sigmoid", "mse"),
-]
 
 
 def _problem(seed, sizes, batch, loss, dtype, *, labels=True, scale=1.0):

@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import PAIRS
 
 from jaxnn import (
     ACTIVATIONS,
@@ -14,14 +15,6 @@ from jaxnn import (
     loss_fn,
     make_activation,
 )
-
-PAIRS = [
-    ("softmax", "cross_entropy"),
-    ("sigmoid", "binary_cross_entropy"),
-    ("linear", "mse"),
-    ("softmax", "mse"),
-    ("sigmoid", "mse"),
-]
 
 
 def _problem(sizes=(4, 6, 5, 3), batch=7, loss="cross_entropy", seed=0):

@@ -5,20 +5,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import PAIRS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from jaxnn import LOSSES, OUTPUTS, loss_from_logits, loss_grad_wrt_logits, output_fn
 from jaxnn._output_and_loss import check_targets, resolve_loss, resolve_output
-
-PAIRS = [
-    ("softmax", "cross_entropy"),
-    ("sigmoid", "binary_cross_entropy"),
-    ("linear", "mse"),
-    ("softmax", "mse"),
-    ("sigmoid", "mse"),
-]
 
 
 def _targets(rng, loss, n, k, dtype=np.float64):

@@ -9,11 +9,11 @@ traceback (set ``JAXNN_DEBUG=1`` to see the traceback).
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import pkgutil
 import sys
 from collections.abc import Sequence
+
+from jaxnn._discovery import discover
 
 __all__ = ["UsageError", "main"]
 
@@ -28,26 +28,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="jaxnn", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="jaxnn",
+        description="jaxnn: classic neural networks from the lecture notes, as pure JAX functions.",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for module in discover(__name__, __path__):
         sub = module.register(subparsers)
         sub.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
     return parser
 
 
 def _prepare_devices(argv: Sequence[str]) -> None:
-    """One XLA host device per core for sweeps; must happen before the CPU backend starts."""
-    if (
-        argv
-        and argv[0] == "sweep"
-        and "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
-    ):
+    """One XLA host device per core where sweeps run (``sweep``, ``demo``, ``experiment sweep``).
+
+    Must happen before the CPU backend starts: XLA reads the flag once.
+    """
+    sweeps = bool(argv) and (
+        argv[0] in ("sweep", "demo") or list(argv[:2]) == ["experiment", "sweep"]
+    )
+    flags = os.environ.get("XLA_FLAGS", "")
+    if sweeps and "xla_force_host_platform_device_count" not in flags:
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        flags = os.environ.get("XLA_FLAGS", "")
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={count}".strip()
 
 
