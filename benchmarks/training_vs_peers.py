@@ -23,12 +23,52 @@ TARGETS = {
     32: {"torch": 8.0, "sklearn": 4.0},  # issue 7 (issue 4 asks >= 5x torch)
     256: {"torch": 2.2},
 }
+PEERS = {"torch": TORCH, "sklearn": SKLEARN}
+OURS = "jaxnn train (one scan)"
+PAIRS = 7  # alternating jaxnn / peer runs behind each target's ratio
+# Where a jaxnn step at batch 32 spends its time: a jax.profiler trace of `train` (one scan) on
+# this machine for issue 7 (shares of the summed op time; the profiler itself adds ~30%).
+WHY_32 = (
+    "A batch-32 step is {us:.0f} us. The profile splits it into the 8 small matrix products "
+    "(32 x 64..128 x 128, 50%), Adam's elementwise update (optax: a square root and two divisions "
+    "per parameter for 26k parameters, 22 fusions, 28%) and about 30 further small fusions (tanh, "
+    "softmax and loss, bias sums, minibatch gather, copies: 22%), each 0.3-2 us, most of it the "
+    "fixed cost of dispatching a kernel; one product at these sizes takes 5-10 us, whether or not "
+    "XLA splits it over the two cores (one core, `taskset -c 0`, gives about the same step time). "
+    "PyTorch eager took {torch_us:.0f} us per step in this run; its throughput alone varied "
+    "from 47,700 to 58,900 samples/s between runs on this machine on one day, which is why the "
+    "targets are judged on alternating pairs. Three earlier runs of this benchmark after issue 7's "
+    "changes gave 8.21x, 7.63x and 7.01x (paired): the 8x target holds on some runs only."
+)
 
 
 def _scaled(t: Timing, samples: int) -> Timing:
     """Seconds per million samples."""
     f = 1e6 / samples
     return Timing(t.median * f, t.min * f, t.max * f, t.runs)
+
+
+def _paired(ours, peer, ours_samples: int, peer_samples: int, pairs: int) -> list[float]:
+    """Per-pair speedups (peer's time per sample / ours), the two run alternately (AB BA ...).
+
+    Drift in the machine's load hits both members of a pair alike.
+    """
+    ratios = []
+    for i in range(pairs):
+        times = {}
+        for name, fn in (
+            (("ours", ours), ("peer", peer))
+            if i % 2 == 0
+            else (
+                ("peer", peer),
+                ("ours", ours),
+            )
+        ):
+            start = time.perf_counter()
+            fn()
+            times[name] = time.perf_counter() - start
+        ratios.append((times["peer"] / peer_samples) / (times["ours"] / ours_samples))
+    return ratios
 
 
 def _jaxnn(data, config, hparams, repeats):
@@ -49,6 +89,7 @@ def _jaxnn(data, config, hparams, repeats):
     t = time_fn(run_scan, repeats=repeats)
     acc = float(evaluate(config, run_scan().params, data.x_test, data.y_test)[1])
     out["jaxnn train (one scan)"] = (t, compile_scan, acc)
+    runs = {"jaxnn train (one scan)": run_scan}
 
     init = jax.jit(init_state, static_argnums=0)
     state0 = init(config, hparams, key)
@@ -66,7 +107,7 @@ def _jaxnn(data, config, hparams, repeats):
     t = time_fn(run_epochs, repeats=repeats)
     acc = float(evaluate(config, run_epochs().params, data.x_test, data.y_test)[1])
     out["jaxnn fit (jitted epoch per call)"] = (t, compile_epoch, acc)
-    return out
+    return out, runs
 
 
 def _naive(data, config, hparams, repeats):
@@ -144,19 +185,22 @@ def _torch(data, config, repeats):
                 opt.step()
         return model
 
-    threads = torch.get_num_threads()
-    # One intra-op thread: as fast as two for these small matrices, and immune to OpenMP
-    # oversubscription (with 2 threads on a loaded 2-core machine a step took 20-60 ms).
-    torch.set_num_threads(1)
-    try:
-        t = time_fn(run, repeats=repeats)
-        model = run()
-    finally:
-        torch.set_num_threads(threads)
+    def run_one_thread():
+        # One intra-op thread: as fast as two for these small matrices, and immune to OpenMP
+        # oversubscription (with 2 threads on a loaded 2-core machine a step took 20-60 ms).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return run()
+        finally:
+            torch.set_num_threads(threads)
+
+    t = time_fn(run_one_thread, repeats=repeats)
+    model = run_one_thread()
     with torch.no_grad():
         pred = model(torch.from_numpy(np.array(data.x_test))).argmax(1).numpy()
     acc = float(np.mean(pred == np.asarray(data.y_test)))
-    return t, 0.0, acc, f"torch {torch.__version__} with torch.set_num_threads(1)"
+    return t, 0.0, acc, f"torch {torch.__version__} with torch.set_num_threads(1)", run_one_thread
 
 
 def _sklearn(data, config, repeats):
@@ -191,7 +235,7 @@ def _sklearn(data, config, repeats):
 
     t = time_fn(run, repeats=repeats)
     acc = float(run().score(np.asarray(data.x_test), np.asarray(data.y_test)))
-    return t, 0.0, acc
+    return t, 0.0, acc, run
 
 
 def run(quick: bool = False) -> Bench:
@@ -211,18 +255,26 @@ def run(quick: bool = False) -> Bench:
         have_torch = True
     except ImportError:
         have_torch = False
-    rows, records, notes = [], [], []
+    import numpy as np
+
+    rows, records, notes, paired = [], [], [], {}
     for bs in batches:
         config = make_config((64, *hidden, 10), batch_size=bs, epochs=epochs)
         dropped = epochs * (n // bs) * bs
-        results = dict(_jaxnn(data, config, hparams, repeats))
+        results, runs = _jaxnn(data, config, hparams, repeats)
         results["naive jitted step, Python loop"] = _naive(data, config, hparams, repeats)
         if have_torch:
-            t, c, acc, version = _torch(data, config, repeats)
+            t, c, acc, version, runs[TORCH] = _torch(data, config, repeats)
             results[TORCH] = (t, c, acc)
             if version not in notes:
                 notes.append(version)
-        results[SKLEARN] = _sklearn(data, config, repeats)
+        *results[SKLEARN], runs[SKLEARN] = _sklearn(data, config, repeats)
+        for peer in TARGETS.get(bs, {}):
+            if PEERS[peer] in runs:
+                peer_samples = epochs * n if peer == "sklearn" else dropped
+                paired[bs, peer] = _paired(
+                    runs[OURS], runs[PEERS[peer]], dropped, peer_samples, 1 if quick else PAIRS
+                )
         per_m = {}
         for name, (t, compile_s, acc) in results.items():
             samples = epochs * n if name.startswith("scikit") else dropped
@@ -265,25 +317,37 @@ def run(quick: bool = False) -> Bench:
         ],
         rows,
     )
-    checks = []
+    checks, verdicts = [], []
     for bs, targets in TARGETS.items():
         if bs not in batches:
             continue
-        ours = next(
-            r for r in records if r["batch"] == bs and r["contender"] == "jaxnn train (one scan)"
-        )
+        ours = next(r for r in records if r["batch"] == bs and r["contender"] == OURS)
         for peer, target in targets.items():
-            name = {
-                "torch": "PyTorch eager (CPU, 1 thread)",
-                "sklearn": "scikit-learn MLPClassifier",
-            }[peer]
-            rec = next((r for r in records if r["batch"] == bs and r["contender"] == name), None)
+            rec = next(
+                (r for r in records if r["batch"] == bs and r["contender"] == PEERS[peer]), None
+            )
             if rec is None:
                 checks.append(f"- batch {bs}: {peer} not installed, no ratio (target {target}x)")
                 continue
-            got = ours["samples_per_second"] / rec["samples_per_second"]
-            verdict = "met" if got >= target else "NOT met"
-            checks.append(f"- batch {bs}: {got:.2f}x {peer} (target >= {target}x): {verdict}")
+            table_ratio = ours["samples_per_second"] / rec["samples_per_second"]
+            r = paired[bs, peer]
+            got, q25, q75 = (float(v) for v in np.percentile(r, [50, 25, 75]))
+            met = got >= target
+            verdict = "met" if met else f"NOT met, missed by {100 * (1 - got / target):.0f}%"
+            checks.append(
+                f"- batch {bs}: {got:.2f}x {peer} [IQR {q25:.2f}, {q75:.2f}] over {len(r)} "
+                f"alternating pairs (table, from separate medians: {table_ratio:.2f}x); "
+                f"target >= {target}x: {verdict}"
+            )
+            verdicts.append({"batch": bs, "peer": peer, "target": target, "paired": r, "met": met})
+            if bs == 32 and peer == "torch":
+                checks.append(
+                    "  "
+                    + WHY_32.format(
+                        us=bs / ours["samples_per_second"] * 1e6,
+                        torch_us=bs / rec["samples_per_second"] * 1e6,
+                    )
+                )
     torch_note = (
         "; ".join(notes)
         if have_torch
@@ -293,6 +357,15 @@ def run(quick: bool = False) -> Bench:
         f"Digits, {n} training samples, 64 -> {' -> '.join(map(str, hidden))} -> 10 tanh, adam "
         f"1e-3, {epochs} epochs, median of {repeats} runs; speedup = contender's time per "
         f"sample / jaxnn scan's. Compilation is excluded from the timings and listed beside. "
-        f"{torch_note}.\n\n" + "\n".join(checks)
+        f"{torch_note}. Issue 7 made jaxnn's step faster, with bit-identical results on this "
+        "network: the per-epoch shuffle (the permutation of `jax.random.permutation`, sorted "
+        "as packed integers, 45 instead of 180 us) and the weight gradients of layers with at "
+        "most 256 inputs (grad a^T written out, then XLA's fused matrix kernel; see "
+        "`backprop_vs_autodiff`).\n\nTargets (issue 7), each ratio the median of alternating "
+        "jaxnn / peer runs:\n\n" + "\n".join(checks)
     )
-    return Bench(table=table, notes=text, data={"machine": machine(), "results": records})
+    return Bench(
+        table=table,
+        notes=text,
+        data={"machine": machine(), "results": records, "targets": verdicts},
+    )

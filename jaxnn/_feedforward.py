@@ -18,7 +18,7 @@ from jax.typing import ArrayLike
 
 from jaxnn._activations import Activation, get_activation
 from jaxnn._output_and_loss import output_fn, resolve_output
-from jaxnn._validation import check_real
+from jaxnn._validation import check_numeric
 
 __all__ = ["INITS", "Dense", "ForwardCache", "forward", "init_mlp", "layer_sizes"]
 
@@ -155,7 +155,7 @@ def forward(
     g = get_activation(activation)
     resolve_output(output)
     sizes = layer_sizes(params)
-    check_real("x", x)
+    check_numeric("x", x)
     if np.ndim(x) != 2:
         raise ValueError(f"x must be 2-D (batch, {sizes[0]}), got shape {np.shape(x)}")
     if np.shape(x)[1] != sizes[0]:

@@ -22,7 +22,6 @@ __all__ = [
     "check_numeric",
     "check_plus_minus_one",
     "check_positive",
-    "check_real",
     "check_same_length",
     "check_truth_table",
     "is_concrete",
@@ -184,17 +183,3 @@ def check_plus_minus_one(name: str, x: ArrayLike) -> None:
     bad = np.unique(a[(a != -1) & (a != 1)])
     if bad.size:
         raise ValueError(f"{name} must hold -1 or +1 (False/True), got value(s) {bad[:5].tolist()}")
-
-
-def check_real(name: str, x: ArrayLike) -> None:
-    """Like `check_numeric`, but also accepts JAX's extra float types (bfloat16, float8 ...).
-
-    Raises:
-      TypeError: for complex, object, string or otherwise non-real arrays.
-    """
-    import jax.numpy as jnp
-
-    dtype = np.result_type(x) if not hasattr(x, "dtype") else np.dtype(x.dtype)
-    real = jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer)
-    if not real and dtype != np.dtype(bool):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
