@@ -10,6 +10,7 @@ import numpy as np
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
+from jaxnn._boolean_functions import separable_by_lp
 from jaxnn._table import markdown_table
 
 TITLE = "Linearly separable boolean functions: 4, 14, 104, 1882"
@@ -18,22 +19,6 @@ ORDER = 2.4
 
 KNOWN = {1: 4, 2: 14, 3: 104, 4: 1882}  # OEIS A000609, threshold functions of n variables
 LP_SAMPLE = 256
-
-
-def lp_separable(x: np.ndarray, table: np.ndarray) -> bool:
-    """Exact LP feasibility: some (w, b) with s_i (w.x_i + b) >= 1 for every row."""
-    from scipy.optimize import linprog
-
-    s = np.where(table == 1, 1.0, -1.0)
-    a = np.concatenate([np.ones((len(x), 1)), x], axis=1)
-    res = linprog(
-        np.zeros(a.shape[1]),
-        A_ub=-s[:, None] * a,
-        b_ub=-np.ones(len(x)),
-        bounds=[(None, None)] * a.shape[1],
-        method="highs",
-    )
-    return res.status == 0
 
 
 def run(out: Path, *, seed: int = 0) -> Result:
@@ -58,7 +43,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     sep4 = np.asarray(result.separable)[sample]
     sample = np.concatenate([sample, np.flatnonzero(np.asarray(result.separable))[:64]])
     x4, t4 = np.asarray(result.inputs, float), np.asarray(result.outputs)
-    lp = np.array([lp_separable(x4, t4[j]) for j in sample])
+    lp = np.array([separable_by_lp(x4, t4[j]) for j in sample])
     ours = np.asarray(result.separable)[sample]
     lp_agree = int(np.sum(lp == ours))
 

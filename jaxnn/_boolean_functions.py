@@ -31,6 +31,7 @@ __all__ = [
     "classify_boolean_functions",
     "function_number",
     "linear_separability",
+    "separable_by_lp",
 ]
 
 MAX_ENUMERATION_N = 4
@@ -323,3 +324,34 @@ def linear_separability(table: ArrayLike) -> Separability:
     return Separability(
         jnp.asarray(False), nan, jnp.asarray(jnp.nan, jnp.float32), jnp.asarray(lam, jnp.int32)
     )
+
+
+def separable_by_lp(x: ArrayLike, outputs: ArrayLike) -> bool:
+    r"""Linear separability by an exact LP (scipy's HiGHS): the reference the tests check against.
+
+    .. math:: \exists\, (b, w):\ s_i (b + w \cdot x_i) \ge 1 \ \forall i, \quad
+        s_i = +1 \text{ if output}_i = 1 \text{ else } -1
+
+    One LP per function (needs scipy, from the ``test`` extra); `classify_boolean_functions` does
+    all functions at once without it.
+
+    Args:
+      x: the input rows, shape (rows, n).
+      outputs: the function's 0/1 outputs, shape (rows,).
+
+    Returns:
+      Whether some perceptron separates the rows with output 1 from those with output 0.
+    """
+    from scipy.optimize import linprog
+
+    x = np.asarray(x, np.float64)
+    s = np.where(np.asarray(outputs) == 1, 1.0, -1.0)
+    a = np.concatenate([np.ones((len(x), 1)), x], axis=1)
+    res = linprog(
+        np.zeros(a.shape[1]),
+        A_ub=-s[:, None] * a,
+        b_ub=-np.ones(len(x)),
+        bounds=[(None, None)] * a.shape[1],
+        method="highs",
+    )
+    return res.status == 0
