@@ -1,6 +1,7 @@
 """The performance paths change nothing but speed: the shuffle and grad W = grad a^T h (issue 7)."""
 
 import importlib
+import importlib.util
 import os
 import re
 
@@ -143,11 +144,22 @@ def test_backprop_vmapped_over_members_equals_each_member():
             )
 
 
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
+
+
 # each benchmark's notes state one verdict per target (the quick runs have fewer targets)
 VERDICTS = {
     "flops_vs_peak": (r"Target fraction >= 0\.85: \d+\.\d\d, (met|NOT met)", 1),
     "backprop_vs_autodiff": (r"- 8-16-4, batch 4: (met|NOT met)", 1),
-    "training_vs_peers": (r"target >= \d\.\dx: (met|NOT met)", 2),
+    # two targets against PyTorch in the quick run, or one when PyTorch is not installed
+    "training_vs_peers": (
+        r"target >= \d\.\dx: (met|NOT met)",
+        2 if _installed("torch") else 1,
+    ),
 }
 
 
@@ -158,4 +170,5 @@ def test_issue_7_benchmarks_state_a_verdict_per_target(name, monkeypatch):
     bench = importlib.import_module(f"benchmarks.{name}").run(quick=True)
     pattern, count = VERDICTS[name]
     assert len(re.findall(pattern, bench.notes)) == count, bench.notes
-    assert "profile" in bench.notes  # the why, from a jax.profiler trace
+    if name != "training_vs_peers" or _installed("torch"):  # the why of the torch miss
+        assert "profile" in bench.notes  # the why, from a jax.profiler trace
