@@ -107,7 +107,7 @@ def run(quick: bool = False) -> Bench:
     import jax.numpy as jnp
 
     from jaxnn import init_mlp
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
 
     archs = ((8, 16, 4),) if quick else ARCHS
     batches = (4,) if quick else BATCHES

@@ -25,7 +25,7 @@ import json
 import time
 start = time.perf_counter()
 import jax
-from jaxnn._boolean_functions import classify_boolean_functions
+from jaxnn.perceptrons._boolean import classify_boolean_functions
 imported = time.perf_counter()
 result = classify_boolean_functions(4)
 result.separable.block_until_ready()
@@ -54,7 +54,7 @@ def _timing(values: list[float]) -> Timing:
 def run(quick: bool = False) -> Bench:
     import jax
 
-    from jaxnn._boolean_functions import (
+    from jaxnn.perceptrons._boolean import (
         _classify_all,
         boolean_functions,
         boolean_inputs,

@@ -35,10 +35,10 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int, repeats: int) -> dict:
     import numpy as np
 
     from jaxnn import sweep
-    from jaxnn._data import load_dataset
-    from jaxnn._sharding import member_mesh, replicate
-    from jaxnn._sweep import _keys, _member_outputs
-    from jaxnn._training import TrainConfig, make_hparams
+    from jaxnn.training._data import load_dataset
+    from jaxnn.sweeps._sharding import member_mesh, replicate
+    from jaxnn.sweeps._sweep import _keys, _member_outputs
+    from jaxnn.training._loop import TrainConfig, make_hparams
 
     data = load_dataset("digits")
     config = TrainConfig(sizes=SIZES, epochs=epochs, batch_size=32, optimizer="adam")
@@ -107,7 +107,7 @@ def _timing(d: dict) -> Timing:
 def run(quick: bool = False) -> Bench:
     import jax
 
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
 
     ks, epochs, cap, repeats = ((4, 8), 1, 4, 2) if quick else (KS, EPOCHS, SEQUENTIAL_CAP, 7)
     env = dict(os.environ)

@@ -117,7 +117,7 @@ def _naive(data, config, hparams, repeats):
     import optax
 
     from jaxnn import evaluate, init_state
-    from jaxnn._training import _gradients, _optimizer
+    from jaxnn.training._loop import _gradients, _optimizer
 
     opt = _optimizer(config)
 
@@ -242,7 +242,7 @@ def run(quick: bool = False) -> Bench:
     import jax
 
     from jaxnn import load_dataset, make_config, make_hparams
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
 
     data = jax.device_put(load_dataset("digits"))
     n = int(data.x_train.shape[0])

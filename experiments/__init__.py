@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from jaxnn._discovery import ordered_registry
+from jaxnn._util import ordered_registry
 
 __all__ = ["registry"]
 

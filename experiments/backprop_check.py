@@ -38,7 +38,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     import numpy as np
 
     from jaxnn import Dense, check_gradients, init_mlp
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
 
     rng = np.random.default_rng(seed)
     keys = jax.random.split(jax.random.key(seed), len(ARCHS))

@@ -10,8 +10,8 @@ import numpy as np
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._boolean_functions import separable_by_lp
-from jaxnn._table import markdown_table
+from jaxnn.perceptrons._boolean import separable_by_lp
+from jaxnn._util import markdown_table
 
 TITLE = "Linearly separable boolean functions: 4, 14, 104, 1882"
 SECTION = "2.4"

@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._convergence_bound import convergence_trials
-from jaxnn._table import markdown_table
+from jaxnn.perceptrons._convergence import convergence_trials
+from jaxnn._util import markdown_table
 
 TITLE = "Perceptron convergence: corrections against the bound of the proof"
 SECTION = "2.3"

@@ -12,8 +12,8 @@ from matplotlib.ticker import MaxNLocator
 
 from experiments._common import Result, main, plt, save_figure
 from jaxnn import evaluate, load_dataset, make_config, make_hparams, train
-from jaxnn._output_and_loss import loss_grad_wrt_logits
-from jaxnn._table import markdown_table
+from jaxnn.feedforward._losses import loss_grad_wrt_logits
+from jaxnn._util import markdown_table
 
 TITLE = "Cross-entropy vs squared error on softmax outputs"
 SECTION = "4.2"

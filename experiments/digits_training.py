@@ -11,9 +11,9 @@ import numpy as np
 
 from experiments._common import Result, main, save_figure
 from jaxnn import evaluate, load_dataset, train
-from jaxnn._fit import fit
+from jaxnn.training._fit import fit
 from jaxnn._plots import plot_confusion_matrix, plot_history
-from jaxnn._table import markdown_table
+from jaxnn._util import markdown_table
 
 TITLE = "Training a feed-forward network on the digits (jaxnn train's defaults)"
 SECTION = "4.1"

@@ -10,7 +10,7 @@ import numpy as np
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._table import markdown_table
+from jaxnn._util import markdown_table
 
 TITLE = "McCulloch-Pitts neuron: representable boolean functions"
 SECTION = "2.1"

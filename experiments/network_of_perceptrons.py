@@ -11,7 +11,7 @@ import numpy as np
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._table import markdown_table
+from jaxnn._util import markdown_table
 
 TITLE = "Network of perceptrons: every boolean function, exactly"
 SECTION = "2.5"

@@ -10,7 +10,7 @@ import numpy as np
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._table import markdown_table
+from jaxnn._util import markdown_table
 
 TITLE = "Perceptron learning on the 16 functions of two inputs"
 SECTION = "2.2"

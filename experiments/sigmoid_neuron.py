@@ -31,7 +31,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
         sigmoid_neuron_grads,
         sigmoid_neuron_loss,
     )
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
 
     x, y = np.array(X), np.array(Y)
     start = SigmoidNeuronParams(jnp.float32(START[0]), jnp.float32(START[1]))

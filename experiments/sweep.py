@@ -20,8 +20,8 @@ EPOCHS = 10
 
 def run(out: Path, *, seed: int = 0) -> Result:
     import jaxnn
-    from jaxnn._sweep_plots import plot_parallel_coordinates, plot_sweep_heatmap
-    from jaxnn._table import markdown_table
+    from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap
+    from jaxnn._util import markdown_table
 
     data = jaxnn.load_dataset("digits")
     config = jaxnn.TrainConfig(

@@ -14,8 +14,8 @@ import optax
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._table import markdown_table
-from jaxnn._universal_approximation import (
+from jaxnn._util import markdown_table
+from jaxnn.sigmoid._towers import (
     BIN_STEEPNESS,
     fit_towers,
     fit_towers_2d,

@@ -14,7 +14,7 @@ import optax
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._table import markdown_table
+from jaxnn._util import markdown_table
 
 TITLE = "XOR: one perceptron fails, a small MLP learns it"
 SECTION = "2.4"

@@ -11,8 +11,8 @@ import numpy as np
 
 import jaxnn
 from experiments._common import Result, main, plt, save_figure
-from jaxnn._perceptron_learning import ALGORITHMS
-from jaxnn._table import markdown_table
+from jaxnn.perceptrons._learning import ALGORITHMS
+from jaxnn._util import markdown_table
 
 TITLE = "XOR: one perceptron fails"
 SECTION = "2.4"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn._boolean_functions import _circuits, separable_by_lp
+from jaxnn.perceptrons._boolean import _circuits, separable_by_lp
 
 
 def test_inputs_in_the_order_of_the_notes_tables():

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from jaxnn import init_state, load_dataset, make_config, make_hparams, train_epoch
-from jaxnn._checkpoint import (
+from jaxnn.training._checkpoint import (
     leaf_paths,
     load_checkpoint,
     params_sha256,
     read_checkpoint_metadata,
     save_checkpoint,
 )
-from jaxnn._fit import fit
+from jaxnn.training._fit import fit
 
 CONFIG = make_config((2, 16, 2), epochs=10, optimizer="adam")
 
@@ -150,7 +150,7 @@ def test_failed_load_writes_nothing_and_failed_save_keeps_old(tmp_path, monkeypa
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr("jaxnn._atomic.os.fsync", boom)
+    monkeypatch.setattr("jaxnn._util.os.fsync", boom)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(path, _run(_state(), load_dataset("xor"), 1), CONFIG)
     assert path.read_bytes() == before

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jaxnn import Dataset, load_dataset, read_idx, split_dataset, write_idx
-from jaxnn._data import IDX_FILES, check_dataset, is_classification, num_outputs
+from jaxnn.training._data import IDX_FILES, check_dataset, is_classification, num_outputs
 
 
 def test_digits_split_is_stratified_standardized_and_fixed():

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxnn._training as training
+import jaxnn.training._loop as training
 from jaxnn import (
     backprop,
     forward,
@@ -23,7 +23,7 @@ from jaxnn import (
     make_hparams,
     train_epoch,
 )
-from jaxnn._backprop import _TRANSPOSE_FIRST_MAX_INPUTS, _weight_grad
+from jaxnn.feedforward._backprop import _TRANSPOSE_FIRST_MAX_INPUTS, _weight_grad
 
 
 def _leaves_equal(a, b):

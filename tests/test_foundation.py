@@ -13,9 +13,9 @@ import pytest
 import jaxnn
 from experiments._common import Result
 from jaxnn import _report, _validation
-from jaxnn._atomic import atomic_write_bytes, write_json
+from jaxnn._util import atomic_write_bytes, write_json
 from jaxnn._cli import main
-from jaxnn._table import markdown_table
+from jaxnn._util import markdown_table
 
 
 def test_every_public_name_imports():

@@ -17,7 +17,7 @@ from jaxnn import (
     init_mlp,
     loss_fn,
 )
-from jaxnn._gradient_descent import _descend
+from jaxnn.sigmoid._gradient_descent import _descend
 
 
 def _data(seed=0, sizes=(4, 8, 3), batch=16):

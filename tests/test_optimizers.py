@@ -7,7 +7,7 @@ import optax
 import pytest
 
 from jaxnn import OPTIMIZERS, Dense, load_dataset, make_config, make_hparams, make_optimizer, train
-from jaxnn._optimizers import HYPERPARAMETERS
+from jaxnn.training._optimizers import HYPERPARAMETERS
 
 HP = dict(
     learning_rate=0.1, momentum=0.9, beta=0.8, beta1=0.9, beta2=0.99, eps=1e-3, weight_decay=0.0

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from jaxnn import LOSSES, OUTPUTS, loss_from_logits, loss_grad_wrt_logits, output_fn
-from jaxnn._output_and_loss import check_targets, resolve_loss, resolve_output
+from jaxnn.feedforward._losses import check_targets, resolve_loss, resolve_output
 
 
 def _targets(rng, loss, n, k, dtype=np.float64):

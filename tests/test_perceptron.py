@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn._convergence_bound import convergence_trials
+from jaxnn.perceptrons._convergence import convergence_trials
 
 X2 = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 AND = np.array([0, 0, 0, 1])
@@ -251,7 +251,7 @@ def test_padding_dims_changes_nothing():
     b = convergence_trials(jax.random.key(3), 0.1, 3, datasets=4, num_points=30, max_dim=3)
     chex.assert_trees_all_equal(a, b)
     x, y, w = jaxnn.separable_data(jax.random.key(5), 30, 3, 0.1)
-    from jaxnn._convergence_bound import _separable_data
+    from jaxnn.perceptrons._convergence import _separable_data
 
     xp, yp, wp, _ = _separable_data(jax.random.key(5), 0.1, 3, 30, 6, 64)
     assert np.all(np.asarray(xp)[:, 3:] == 0) and np.all(np.asarray(wp.w)[3:] == 0)

@@ -13,8 +13,8 @@ import pytest
 
 import jaxnn
 from jaxnn import _sweep
-from jaxnn._data import load_dataset
-from jaxnn._training import TrainConfig, evaluate, make_hparams, train
+from jaxnn.training._data import load_dataset
+from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, train
 
 # One config and chunk size shared by most tests, so they reuse one compiled program.
 CONFIG = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)
@@ -183,8 +183,8 @@ _CHILD = textwrap.dedent(
     """
     import json
     import jax, jaxnn
-    from jaxnn._data import load_dataset
-    from jaxnn._training import TrainConfig
+    from jaxnn.training._data import load_dataset
+    from jaxnn.training._loop import TrainConfig
     config = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)
     settings = jaxnn.grid(learning_rate=[3e-3, 3e-2, 1e6], seed=[0, 1, 2])
     r = jaxnn.sweep(config, settings, load_dataset("digits"), chunk_size=8)

@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from jaxnn._search_space import grid  # noqa: E402
-from jaxnn._sweep_plots import (  # noqa: E402
+from jaxnn.sweeps._search_space import grid  # noqa: E402
+from jaxnn._plots import (  # noqa: E402
     default_heatmap_axes,
     plot_parallel_coordinates,
     plot_sweep_heatmap,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from jaxnn._search_space import (
+from jaxnn.sweeps._search_space import (
     check_settings,
     grid,
     grid_size,

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from jaxnn._discovery import discover
+from jaxnn._util import discover
 
 __all__ = ["UsageError", "main"]
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         result = args.func(args)
         if args.json and result is not None:
-            from jaxnn._atomic import write_json
+            from jaxnn._util import write_json
 
             write_json(args.json, result)
     except (UsageError, ValueError, TypeError, FileNotFoundError, OSError) as e:

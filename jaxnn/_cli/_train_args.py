@@ -1,7 +1,8 @@
 """The flags of ``jaxnn train`` (the course's ``train.py`` names), shared with ``jaxnn sweep``.
 
-``add_train_arguments(parser)`` adds them; with ``sweep=True`` the flags a sweep varies are plain
-strings (comma-separated lists, parsed by the sweep) and have no ``choices``. ``dataset_spec`` and
+Every flag is generated from the settings table (`jaxnn.training.SETTINGS`): its spellings, type,
+default, choices and help. ``add_train_arguments(parser)`` adds them; with ``sweep=True`` the flags
+a sweep varies are plain strings (comma-separated lists, parsed by the sweep). ``dataset_spec`` and
 ``load_data`` turn the data flags into a `Dataset`; ``setting_from_args`` turns one setting (every
 flag holding one value) into a `TrainConfig`, `make_hparams` keyword arguments and a seed, naming
 the flag of any bad value.
@@ -10,8 +11,9 @@ the flag of any bad value.
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any, NamedTuple
+
+from jaxnn.training._settings import SETTINGS, Setting, by_flag, check_setting
 
 __all__ = [
     "DatasetSpec",
@@ -24,65 +26,19 @@ __all__ = [
     "setting_from_args",
 ]
 
-# dest -> the flag as a user types it, for error messages.
-FLAGS = {
-    "dataset": "-d/--dataset",
-    "data_dir": "--data-dir",
-    "data_seed": "--data-seed",
-    "val_fraction": "--val-fraction",
-    "epochs": "-e/--epochs",
-    "batch_size": "-b/--batch_size",
-    "loss": "-l/--loss",
-    "optimizer": "-o/--optimizer",
-    "learning_rate": "-lr/--learning_rate",
-    "momentum": "-m/--momentum",
-    "beta": "-beta/--beta",
-    "beta1": "-beta1/--beta1",
-    "beta2": "-beta2/--beta2",
-    "epsilon": "-eps/--epsilon",
-    "weight_decay": "-w_d/--weight_decay",
-    "init_scale": "--init_scale",
-    "weight_init": "-w_i/--weight_init",
-    "num_layers": "-nhl/--num_layers",
-    "hidden_size": "-sz/--hidden_size",
-    "activation": "-a/--activation",
-    "seed": "--seed",
-    "grad": "--grad",
+_BY_DEST: dict[str, Setting] = by_flag()
+FLAGS = {dest: s.flag for dest, s in _BY_DEST.items()}
+"""dest -> the flag as a user types it, for error messages (``-lr/--learning_rate``)."""
+SWEEPABLE = tuple(dest for dest, s in _BY_DEST.items() if s.sweep)
+"""The flags that take comma-separated lists under ``sweep=True`` (dests)."""
+_GROUPS = {
+    "data": "data",
+    "shape": "model",
+    "static": "training",
+    "traced": "training",
+    "run": "training",
 }
-# The flags that take comma-separated lists under ``sweep=True`` (dests).
-SWEEPABLE = (
-    "learning_rate",
-    "momentum",
-    "beta",
-    "beta1",
-    "beta2",
-    "epsilon",
-    "weight_decay",
-    "init_scale",
-    "seed",
-    "optimizer",
-    "activation",
-    "hidden_size",
-    "num_layers",
-    "weight_init",
-    "batch_size",
-    "epochs",
-    "loss",
-)
-# dest -> the make_hparams keyword it sets.
-_HPARAM_OF = {
-    "learning_rate": "learning_rate",
-    "momentum": "momentum",
-    "beta": "beta",
-    "beta1": "beta1",
-    "beta2": "beta2",
-    "epsilon": "eps",
-    "weight_decay": "weight_decay",
-    "init_scale": "init_scale",
-}
-_FLOAT = tuple(_HPARAM_OF)
-_INT = ("epochs", "batch_size", "num_layers", "hidden_size", "seed")
-_LOSS_NAMES = {"cross_entropy": "cross_entropy", "mean_squared_error": "mse", "mse": "mse"}
+_MODEL = ("activation", "weight_init", "init_scale", "output")
 
 
 class DatasetSpec(NamedTuple):
@@ -105,177 +61,37 @@ class TrainSetting(NamedTuple):
 def add_train_arguments(
     parser: argparse.ArgumentParser, *, sweep: bool = False
 ) -> argparse.ArgumentParser:
-    """Adds the training flags to ``parser``.
+    """Adds the training flags of the settings table to ``parser``.
 
     Args:
       parser: the subcommand's parser.
       sweep: if True, the flags in ``SWEEPABLE`` take strings (comma-separated lists for the
-        sweep to parse) and have no ``choices``.
+        sweep to parse).
 
     Returns:
       ``parser``.
     """
-    from jaxnn._activations import ACTIVATIONS
-    from jaxnn._feedforward import INITS
-    from jaxnn._optimizers import OPTIMIZERS
-
-    def kind(dest: str, typ):
-        return str if sweep and dest in SWEEPABLE else typ
-
-    lst = " (comma-separated list)" if sweep else ""
-    d = parser.add_argument_group("data")
-    d.add_argument(
-        "-d",
-        "--dataset",
-        default="digits",
-        help="digits (default), mnist, fashion_mnist, xor, blobs, sine, or idx:PATH",
-    )
-    d.add_argument(
-        "--data-dir",
-        dest="data_dir",
-        default=None,
-        metavar="PATH",
-        help="directory of the IDX files for mnist / fashion_mnist (nothing is downloaded)",
-    )
-    d.add_argument(
-        "--data-seed",
-        dest="data_seed",
-        type=int,
-        default=0,
-        help="seed of the train/validation/test split and synthetic data (default 0)",
-    )
-    d.add_argument(
-        "--val-fraction",
-        dest="val_fraction",
-        type=float,
-        default=0.1,
-        help="share of the training data held out for validation (default 0.1)",
-    )
-    m = parser.add_argument_group("model")
-    m.add_argument(
-        "-nhl",
-        "--num_layers",
-        type=kind("num_layers", int),
-        default=2,
-        help=f"number of hidden layers (default 2){lst}",
-    )
-    m.add_argument(
-        "-sz",
-        "--hidden_size",
-        type=kind("hidden_size", int),
-        default=128,
-        help=f"width of every hidden layer (default 128){lst}",
-    )
-    m.add_argument(
-        "-a",
-        "--activation",
-        type=kind("activation", str),
-        default="tanh",
-        help=f"{', '.join(ACTIVATIONS)} (default tanh){lst}",
-    )
-    m.add_argument(
-        "-w_i",
-        "--weight_init",
-        type=kind("weight_init", str),
-        default="xavier",
-        help=f"{', '.join(INITS)} (default xavier){lst}",
-    )
-    m.add_argument(
-        "--init_scale",
-        type=kind("init_scale", float),
-        default=1.0,
-        help=f"multiplies the initial weights (default 1){lst}",
-    )
-    t = parser.add_argument_group("training")
-    t.add_argument(
-        "-e",
-        "--epochs",
-        type=kind("epochs", int),
-        default=30,
-        help=f"epochs (default 30; with --resume: the total to reach){lst}",
-    )
-    t.add_argument(
-        "-b",
-        "--batch_size",
-        type=kind("batch_size", int),
-        default=32,
-        help=f"minibatch size; the last partial batch is dropped (default 32){lst}",
-    )
-    t.add_argument(
-        "-l",
-        "--loss",
-        type=kind("loss", str),
-        default="cross_entropy",
-        help=f"cross_entropy or mean_squared_error (mse) (default cross_entropy){lst}",
-    )
-    t.add_argument(
-        "-o",
-        "--optimizer",
-        type=kind("optimizer", str),
-        default="adam",
-        help=f"{', '.join(OPTIMIZERS)} (default adam){lst}",
-    )
-    t.add_argument(
-        "-lr",
-        "--learning_rate",
-        type=kind("learning_rate", float),
-        default=1e-3,
-        help=f"learning rate eta (default 1e-3){lst}",
-    )
-    t.add_argument(
-        "-m",
-        "--momentum",
-        type=kind("momentum", float),
-        default=0.9,
-        help=f"momentum of momentum and nag (default 0.9){lst}",
-    )
-    t.add_argument(
-        "-beta",
-        "--beta",
-        type=kind("beta", float),
-        default=0.9,
-        help=f"rmsprop's decay (default 0.9){lst}",
-    )
-    t.add_argument(
-        "-beta1",
-        "--beta1",
-        type=kind("beta1", float),
-        default=0.9,
-        help=f"adam/nadam beta1 (default 0.9){lst}",
-    )
-    t.add_argument(
-        "-beta2",
-        "--beta2",
-        type=kind("beta2", float),
-        default=0.999,
-        help=f"adam/nadam beta2 (default 0.999){lst}",
-    )
-    t.add_argument(
-        "-eps",
-        "--epsilon",
-        type=kind("epsilon", float),
-        default=1e-8,
-        help=f"optimizers' epsilon (default 1e-8){lst}",
-    )
-    t.add_argument(
-        "-w_d",
-        "--weight_decay",
-        type=kind("weight_decay", float),
-        default=0.0,
-        help=f"L2 weight decay on the weight matrices (default 0){lst}",
-    )
-    t.add_argument(
-        "--seed",
-        type=kind("seed", int),
-        default=0,
-        help=f"training seed: jax.random.PRNGKey(seed) (default 0){lst}",
-    )
-    t.add_argument(
-        "--grad",
-        default="explicit",
-        choices=("explicit", "autodiff"),
-        help="gradients by explicit backprop, Algorithm 6 (default), or jax.grad",
-    )
+    groups = {title: parser.add_argument_group(title) for title in ("data", "model", "training")}
+    for dest, s in _BY_DEST.items():
+        listed = sweep and s.sweep
+        group = "model" if s.name in _MODEL else _GROUPS[s.kind]
+        choices = s.choices()
+        help_text = s.help
+        if choices and s.name not in ("dataset",):
+            help_text += f"; one of {', '.join(choices)}"
+        if listed:
+            help_text += " (comma-separated list"
+            help_text += (
+                "; numbers also LOW:HIGH:NUM, log-spaced)" if s.type in (int, float) else ")"
+            )
+        groups[group].add_argument(
+            *s.flags,
+            dest=dest,
+            type=str if listed or s.type is str else s.type,
+            default=s.default,
+            metavar=s.dest.upper() if s.type is not str or not choices else None,
+            help=help_text,
+        )
     return parser
 
 
@@ -286,35 +102,41 @@ def _usage(message: str) -> Exception:
 
 
 def _coerce(dest: str, value: Any) -> Any:
-    """One flag value as its type (strings from a sweep's lists are converted here too)."""
-    flag = FLAGS[dest]
-    if dest in _FLOAT:
+    """One flag value, checked by the table and in its canonical form (names the flag)."""
+    s = _BY_DEST[dest]
+    if isinstance(value, str) and s.type in (int, float):
+        text = value.strip()
         try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise _usage(f"{flag} must be a number, got {value!r}") from None
-        return v
-    if dest in _INT:
-        try:
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            return int(value)
-        except (TypeError, ValueError):
-            raise _usage(f"{flag} must be an integer, got {value!r}") from None
-    return str(value).strip().lower()
+            number = float(text)
+        except ValueError:
+            kind = "an integer" if s.type is int else "a number"
+            raise _usage(f"{s.flag} must be {kind}, got {value!r}") from None
+        if s.type is int:
+            if not number.is_integer():
+                raise _usage(f"{s.flag} must be an integer, got {value!r}")
+            value = int(number)
+        else:
+            value = number
+    try:
+        checked = check_setting(s.name, value, label=s.flag)
+    except (TypeError, ValueError) as e:
+        raise _usage(str(e)) from None
+    return float(checked) if s.kind == "traced" else checked
 
 
 def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
     """The data flags as a `DatasetSpec` (the split does not depend on ``--seed``)."""
-    frac = float(args.val_fraction)
-    if not 0 < frac < 1 or math.isnan(frac):
-        raise _usage(f"--val-fraction must be in (0, 1), got {args.val_fraction}")
-    return DatasetSpec(str(args.dataset), args.data_dir, int(args.data_seed), frac)
+    return DatasetSpec(
+        str(args.dataset),
+        args.data_dir,
+        _coerce("data_seed", args.data_seed),
+        _coerce("val_fraction", args.val_fraction),
+    )
 
 
 def load_data(spec: DatasetSpec):
     """Loads and checks the `Dataset` of a `DatasetSpec`; errors name the flag or the file."""
-    from jaxnn._data import DATASETS, check_dataset, load_dataset
+    from jaxnn.training._data import DATASETS, check_dataset, load_dataset
 
     name = spec.name
     if not name.startswith("idx:") and name.lower() not in DATASETS:
@@ -337,8 +159,9 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
     """One setting's `TrainConfig`, `make_hparams` keyword arguments and seed.
 
     Every flag must hold one value (typed, or a string of one value). The sizes are
-    ``(features, hidden_size x num_layers, outputs)`` from ``data``; the output is softmax for
-    class labels and linear for regression targets.
+    ``(features, hidden_size x num_layers, outputs)`` from ``data``; the output follows the loss
+    (``--output auto``): softmax for class labels, sigmoid for binary cross-entropy, linear for
+    regression targets.
 
     Args:
       args: the parsed flags.
@@ -350,39 +173,16 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
     Raises:
       UsageError: naming the flag of a bad value.
     """
-    from jaxnn._activations import ACTIVATIONS
-    from jaxnn._data import is_classification, num_outputs
-    from jaxnn._feedforward import INITS
-    from jaxnn._optimizers import OPTIMIZERS
-    from jaxnn._training import GRADS, TrainConfig, check_config, check_hparam
+    from jaxnn.feedforward._losses import get_loss
+    from jaxnn.training._data import default_output, is_classification, output_width
+    from jaxnn.training._loop import TrainConfig, check_config
 
     v = {
-        dest: _coerce(dest, getattr(args, dest))
-        for dest in FLAGS
-        if dest not in ("dataset", "data_dir", "data_seed", "val_fraction")
+        s.name: _coerce(dest, getattr(args, dest))
+        for dest, s in _BY_DEST.items()
+        if s.kind in ("static", "traced", "shape", "run")
     }
-    for dest, low in (("epochs", 1), ("batch_size", 1), ("hidden_size", 1), ("num_layers", 0)):
-        if v[dest] < low:
-            raise _usage(f"{FLAGS[dest]} must be >= {low}, got {v[dest]}")
-    for dest, valid in (
-        ("activation", tuple(ACTIVATIONS)),
-        ("optimizer", OPTIMIZERS),
-        ("weight_init", INITS),
-        ("grad", GRADS),
-        ("loss", ("cross_entropy", "mean_squared_error", "mse")),
-    ):
-        if v[dest] not in valid:
-            raise _usage(f"{FLAGS[dest]}: unknown value {v[dest]!r}; valid: {', '.join(valid)}")
-    hparams = {}
-    for dest, name in _HPARAM_OF.items():
-        try:
-            check_hparam(name, v[dest], label=FLAGS[dest])
-            hparams[name] = v[dest]
-        except (TypeError, ValueError) as e:
-            raise _usage(str(e)) from None
-    classification = is_classification(data)
-    loss = _LOSS_NAMES[v["loss"]]
-    if not classification and loss != "mse":
+    if not is_classification(data) and get_loss(v["loss"]).targets != "real":
         raise _usage(
             f"{FLAGS['loss']}: {args.dataset} is a regression data set: use "
             f"mean_squared_error, not {v['loss']}"
@@ -393,18 +193,13 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
             f"{FLAGS['batch_size']} {v['batch_size']} is larger than the training "
             f"data ({n} samples)"
         )
-    sizes = (int(data.x_train.shape[1]), *[v["hidden_size"]] * v["num_layers"], num_outputs(data))
-    config = check_config(
-        TrainConfig(
-            sizes,
-            v["activation"],
-            "softmax" if classification else "linear",
-            loss,
-            v["optimizer"],
-            v["batch_size"],
-            v["epochs"],
-            v["weight_init"],
-            v["grad"],
-        )
-    )
+    hidden = [v["hidden_size"]] * v["num_layers"]
+    sizes = (int(data.x_train.shape[1]), *hidden, output_width(data, v["loss"]))
+    static = {f: v[f] for f in TrainConfig._fields if f != "sizes"}
+    static["output"] = default_output(data, v["loss"], v["output"])
+    try:
+        config = check_config(TrainConfig(sizes, **static))
+    except ValueError as e:
+        raise _usage(f"{FLAGS['loss']}/{FLAGS['output']}: {e}") from None
+    hparams = {s.name: v[s.name] for s in SETTINGS if s.kind == "traced"}
     return TrainSetting(config, hparams, v["seed"])

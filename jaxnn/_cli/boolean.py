@@ -21,11 +21,11 @@ def run(args: argparse.Namespace) -> dict:
 
     import numpy as np
 
-    from jaxnn._boolean_functions import MAX_ENUMERATION_N, classify_boolean_functions
     from jaxnn._cli import UsageError
-    from jaxnn._mp_neuron import mp_representable
-    from jaxnn._network_of_perceptrons import perceptron_network_exact
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
+    from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, classify_boolean_functions
+    from jaxnn.perceptrons._mp_neuron import mp_representable
+    from jaxnn.perceptrons._network import perceptron_network_exact
 
     if not 1 <= args.n <= MAX_ENUMERATION_N:
         raise UsageError(

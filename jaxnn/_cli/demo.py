@@ -15,8 +15,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from jaxnn._report import run_experiments
-    from jaxnn._table import markdown_table
+    from jaxnn._cli._report import run_experiments
+    from jaxnn._util import markdown_table
 
     records = run_experiments(None, Path(args.out), seed=args.seed)
     rows = [

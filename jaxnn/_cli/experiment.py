@@ -19,7 +19,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> dict:
     from experiments import registry
     from jaxnn._cli import UsageError
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
 
     modules = registry()
     if args.list or args.name is None:

@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> dict:
 
     from jaxnn import check_gradients, get_activation, init_mlp
     from jaxnn._cli import UsageError
-    from jaxnn._output_and_loss import LOSSES, resolve_loss
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
+    from jaxnn.feedforward._losses import LOSSES, resolve_loss
 
     sizes = _sizes(args.sizes)
     if args.batch < 1:

@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> dict:
     import numpy as np
 
     from jaxnn._cli import UsageError
-    from jaxnn._convergence_bound import convergence_trials
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
+    from jaxnn.perceptrons._convergence import convergence_trials
 
     for name in ("datasets", "points", "dim", "max_steps"):
         if getattr(args, name) < 1:

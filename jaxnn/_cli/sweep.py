@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from jaxnn._cli._train_args import (
+    _BY_DEST,
     FLAGS,
     SWEEPABLE,
     add_train_arguments,
@@ -22,7 +23,6 @@ from jaxnn._cli._train_args import (
 )
 
 MAX_MEMBERS = 4096
-_INTEGER = ("seed", "hidden_size", "num_layers", "batch_size", "epochs")
 _RESULTS = ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss", "diverged")
 
 
@@ -84,28 +84,23 @@ def _names() -> dict[str, tuple[str, str]]:
 
 def _axis_values(dest: str, raw: Any) -> list:
     """The list of values of one flag: parsed from text, or its (typed) default."""
-    from jaxnn._activations import ACTIVATIONS
-    from jaxnn._feedforward import INITS
-    from jaxnn._optimizers import OPTIMIZERS
-    from jaxnn._search_space import parse_choices, parse_numbers
+    from jaxnn.sweeps._search_space import parse_choices, parse_numbers
 
     if not isinstance(raw, str):
         return [raw]
-    choices = {
-        "activation": tuple(ACTIVATIONS),
-        "optimizer": OPTIMIZERS,
-        "weight_init": INITS,
-        "loss": ("cross_entropy", "mean_squared_error", "mse"),
-    }
-    if dest in choices:
-        return parse_choices(FLAGS[dest], raw.strip().lower(), choices[dest])
-    return parse_numbers(FLAGS[dest], raw, integer=dest in _INTEGER)
+    s = _BY_DEST[dest]
+    if s.type is str:
+        choices = s.choices()
+        canonical = {c.lower(): c for c in (*choices, *s.aliases)}
+        names = parse_choices(FLAGS[dest], raw.strip().lower(), tuple(canonical))
+        return list(dict.fromkeys(s.aliases.get(canonical[n], canonical[n]) for n in names))
+    return parse_numbers(FLAGS[dest], raw, integer=s.type is int)
 
 
 def _heatmap_axes(text: str | None, swept: dict[str, list], names: dict[str, tuple[str, str]]):
     """The two axes (short names) of the heatmap, from ``--heatmap A,B`` or by default."""
     from jaxnn._cli import UsageError
-    from jaxnn._sweep_plots import default_heatmap_axes
+    from jaxnn._plots import default_heatmap_axes
 
     if text is None:
         return default_heatmap_axes(swept)
@@ -122,33 +117,19 @@ def _heatmap_axes(text: str | None, swept: dict[str, list], names: dict[str, tup
     return tuple(chosen)
 
 
-def _save_png(fig, path) -> str:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from jaxnn._atomic import atomic_write_bytes
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return str(path)
-
-
 def run(args: argparse.Namespace) -> dict:
     from pathlib import Path
 
     from jaxnn._cli import UsageError
-    from jaxnn._search_space import grid, grid_size, random_settings
-    from jaxnn._table import markdown_table
+    from jaxnn._util import markdown_table
+    from jaxnn.sweeps._search_space import grid, grid_size, random_settings
 
     started = time.perf_counter()
     hosts = (args.coordinator, args.num_processes, args.process_id)
     if any(v is not None for v in hosts):
         if any(v is None for v in hosts):
             raise UsageError("--coordinator, --num-processes and --process-id go together")
-        from jaxnn._sharding import initialize_hosts
+        from jaxnn.sweeps._sharding import initialize_hosts
 
         initialize_hosts(*hosts)
     names = _names()
@@ -189,7 +170,7 @@ def run(args: argparse.Namespace) -> dict:
 
     import jax
 
-    from jaxnn._sweep import sweep
+    from jaxnn.sweeps._sweep import sweep
 
     main_process = jax.process_index() == 0
     say = print if main_process else (lambda *a, **k: None)
@@ -221,15 +202,15 @@ def run(args: argparse.Namespace) -> dict:
     )
     figures = []
     if args.out and main_process:
-        from jaxnn._sweep_plots import plot_parallel_coordinates, plot_sweep_heatmap
+        from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
 
         out = Path(args.out)
         if heatmap:
             fig = plot_sweep_heatmap(members, swept, heatmap[0], heatmap[1])
-            figures.append(_save_png(fig, out / "heatmap.png"))
+            figures.append(str(save_png(fig, out / "heatmap.png")))
         if swept:
             figures.append(
-                _save_png(plot_parallel_coordinates(members, swept), out / "parallel.png")
+                str(save_png(plot_parallel_coordinates(members, swept), out / "parallel.png"))
             )
         for f in figures:
             say(f"figure: {f}")

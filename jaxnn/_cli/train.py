@@ -6,7 +6,6 @@ With no flags: digits, 2 hidden layers of 128 tanh units, adam 1e-3, batch 32, 3
 from __future__ import annotations
 
 import argparse
-import io
 import math
 from typing import Any
 
@@ -42,22 +41,13 @@ def _json_safe(x: Any) -> Any:
     return x
 
 
-def _save_png(fig, path) -> str:
-    from jaxnn._atomic import atomic_write_bytes
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    atomic_write_bytes(path, buf.getvalue())
-    return str(path)
-
-
 def run(args: argparse.Namespace) -> dict:
     from pathlib import Path
 
     from jaxnn._cli import UsageError
-    from jaxnn._fit import fit
-    from jaxnn._table import markdown_table
-    from jaxnn._training import make_hparams
+    from jaxnn._util import markdown_table
+    from jaxnn.training._fit import fit
+    from jaxnn.training._loop import make_hparams
 
     if args.out:
         try:
@@ -117,13 +107,13 @@ def run(args: argparse.Namespace) -> dict:
         print(markdown_table(["", *map(str, range(k))], [(i, *cm[i].tolist()) for i in range(k)]))
     figures = []
     if args.out:
-        from jaxnn._plots import plot_confusion_matrix, plot_history
+        from jaxnn._plots import plot_confusion_matrix, plot_history, save_png
 
         out = Path(args.out)
         title = f"{spec.name}: {' -> '.join(map(str, result.config.sizes))}"
-        figures.append(_save_png(plot_history(h, title=title), out / "curves.png"))
+        figures.append(str(save_png(plot_history(h, title=title), out / "curves.png")))
         if cm is not None:
-            figures.append(_save_png(plot_confusion_matrix(cm), out / "confusion_matrix.png"))
+            figures.append(str(save_png(plot_confusion_matrix(cm), out / "confusion_matrix.png")))
         for f in figures:
             print(f"figure: {f}")
     if args.save:

@@ -16,11 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._activations import Activation, get_activation
-from jaxnn._output_and_loss import output_fn, resolve_output
 from jaxnn._validation import check_numeric
+from jaxnn.feedforward._activations import Activation, get_activation
+from jaxnn.feedforward._losses import output_fn, resolve_output
 
-__all__ = ["INITS", "Dense", "ForwardCache", "forward", "init_mlp", "layer_sizes"]
+__all__ = ["INITS", "Dense", "ForwardCache", "forward", "init", "init_mlp", "layer_sizes"]
 
 INITS = ("random", "xavier", "he")
 
@@ -84,6 +84,29 @@ def init_mlp(
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")
     return _init_layers(key, jnp.asarray(scale), sizes, init, jnp.dtype(dtype))
+
+
+def init(
+    sizes: Sequence[int],
+    *,
+    key: jax.Array,
+    weight_init: str = "xavier",
+    scale: ArrayLike = 1.0,
+    dtype=jnp.float32,
+) -> tuple[Dense, ...]:
+    """`init_mlp` with the sizes first and the key keyword-only (``jaxnn.feedforward.init``).
+
+    Args:
+      sizes: input width, hidden widths, output width k.
+      key: a PRNG key.
+      weight_init: ``"random"``, ``"xavier"`` or ``"he"``.
+      scale: multiplies every initial weight.
+      dtype: the parameters' dtype.
+
+    Returns:
+      A tuple of L `Dense` layers, as `init_mlp` gives them.
+    """
+    return init_mlp(key, sizes, init=weight_init, scale=scale, dtype=dtype)
 
 
 @partial(jax.jit, static_argnums=(2, 3, 4))

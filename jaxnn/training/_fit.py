@@ -9,20 +9,26 @@ split and can save and resume checkpoints.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._checkpoint import load_checkpoint, params_sha256, save_checkpoint
-from jaxnn._data import Dataset, check_dataset, is_classification, load_dataset, num_outputs
-from jaxnn._feedforward import Dense
-from jaxnn._metrics import confusion_matrix as _confusion_matrix
-from jaxnn._training import (
+from jaxnn._util import progress_bar
+from jaxnn.feedforward._network import Dense
+from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
+from jaxnn.training._data import (
+    Dataset,
+    check_dataset,
+    default_output,
+    is_classification,
+    load_dataset,
+    output_width,
+)
+from jaxnn.training._loop import (
     HParams,
     TrainConfig,
     TrainState,
@@ -31,18 +37,20 @@ from jaxnn._training import (
     evaluate,
     init_state,
     make_hparams,
-    predict,
-    train_epoch,
+    predict_classes,
+    train_epochs,
 )
+from jaxnn.training._metrics import confusion_matrix as _confusion_matrix
+from jaxnn.training._settings import SETTINGS, check_setting
 
 __all__ = ["FitResult", "fit"]
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
 
 _init_jit = jax.jit(init_state, static_argnums=0)
-_epoch_jit = jax.jit(train_epoch, static_argnums=0)
+_epochs_jit = jax.jit(train_epochs, static_argnums=(0, 3))
 _evaluate_jit = jax.jit(evaluate, static_argnums=0)
-_predict_jit = jax.jit(predict, static_argnums=0)
+_classes_jit = jax.jit(predict_classes, static_argnums=0)
 
 
 class FitResult(NamedTuple):
@@ -83,101 +91,80 @@ class FitResult(NamedTuple):
     params_sha256: str
 
 
-def _progress(total: int, initial: int, enabled: bool):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is in the demo extra
-        return None
-    return tqdm(total=total, initial=initial, desc="train", unit="epoch", file=sys.stderr)
+_FIT_SETTINGS = tuple(
+    s for s in SETTINGS if s.kind in ("static", "traced", "shape", "run") and s.name != "sizes"
+) + tuple(s for s in SETTINGS if s.name in ("data_dir", "val_fraction", "data_seed"))
+
+
+def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Every setting of `fit`: the caller's values over the table's defaults, names checked."""
+    known = {s.name for s in _FIT_SETTINGS}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TypeError(f"fit got unknown setting(s) {unknown}; valid: {', '.join(sorted(known))}")
+    return {s.name: settings.get(s.name, s.default) for s in _FIT_SETTINGS}
 
 
 def fit(
     data: str | Dataset = "digits",
     *,
-    hidden_sizes: Sequence[int] = (128, 128),
-    activation: str = "tanh",
-    loss: str = "cross_entropy",
-    optimizer: str = "adam",
-    batch_size: int = 32,
-    epochs: int = 30,
-    weight_init: str = "xavier",
-    grad: str = "explicit",
-    learning_rate: float = 1e-3,
-    momentum: float = 0.9,
-    beta: float = 0.9,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
-    init_scale: float = 1.0,
-    seed: int = 0,
-    data_dir: str | os.PathLike | None = None,
-    val_fraction: float = 0.1,
-    data_seed: int = 0,
+    hidden_sizes: Sequence[int] | None = None,
     config: TrainConfig | None = None,
     hparams: HParams | None = None,
     resume: str | os.PathLike | None = None,
     save: str | os.PathLike | None = None,
     progress: bool = False,
     name: str | None = None,
+    **settings: Any,
 ) -> FitResult:
     """Trains a feed-forward network and evaluates it on the test split.
 
-    With no arguments: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy,
-    adam with learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, seed 0.
+    Every setting of the settings table is a keyword (`jaxnn.training.SETTINGS`: ``activation``,
+    ``loss``, ``optimizer``, ``batch_size``, ``epochs``, ``weight_init``, ``grad``,
+    ``lr_schedule``, ``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``, ``eps``,
+    ``weight_decay``, ``init_scale``, ``seed``, ``num_layers``, ``hidden_size``, ``data_dir``,
+    ``val_fraction``, ``data_seed``), with the table's defaults: digits, 2 hidden layers of 128 tanh
+    units, softmax with cross-entropy, adam with learning rate 1e-3, batch 32, 30 epochs, Xavier
+    initialization, seed 0. ``activation`` and ``loss`` may be `Activation` and `Loss` values.
 
     Args:
       data: a data set name (see `load_dataset`) or a `Dataset`.
-      hidden_sizes: the hidden widths; the input and output widths come from the data.
-      activation: the hidden activation.
-      loss: cross_entropy or mse (mean_squared_error). The output is softmax for class labels
-        and linear for regression targets.
-      optimizer: sgd, momentum, nag, rmsprop, adagrad, adam or nadam.
-      batch_size: minibatch size (the last partial minibatch of each epoch is dropped).
-      epochs: the number of epochs; when resuming, the total to reach.
-      weight_init: random, xavier or he.
-      grad: explicit (Algorithm 6) or autodiff (`jax.grad`).
-      learning_rate: see `make_hparams`; likewise momentum, beta, beta1, beta2, eps,
-        weight_decay and init_scale.
-      momentum: momentum of momentum and nag.
-      beta: rmsprop's decay.
-      beta1: adam's beta1.
-      beta2: adam's beta2.
-      eps: the optimizers' epsilon.
-      weight_decay: L2 coefficient on the weight matrices.
-      init_scale: multiplies the initial weights.
-      seed: the training seed: the key is ``jax.random.PRNGKey(seed)``.
-      data_dir: the IDX directory for mnist and fashion_mnist.
-      val_fraction: share of the training data held out for validation.
-      data_seed: seed of the data split (independent of ``seed``).
-      config: a full `TrainConfig`, replacing the model and training arguments above.
-      hparams: `HParams`, replacing the hyperparameter arguments above.
+      hidden_sizes: the hidden widths; default ``num_layers`` layers of ``hidden_size``. The input
+        and output widths come from the data (one output for binary cross-entropy).
+      config: a full `TrainConfig`, replacing the model and training settings.
+      hparams: `HParams`, replacing the hyperparameter settings.
       resume: a checkpoint to continue from (same settings; ``epochs`` is the total to reach).
       save: where to write the final checkpoint (atomically).
       progress: show a progress bar over epochs with the current metrics (on stderr).
       name: the data set's name for the result and the checkpoint (default: ``data`` if it is a
         name, else "custom"); resuming checks it.
+      **settings: the settings of the table, by name.
 
     Returns:
       A `FitResult`.
 
     Raises:
       ValueError: for bad settings or data (naming them), or a checkpoint that does not match.
+      TypeError: for an unknown setting.
     """
+    s = _fit_settings(settings)
+    for key in ("seed", "data_seed"):
+        s[key] = check_setting(key, s[key])
     if isinstance(data, str):
         name = name or data
-        data = load_dataset(data, data_dir=data_dir, val_fraction=val_fraction, seed=data_seed)
+        data = load_dataset(
+            data, data_dir=s["data_dir"], val_fraction=s["val_fraction"], seed=s["data_seed"]
+        )
     name = name or "custom"
     check_dataset(data)
-    classification = is_classification(data)
     if config is None:
-        sizes = (int(data.x_train.shape[1]), *hidden_sizes, num_outputs(data))
-        output = "softmax" if classification else "linear"
-        config = TrainConfig(
-            sizes, activation, output, loss, optimizer, batch_size, epochs, weight_init, grad
-        )
+        if hidden_sizes is None:
+            layers = check_setting("num_layers", s["num_layers"])
+            hidden_sizes = [check_setting("hidden_size", s["hidden_size"])] * layers
+        static = {f: s[f] for f in TrainConfig._fields if f != "sizes"}
+        static["output"] = default_output(data, static["loss"], static["output"])
+        sizes = (int(data.x_train.shape[1]), *hidden_sizes, output_width(data, static["loss"]))
+        config = TrainConfig(sizes, **static)
     config = check_config(config)
     for split in ("train", "val", "test"):
         _check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
@@ -187,9 +174,8 @@ def fit(
             f"batch_size {config.batch_size} is larger than the training data ({n} samples)"
         )
     if hparams is None:
-        hparams = make_hparams(
-            learning_rate, momentum, beta, beta1, beta2, eps, weight_decay, init_scale
-        )
+        hparams = make_hparams(**{f: s[f] for f in HParams._fields})
+    seed = s["seed"]
     device_data = jax.device_put(Dataset(*(jnp.asarray(a) for a in data)))
 
     history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
@@ -206,41 +192,48 @@ def fit(
     else:
         state = _init_jit(config, hparams, jax.random.PRNGKey(seed))
 
-    start = time.perf_counter()
-    epoch_fn = _epoch_jit.lower(config, state, device_data).compile()
-    compile_seconds = time.perf_counter() - start
     first = int(state.epoch)
-    bar = _progress(config.epochs, first, progress)
+    remaining = config.epochs - first
+    # Python only between jitted chunks of epochs: one chunk, or one epoch at a time for the bar
+    chunk = 1 if progress else remaining
+    start = time.perf_counter()
+    programs = {chunk: _epochs_jit.lower(config, state, device_data, chunk).compile()}
+    if remaining % chunk:
+        last = remaining % chunk
+        programs[last] = _epochs_jit.lower(config, state, device_data, last).compile()
+    compile_seconds = time.perf_counter() - start
+    bar = progress_bar(config.epochs, desc="train", unit="epoch", enabled=progress, initial=first)
     train_seconds = 0.0
     try:
-        for epoch in range(first + 1, config.epochs + 1):
+        epoch = first
+        while epoch < config.epochs:
+            length = min(chunk, config.epochs - epoch)
             start = time.perf_counter()
-            state, metrics = epoch_fn(state, device_data)
-            metrics = jax.device_get(metrics)  # waits for the epoch to finish
+            state, metrics = programs[length](state, device_data)
+            metrics = jax.device_get(metrics)  # waits for the chunk to finish
             train_seconds += time.perf_counter() - start
-            history["epoch"].append(epoch)
-            for k, v in metrics._asdict().items():
-                history[k].append(float(v))
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(
-                    loss=f"{metrics.train_loss:.4f}",
-                    acc=f"{metrics.train_accuracy:.4f}",
-                    val_loss=f"{metrics.val_loss:.4f}",
-                    val_acc=f"{metrics.val_accuracy:.4f}",
-                )
+            for i in range(length):
+                history["epoch"].append(epoch + i + 1)
+                for k, v in metrics._asdict().items():
+                    history[k].append(float(v[i]))
+            epoch += length
+            bar.update(length)
+            bar.set_postfix(
+                loss=f"{metrics.train_loss[-1]:.4f}",
+                acc=f"{metrics.train_accuracy[-1]:.4f}",
+                val_loss=f"{metrics.val_loss[-1]:.4f}",
+                val_acc=f"{metrics.val_accuracy[-1]:.4f}",
+            )
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
     test_loss, test_acc = jax.device_get(
         _evaluate_jit(config, state.params, device_data.x_test, device_data.y_test)
     )
     cm = None
-    if classification:
-        y_hat = _predict_jit(config, state.params, device_data.x_test)
-        pred = jnp.argmax(y_hat, axis=-1).astype(jnp.int32)
-        cm = np.asarray(_confusion_matrix(device_data.y_test, pred, config.sizes[-1]))
+    if is_classification(data):
+        pred = _classes_jit(config, state.params, device_data.x_test)
+        cm = np.asarray(_confusion_matrix(device_data.y_test, pred, max(2, config.sizes[-1])))
     if save is not None:
         save_checkpoint(save, state, config, hparams=hparams, dataset=name, history=history)
     samples = (config.epochs - first) * (n // config.batch_size) * config.batch_size

@@ -107,7 +107,7 @@ def mp_neuron_search(table: ArrayLike) -> MPNeuronSearch:
       An :class:`MPNeuronSearch`: whether some setting represents the table, and which.
     """
     n = check_truth_table("table", table)
-    from jaxnn._boolean_functions import boolean_inputs
+    from jaxnn.perceptrons._boolean import boolean_inputs
 
     outputs = _all_settings(boolean_inputs(n))  # (n + 2, 2**n sets, 2**n rows)
     thetas, inhibitory = mp_neuron_settings(n)
@@ -126,7 +126,7 @@ def mp_representable(n: int) -> jax.Array:
       bool array (2**(2**n),): entry j - 1 is True when some threshold and inhibitory set give f_j
       (the functions in the order of :func:`jaxnn.boolean_functions`).
     """
-    from jaxnn._boolean_functions import MAX_ENUMERATION_N, boolean_inputs
+    from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, boolean_inputs
 
     n = check_int_range("n", n, 1, MAX_ENUMERATION_N, why="n = 5 has 2**32 functions")
     outputs = _all_settings(boolean_inputs(n))

@@ -9,16 +9,37 @@ from jax.typing import ArrayLike
 
 from jaxnn._validation import check_labels
 
-__all__ = ["accuracy", "confusion_matrix"]
+__all__ = ["accuracy", "confusion_matrix", "predicted_classes"]
+
+
+def predicted_classes(scores: ArrayLike) -> jax.Array:
+    r"""The predicted class of every row: the highest score, or for one output the sign of a_L.
+
+    .. math:: \hat\ell_i = \arg\max_j a_{L,ij} \ (k > 1), \qquad
+        \hat\ell_i = 1[a_{L,i} \ge 0] = 1[\sigma(a_{L,i}) \ge \tfrac12] \ (k = 1)
+
+    Args:
+      scores: shape (samples, k): outputs or pre-activations for k > 1, pre-activations a_L for
+        k = 1 (a single sigmoid unit).
+
+    Returns:
+      int32 labels, shape (samples,).
+    """
+    scores = jnp.asarray(scores)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be (samples, k), got shape {scores.shape}")
+    if scores.shape[1] == 1:
+        return (scores[:, 0] >= 0).astype(jnp.int32)
+    return jnp.argmax(scores, axis=-1).astype(jnp.int32)
 
 
 def accuracy(scores: ArrayLike, labels: ArrayLike) -> jax.Array:
-    r"""The fraction of rows whose highest score is at the true label.
+    r"""The fraction of rows whose predicted class (`predicted_classes`) is the true label.
 
     .. math:: \text{accuracy} = \tfrac1N \textstyle\sum_i 1[\arg\max_j \hat y_{ij} = \ell_i]
 
     Args:
-      scores: outputs or pre-activations, shape (samples, k).
+      scores: outputs or pre-activations, shape (samples, k); pre-activations when k = 1.
       labels: integer labels, shape (samples,).
 
     Returns:
@@ -30,7 +51,7 @@ def accuracy(scores: ArrayLike, labels: ArrayLike) -> jax.Array:
             f"scores must be (samples, k) and labels (samples,), got {scores.shape} and "
             f"{labels.shape}"
         )
-    return jnp.mean((jnp.argmax(scores, axis=-1) == labels).astype(jnp.float32))
+    return jnp.mean((predicted_classes(scores) == labels).astype(jnp.float32))
 
 
 def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int) -> jax.Array:

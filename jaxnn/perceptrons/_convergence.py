@@ -10,9 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._perceptron import PerceptronParams
-from jaxnn._perceptron_learning import perceptron_points
 from jaxnn._validation import check_int_range, check_positive, is_concrete
+from jaxnn.perceptrons._learning import perceptron_points
+from jaxnn.perceptrons._perceptron import PerceptronParams
 
 __all__ = [
     "ConvergenceTrials",
@@ -213,7 +213,7 @@ def convergence_trials(
     Returns:
       A :class:`ConvergenceTrials`, one entry per data set.
     """
-    from jaxnn._perceptron_learning import ALGORITHMS
+    from jaxnn.perceptrons._learning import ALGORITHMS
 
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
@@ -233,8 +233,8 @@ def convergence_trials(
 
 @functools.partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
 def _trials(key, margin, dim, init_scale, datasets, num_points, max_dim, algorithm, max_steps):
-    from jaxnn._perceptron import init_perceptron
-    from jaxnn._perceptron_learning import learn_perceptron
+    from jaxnn.perceptrons._learning import learn_perceptron
+    from jaxnn.perceptrons._perceptron import init_perceptron
 
     normalize = algorithm == "modified"
 

@@ -13,15 +13,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._activations import Activation, get_activation
-from jaxnn._feedforward import Dense, ForwardCache, forward, layer_sizes
-from jaxnn._output_and_loss import (
+from jaxnn.feedforward._activations import Activation, get_activation
+from jaxnn.feedforward._losses import (
     check_targets,
     loss_from_logits,
     loss_grad_wrt_logits,
     output_fn,
     resolve_loss,
 )
+from jaxnn.feedforward._network import Dense, ForwardCache, forward, layer_sizes
 
 __all__ = ["backprop", "loss_fn", "per_example_grads"]
 

@@ -11,7 +11,6 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
-from jaxnn._perceptron import PerceptronParams
 from jaxnn._validation import (
     check_binary,
     check_finite,
@@ -19,6 +18,7 @@ from jaxnn._validation import (
     check_matrix,
     check_same_length,
 )
+from jaxnn.perceptrons._perceptron import PerceptronParams
 
 __all__ = ["ALGORITHMS", "PerceptronFit", "learn_perceptron", "perceptron_points"]
 

@@ -18,9 +18,16 @@ from collections.abc import Callable
 import jax
 import optax
 
-from jaxnn._feedforward import Dense
+from jaxnn.feedforward._network import Dense
 
-__all__ = ["HYPERPARAMETERS", "OPTIMIZERS", "make_optimizer", "resolve_optimizer"]
+__all__ = [
+    "HYPERPARAMETERS",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "make_optimizer",
+    "resolve_optimizer",
+    "with_schedule",
+]
 
 OPTIMIZERS = ("sgd", "momentum", "nag", "rmsprop", "adagrad", "adam", "nadam")
 HYPERPARAMETERS = (
@@ -98,3 +105,25 @@ def make_optimizer(name: str) -> Callable[..., optax.GradientTransformation]:
         )
 
     return optax.inject_hyperparams(factory)
+
+
+def _cosine(total_steps: int) -> optax.Schedule:
+    r"""Cosine decay of the learning rate to 1% over the run's ``total_steps`` steps.
+
+    .. math:: \eta_t = \eta \left(0.99 \cdot \tfrac12 (1 + \cos(\pi t / T)) + 0.01\right)
+    """
+    return optax.cosine_decay_schedule(1.0, total_steps, alpha=0.01)
+
+
+SCHEDULES: dict[str, Callable[[int], optax.Schedule] | None] = {"constant": None, "cosine": _cosine}
+"""Learning-rate schedules by name: a factor of the step, from the run's number of steps."""
+
+
+def with_schedule(
+    opt: optax.GradientTransformation, schedule: str, total_steps: int
+) -> optax.GradientTransformation:
+    """``opt`` with its updates scaled by schedule ``schedule`` (unchanged for ``constant``)."""
+    make = SCHEDULES[schedule]
+    if make is None:
+        return opt
+    return optax.chain(opt, optax.scale_by_schedule(make(max(1, total_steps))))

@@ -28,7 +28,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._feedforward import Dense
 from jaxnn._validation import (
     check_finite,
     check_finite_positive,
@@ -36,12 +35,15 @@ from jaxnn._validation import (
     check_numeric,
     is_concrete,
 )
+from jaxnn.feedforward._network import Dense
 
 __all__ = [
     "BIN_STEEPNESS",
     "THRESHOLD_STEEPNESS",
     "fit_towers",
     "fit_towers_2d",
+    "tower_approximation",
+    "tower_approximation_2d",
     "tower",
     "tower_2d",
     "tower_network",
@@ -224,7 +226,7 @@ def _heights(f: Callable, args: tuple[jax.Array, ...], shape: tuple[int, ...]) -
     return values
 
 
-def fit_towers(
+def tower_approximation(
     f: Callable[[jax.Array], jax.Array],
     lo: ArrayLike,
     hi: ArrayLike,
@@ -419,7 +421,7 @@ def tower_network_2d(
     return layer1, layer2, layer3
 
 
-def fit_towers_2d(
+def tower_approximation_2d(
     f: Callable[[jax.Array, jax.Array], jax.Array],
     lo: ArrayLike,
     hi: ArrayLike,
@@ -470,3 +472,9 @@ def fit_towers_2d(
     return tower_network_2d(
         heights, ex, ey, steepness=steepness, threshold_steepness=threshold_steepness
     )
+
+
+fit_towers = tower_approximation
+"""The earlier name of `tower_approximation` (it builds the towers; it fits nothing)."""
+fit_towers_2d = tower_approximation_2d
+"""The earlier name of `tower_approximation_2d`."""

@@ -17,11 +17,11 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 from jax.typing import ArrayLike
 
-from jaxnn._activations import Activation, get_activation
-from jaxnn._backprop import backprop, loss_fn
-from jaxnn._feedforward import Dense, forward, layer_sizes
-from jaxnn._output_and_loss import check_targets, resolve_loss
 from jaxnn._validation import check_finite, check_matrix, check_positive
+from jaxnn.feedforward._activations import Activation, get_activation
+from jaxnn.feedforward._backprop import backprop, loss_fn
+from jaxnn.feedforward._losses import check_targets, resolve_loss
+from jaxnn.feedforward._network import Dense, forward, layer_sizes
 
 __all__ = ["LayerGradientCheck", "check_gradients"]
 

@@ -18,8 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._perceptron_learning import learn_perceptron
 from jaxnn._validation import check_int_range, check_truth_table
+from jaxnn.perceptrons._learning import learn_perceptron
 
 __all__ = [
     "MAX_ENUMERATION_N",

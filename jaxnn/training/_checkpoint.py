@@ -22,8 +22,15 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from jaxnn._atomic import atomic_write_bytes
-from jaxnn._training import HParams, TrainConfig, TrainState, check_config, init_state, make_hparams
+from jaxnn._util import atomic_write_bytes
+from jaxnn.training._loop import (
+    HParams,
+    TrainConfig,
+    TrainState,
+    check_config,
+    init_state,
+    make_hparams,
+)
 
 __all__ = [
     "Checkpoint",

@@ -7,7 +7,7 @@ over the traced hyperparameters and the PRNG key, with the data shared:
 
 Settings that fix shapes or programs (the `TrainConfig`: sizes, activation, optimizer, batch size,
 epochs, loss, weight init) group the members: one compiled program per group. Within a group the
-member axis is split over every device (`jaxnn._sharding`), padded to a multiple of the device
+member axis is split over every device (`jaxnn.sweeps._sharding`), padded to a multiple of the device
 count and run in fixed-size chunks, so memory stays bounded and new values never recompile. Members
 never read each other's values: a diverging member shows NaN in its own results only.
 """
@@ -15,7 +15,6 @@ never read each other's values: a diverging member shows NaN in its own results 
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -25,10 +24,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._data import Dataset, check_dataset
-from jaxnn._search_space import check_settings
-from jaxnn._sharding import compile_members, member_mesh, replicate, run_chunks, shard_members
-from jaxnn._training import (
+from jaxnn._util import progress_bar
+from jaxnn._validation import check_int_range
+from jaxnn.sweeps._search_space import check_settings
+from jaxnn.sweeps._sharding import (
+    compile_members,
+    member_mesh,
+    replicate,
+    run_chunks,
+    shard_members,
+)
+from jaxnn.training._data import Dataset, check_dataset
+from jaxnn.training._loop import (
     EpochMetrics,
     HParams,
     TrainConfig,
@@ -36,14 +43,11 @@ from jaxnn._training import (
     check_hparam,
     evaluate,
     init_state,
-    make_hparams,
     train,
 )
-from jaxnn._validation import check_int_range
+from jaxnn.training._settings import check_setting
 
 __all__ = ["SweepResult", "sweep"]
-
-_MAX_SEED = 2**31 - 1
 
 
 class SweepResult(NamedTuple):
@@ -105,7 +109,7 @@ class SweepResult(NamedTuple):
         return rows
 
 
-_HPARAM_DEFAULTS = {k: p.default for k, p in inspect.signature(make_hparams).parameters.items()}
+_HPARAM_DEFAULTS = dict(HParams._field_defaults)
 _KNOWN = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
 _FINAL = ("val_loss", "val_accuracy", "train_loss")  # the last epoch's metrics in the result
 
@@ -183,9 +187,7 @@ def _resolve(
         name: check_hparam(name, [s.get(name, base[name]) for s in settings])
         for name in HParams._fields
     }
-    seeds = np.array(
-        [check_int_range("seed", s.get("seed", 0), 0, _MAX_SEED) for s in settings], np.int64
-    )
+    seeds = np.array([check_setting("seed", s.get("seed", 0)) for s in settings], np.int64)
     full = [
         {**c._asdict(), **{k: float(s.get(k, base[k])) for k in HParams._fields}, "seed": int(n)}
         for c, s, n in zip(member_configs, settings, seeds)
@@ -265,7 +267,7 @@ def sweep(
     diverged = np.empty(k, bool)
     history: list[Any] = [None] * k
     params: list[Any] = [None] * k
-    bar = _progress_bar(k, progress)
+    bar = progress_bar(k, desc="sweep", unit="member", enabled=progress)
     compile_seconds = train_seconds = 0.0
     for c, index in groups.items():
         members = {
@@ -300,19 +302,3 @@ def sweep(
         compile_seconds=compile_seconds,
         train_seconds=train_seconds,
     )
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        del n
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, show: bool):
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="member", desc="sweep", leave=False)

@@ -12,7 +12,7 @@ import gzip
 import os
 import zlib
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -26,8 +26,10 @@ __all__ = [
     "Dataset",
     "check_dataset",
     "is_classification",
+    "default_output",
     "load_dataset",
     "num_outputs",
+    "output_width",
     "read_idx",
     "split_dataset",
     "write_idx",
@@ -78,6 +80,29 @@ def num_outputs(data: Dataset) -> int:
     if is_classification(data):
         return int(max(int(np.max(y)) for y in (data.y_train, data.y_val, data.y_test))) + 1
     return int(data.y_train.shape[1])
+
+
+def output_width(data: Dataset, loss: Any = "cross_entropy") -> int:
+    """The output width for ``loss`` on ``data``: `num_outputs`, or 1 for binary labels under a
+    loss of unit targets (binary cross-entropy on one sigmoid unit)."""
+    from jaxnn.feedforward._losses import get_loss
+
+    k = num_outputs(data)
+    if is_classification(data) and k <= 2 and get_loss(loss).targets == "unit":
+        return 1
+    return k
+
+
+def default_output(data: Dataset, loss: Any, output: Any = "auto") -> Any:
+    """``output`` unless it is ``auto``; for ``auto``, linear for regression targets, else
+    ``auto`` (the loss's own default: softmax for cross-entropy and mse, sigmoid for binary
+    cross-entropy)."""
+    if isinstance(output, str) and output == "auto" and not is_classification(data):
+        from jaxnn.feedforward._losses import get_loss
+
+        if get_loss(loss).targets == "real":
+            return "linear"
+    return output
 
 
 def check_dataset(data: Dataset) -> Dataset:

@@ -16,7 +16,7 @@ exactly ``batch_size`` examples. Since every epoch draws a new permutation, ever
 
 from __future__ import annotations
 
-import math
+import inspect
 from typing import NamedTuple
 
 import jax
@@ -25,14 +25,22 @@ import numpy as np
 import optax
 from jax.typing import ArrayLike
 
-from jaxnn._activations import ACTIVATIONS
-from jaxnn._backprop import backprop
-from jaxnn._data import Dataset
-from jaxnn._feedforward import INITS, Dense, forward
-from jaxnn._metrics import accuracy
-from jaxnn._optimizers import HYPERPARAMETERS, OPTIMIZERS, make_optimizer
-from jaxnn._output_and_loss import OUTPUTS, loss_from_logits, resolve_loss
-from jaxnn._validation import check_labels, is_concrete
+from jaxnn._validation import check_int_range, check_labels, is_concrete
+from jaxnn.feedforward._activations import get_activation
+from jaxnn.feedforward._backprop import backprop
+from jaxnn.feedforward._losses import (
+    Output,
+    check_targets,
+    get_loss,
+    loss_from_logits,
+    resolve_loss,
+    targets_for,
+)
+from jaxnn.feedforward._network import Dense, forward, init_mlp
+from jaxnn.training._data import Dataset
+from jaxnn.training._metrics import accuracy, predicted_classes
+from jaxnn.training._optimizers import HYPERPARAMETERS, make_optimizer, with_schedule
+from jaxnn.training._settings import GRADS, check_setting, namedtuple_of, settings_of_kind
 
 __all__ = [
     "GRADS",
@@ -47,61 +55,26 @@ __all__ = [
     "make_config",
     "make_hparams",
     "predict",
+    "predict_classes",
     "train",
     "train_epoch",
+    "train_epochs",
 ]
 
-GRADS = ("explicit", "autodiff")
-
-
-class TrainConfig(NamedTuple):
-    """What fixes the shapes and the program of a training run (static, hashable).
-
-    Attributes:
-      sizes: the layer sizes (n_in, hidden..., n_out).
-      activation: the hidden activation g: identity, sigmoid, tanh, relu or leaky_relu.
-      output: the output function O: softmax, sigmoid or linear.
-      loss: cross_entropy or mse (aliases mean_squared_error, squared_error).
-      optimizer: sgd, momentum, nag, rmsprop, adagrad, adam or nadam.
-      batch_size: examples per minibatch; the last partial minibatch of an epoch is dropped.
-      epochs: epochs to train (`train`) or the total to reach (`jaxnn.fit` when resuming).
-      weight_init: random, xavier or he.
-      grad: explicit (Algorithm 6) or autodiff (`jax.grad`).
-    """
-
-    sizes: tuple[int, ...]
-    activation: str = "tanh"
-    output: str = "softmax"
-    loss: str = "cross_entropy"
-    optimizer: str = "adam"
-    batch_size: int = 32
-    epochs: int = 30
-    weight_init: str = "xavier"
-    grad: str = "explicit"
-
-
-class HParams(NamedTuple):
-    """The hyperparameters a sweep varies: float32 arrays, scalar or with a leading member axis.
-
-    Attributes:
-      learning_rate: eta.
-      momentum: the momentum of momentum and nag.
-      beta: rmsprop's decay.
-      beta1: adam's and nadam's first-moment decay.
-      beta2: adam's and nadam's second-moment decay.
-      eps: the constant of rmsprop, adagrad, adam and nadam's denominators.
-      weight_decay: the L2 coefficient (on weight matrices, not biases).
-      init_scale: multiplies the initial weights.
-    """
-
-    learning_rate: jax.Array
-    momentum: jax.Array
-    beta: jax.Array
-    beta1: jax.Array
-    beta2: jax.Array
-    eps: jax.Array
-    weight_decay: jax.Array
-    init_scale: jax.Array
+TrainConfig = namedtuple_of(
+    "static",
+    "TrainConfig",
+    "What fixes the shapes and the program of a training run (static, hashable).\n\n"
+    "Derived from `jaxnn.training.SETTINGS` (the static settings, in table order). "
+    "``activation``, ``output`` and ``loss`` may also be `Activation`, `Output` and `Loss` values.",
+)
+HParams = namedtuple_of(
+    "traced",
+    "HParams",
+    "The hyperparameters a sweep varies: float32 arrays, scalar or with a leading member axis.\n\n"
+    "Derived from `jaxnn.training.SETTINGS` (the traced settings); they live in the optimizer "
+    "state, so changing them never recompiles.",
+)
 
 
 class TrainState(NamedTuple):
@@ -126,6 +99,8 @@ class EpochMetrics(NamedTuple):
     ``train_loss`` and ``train_accuracy`` are means over the epoch's minibatches, each measured
     before its step; ``val_*`` are measured on the whole validation split after the epoch. Losses
     are the data loss (without the L2 term). For regression (float targets) accuracies are NaN.
+    A NaN loss flags what could not be checked inside ``jit`` (a label out of range, a diverged
+    run).
     """
 
     train_loss: jax.Array
@@ -134,21 +109,10 @@ class EpochMetrics(NamedTuple):
     val_accuracy: jax.Array
 
 
-# Valid range of each hyperparameter: (low, low inclusive, high, high inclusive).
-_HPARAM_RANGES = {
-    "learning_rate": (0.0, False, math.inf, False),
-    "momentum": (0.0, True, 1.0, False),
-    "beta": (0.0, True, 1.0, False),
-    "beta1": (0.0, True, 1.0, False),
-    "beta2": (0.0, True, 1.0, False),
-    "eps": (0.0, False, math.inf, False),
-    "weight_decay": (0.0, True, math.inf, False),
-    "init_scale": (0.0, False, math.inf, False),
-}
-
-
 def check_hparam(name: str, value: ArrayLike, *, label: str | None = None) -> np.ndarray:
     """Checks every value of hyperparameter ``name``; returns them as a float32 NumPy array.
+
+    A traced value (inside ``jit`` or ``vmap``) is returned unchecked.
 
     Args:
       name: a field of `HParams`.
@@ -158,65 +122,67 @@ def check_hparam(name: str, value: ArrayLike, *, label: str | None = None) -> np
     Raises:
       ValueError: naming ``label`` (or ``name``), the bad value and the valid range.
     """
-    label = label or name
-    low, low_in, high, high_in = _HPARAM_RANGES[name]
-    try:
-        a = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{label} must be a real number, got {value!r}") from None
-    ok = (a >= low if low_in else a > low) & (a <= high if high_in else a < high)
-    if not np.all(ok):  # NaN fails both comparisons
-        bad = a[~ok].ravel()[0]
-        if high == math.inf:
-            valid = f"{'>=' if low_in else '>'} {low:g}"
-        else:
-            valid = f"in {'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
-        raise ValueError(f"{label} must be {valid}, got {bad:g}")
-    return a.astype(np.float32)
+    if name not in HParams._fields:
+        raise ValueError(f"unknown hyperparameter {name!r}; valid: {', '.join(HParams._fields)}")
+    return check_setting(name, value, label=label)
 
 
-def make_hparams(
-    learning_rate: ArrayLike = 1e-3,
-    momentum: ArrayLike = 0.9,
-    beta: ArrayLike = 0.9,
-    beta1: ArrayLike = 0.9,
-    beta2: ArrayLike = 0.999,
-    eps: ArrayLike = 1e-8,
-    weight_decay: ArrayLike = 0.0,
-    init_scale: ArrayLike = 1.0,
-) -> HParams:
+def make_hparams(*args: ArrayLike, **kwargs: ArrayLike) -> HParams:
     """Validated `HParams`; array arguments broadcast together (one entry per sweep member).
+
+    Takes the `HParams` fields as keywords (or positionally, in field order); each defaults to
+    the settings table's default. Concrete values are checked; traced values (inside ``jit`` or
+    ``vmap``) are taken as they are, so ``jax.vmap(make_hparams)`` works.
 
     Raises:
       ValueError: for a learning rate <= 0 or NaN, a momentum or beta outside [0, 1), eps <= 0,
         a negative weight decay or a non-positive init scale (the field and value named).
     """
-    values = {k: v for k, v in locals().items()}
-    arrays = [check_hparam(k, values[k]) for k in HParams._fields]
-    try:
-        arrays = np.broadcast_arrays(*arrays)
-    except ValueError:
-        shapes = {k: np.shape(a) for k, a in zip(HParams._fields, arrays)}
-        raise ValueError(f"hyperparameter shapes do not broadcast: {shapes}") from None
+    fields = HParams._fields
+    if len(args) > len(fields):
+        raise TypeError(f"make_hparams takes at most {len(fields)} positional arguments")
+    values = dict(zip(fields, args))
+    for k, v in kwargs.items():
+        if k not in fields:
+            raise TypeError(
+                f"make_hparams got an unknown hyperparameter {k!r}; valid: {', '.join(fields)}"
+            )
+        if k in values:
+            raise TypeError(f"make_hparams got {k!r} twice")
+        values[k] = v
+    arrays = [check_hparam(k, values.get(k, HParams._field_defaults[k])) for k in fields]
+    if all(is_concrete(a) for a in arrays):
+        try:
+            arrays = np.broadcast_arrays(*arrays)
+        except ValueError:
+            shapes = {k: np.shape(a) for k, a in zip(fields, arrays)}
+            raise ValueError(f"hyperparameter shapes do not broadcast: {shapes}") from None
+    else:
+        arrays = jnp.broadcast_arrays(*(jnp.asarray(a, jnp.float32) for a in arrays))
     return HParams(*(jnp.asarray(a, jnp.float32) for a in arrays))
 
 
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
+make_hparams.__signature__ = inspect.Signature(
+    [
+        inspect.Parameter(s.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=s.default)
+        for s in settings_of_kind("traced")
+    ],
+    return_annotation="HParams",
+)
 
 
-def _check_choice(name: str, value: object, valid) -> str:
-    if value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-    return value
+def _resolve_output(config) -> str | Output:
+    """The output function of ``config``: ``auto`` becomes the loss's default output."""
+    if isinstance(config.output, str) and config.output == "auto":
+        return get_loss(config.loss).outputs[0]
+    return config.output
 
 
-def check_config(config: TrainConfig) -> TrainConfig:
-    """Validates a `TrainConfig` and returns it with the loss name resolved (mse for aliases).
+def check_config(config) -> TrainConfig:
+    """Validates a `TrainConfig`; returns it with names made canonical and ``output`` resolved.
+
+    Every field is checked against the settings table (``auto`` output: the loss's default, softmax
+    for cross-entropy and mse, sigmoid for binary cross-entropy).
 
     Raises:
       ValueError: naming the field: a layer size < 1, epochs or batch size < 1, an unknown
@@ -229,39 +195,41 @@ def check_config(config: TrainConfig) -> TrainConfig:
     if not isinstance(sizes, tuple) or len(sizes) < 2:
         raise ValueError(f"sizes must be a tuple (n_in, hidden..., n_out), got {sizes!r}")
     for i, s in enumerate(sizes):
-        _check_int(f"sizes[{i}] (layer width)", s, 1)
-    _check_choice("activation", config.activation, tuple(ACTIVATIONS))
-    _check_choice("output", config.output, OUTPUTS)
-    loss = resolve_loss(config.loss, config.output)
-    if loss == "binary_cross_entropy":
-        raise ValueError("training supports loss cross_entropy or mse, got binary_cross_entropy")
-    _check_choice("optimizer", config.optimizer, OPTIMIZERS)
-    _check_int("batch_size", config.batch_size, 1)
-    _check_int("epochs", config.epochs, 1)
-    _check_choice("weight_init", config.weight_init, INITS)
-    _check_choice("grad", config.grad, GRADS)
-    return config._replace(loss=loss, sizes=tuple(int(s) for s in sizes))
+        check_int_range(f"sizes[{i}] (layer width)", s, 1, 2**31 - 1)
+    fields = {
+        name: check_setting(name, getattr(config, name))
+        for name in TrainConfig._fields
+        if name != "sizes"
+    }
+    get_activation(fields["activation"])
+    fields["output"] = _resolve_output(config._replace(**fields))
+    fields["loss"] = resolve_loss(fields["loss"], fields["output"])
+    return config._replace(sizes=tuple(int(s) for s in sizes), **fields)
 
 
-def make_config(
-    sizes,
-    *,
-    activation: str = "tanh",
-    output: str = "softmax",
-    loss: str = "cross_entropy",
-    optimizer: str = "adam",
-    batch_size: int = 32,
-    epochs: int = 30,
-    weight_init: str = "xavier",
-    grad: str = "explicit",
-) -> TrainConfig:
-    """A validated `TrainConfig` (see `check_config`); ``sizes`` may be any sequence of ints."""
+def make_config(sizes, **fields) -> TrainConfig:
+    """A validated `TrainConfig` (see `check_config`); ``sizes`` may be any sequence of ints.
+
+    The other fields are keywords, defaulting to the settings table's defaults.
+    """
     sizes = tuple(sizes) if not isinstance(sizes, str) else sizes
-    return check_config(
-        TrainConfig(
-            sizes, activation, output, loss, optimizer, batch_size, epochs, weight_init, grad
+    unknown = sorted(set(fields) - set(TrainConfig._fields))
+    if unknown:
+        raise TypeError(
+            f"make_config got unknown field(s) {unknown}; valid: {', '.join(TrainConfig._fields)}"
         )
-    )
+    return check_config(TrainConfig(sizes, **fields))
+
+
+make_config.__signature__ = inspect.Signature(
+    [inspect.Parameter("sizes", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    + [
+        inspect.Parameter(s.name, inspect.Parameter.KEYWORD_ONLY, default=s.default)
+        for s in settings_of_kind("static")
+        if s.name != "sizes"
+    ],
+    return_annotation="TrainConfig",
+)
 
 
 def _raw_key(key: ArrayLike) -> jax.Array:
@@ -276,10 +244,30 @@ def _raw_key(key: ArrayLike) -> jax.Array:
     return key
 
 
-def _optimizer(config: TrainConfig, hparams: HParams | None = None) -> optax.GradientTransformation:
-    """The optimizer; its update reads the hyperparameters from the state, not from ``hparams``."""
+def _optimizer(
+    config: TrainConfig, hparams: HParams | None = None, *, total_steps: int = 1
+) -> optax.GradientTransformation:
+    """The optimizer; its update reads the hyperparameters from the state, not from ``hparams``.
+
+    ``total_steps`` (the run's optimizer steps) shapes the learning-rate schedule; the state's
+    structure does not depend on it.
+    """
     hparams = hparams if hparams is not None else make_hparams()
-    return make_optimizer(config.optimizer)(**{k: getattr(hparams, k) for k in HYPERPARAMETERS})
+    opt = make_optimizer(config.optimizer)(**{k: getattr(hparams, k) for k in HYPERPARAMETERS})
+    return with_schedule(opt, config.lr_schedule, total_steps)
+
+
+def _check_scalar_hparams(hparams: HParams) -> None:
+    if not isinstance(hparams, HParams):
+        raise TypeError(
+            f"hparams must be jaxnn.HParams (see make_hparams), got {type(hparams).__name__}"
+        )
+    shaped = {k: np.shape(v) for k, v in hparams._asdict().items() if np.ndim(v) != 0}
+    if shaped:
+        raise ValueError(
+            f"hparams must be scalars for one run, got shapes {shaped}: vmap over a leading "
+            f"member axis (or use jaxnn.sweep) to train several"
+        )
 
 
 def init_state(config: TrainConfig, hparams: HParams, key: ArrayLike) -> TrainState:
@@ -294,6 +282,7 @@ def init_state(config: TrainConfig, hparams: HParams, key: ArrayLike) -> TrainSt
       A `TrainState`.
     """
     config = check_config(config)
+    _check_scalar_hparams(hparams)
     init_key, key = jax.random.split(_raw_key(key))
     params = init_mlp_scaled(config, hparams, init_key)
     opt_state = _optimizer(config, hparams).init(params)
@@ -302,20 +291,16 @@ def init_state(config: TrainConfig, hparams: HParams, key: ArrayLike) -> TrainSt
 
 def init_mlp_scaled(config: TrainConfig, hparams: HParams, key: jax.Array) -> tuple[Dense, ...]:
     """`init_mlp` with the config's sizes and init and the traced ``hparams.init_scale``."""
-    from jaxnn._feedforward import init_mlp
-
     return init_mlp(key, config.sizes, init=config.weight_init, scale=hparams.init_scale)
 
 
 def _targets(config: TrainConfig, y: jax.Array) -> jax.Array:
-    """Labels for cross-entropy, one-hot rows e(y) for squared error on labels, else ``y``."""
-    if jnp.issubdtype(y.dtype, jnp.integer) and config.loss != "cross_entropy":
-        return jax.nn.one_hot(y, config.sizes[-1], dtype=jnp.float32)
-    return y
+    """Labels for class losses, one-hot rows e(y) for the others on labels, else ``y``."""
+    return targets_for(config.loss, y, config.sizes[-1])
 
 
 def _check_data(config: TrainConfig, x: ArrayLike, y: ArrayLike, split: str) -> None:
-    """Trace-time shape checks, and label values when ``y`` is concrete."""
+    """Trace-time shape checks, and target values when ``y`` is concrete."""
     n_in, k = config.sizes[0], config.sizes[-1]
     if np.ndim(x) != 2 or np.shape(x)[1] != n_in:
         raise ValueError(
@@ -325,19 +310,32 @@ def _check_data(config: TrainConfig, x: ArrayLike, y: ArrayLike, split: str) -> 
         raise ValueError(
             f"x_{split} has {np.shape(x)[0]} samples, y_{split} has shape {np.shape(y)}"
         )
+    loss = get_loss(config.loss)
     if jnp.issubdtype(jnp.result_type(y), jnp.integer):
         if np.ndim(y) != 1:
             raise ValueError(f"y_{split} labels must be 1-D, got shape {np.shape(y)}")
-        if is_concrete(y):
-            check_labels(f"y_{split}", y, k)
-    else:
-        if config.loss != "mse":
+        classes = 2 if k == 1 else k  # one output unit: binary labels 0 and 1
+        if loss.targets == "real" and k == 1:
             raise ValueError(
-                f"y_{split} holds float regression targets: use loss mse (not {config.loss}) "
-                f"or integer class labels"
+                f"y_{split} holds class labels, the network has 1 output: use loss "
+                f"binary_cross_entropy for binary labels, or more outputs"
             )
-        if np.shape(y) != (np.shape(x)[0], k):
-            raise ValueError(f"y_{split} must be (samples, {k}) for {k} outputs, got {np.shape(y)}")
+        if is_concrete(y):
+            check_labels(f"y_{split}", y, classes)
+        return
+    if loss.targets == "classes" and np.ndim(y) == 2 and np.shape(y)[1] == k:
+        if is_concrete(y):
+            check_targets(y, k, np.shape(y)[0], loss)
+        return
+    if loss.targets == "classes":
+        raise ValueError(
+            f"y_{split} holds float regression targets: use loss mse (not {loss.name}) "
+            f"or integer class labels"
+        )
+    if np.shape(y) != (np.shape(x)[0], k):
+        raise ValueError(f"y_{split} must be (samples, {k}) for {k} outputs, got {np.shape(y)}")
+    if is_concrete(y):
+        check_targets(y, k, np.shape(y)[0], loss)
 
 
 def _logits_and_loss(config: TrainConfig, params, x, y):
@@ -406,6 +404,13 @@ def predict(config: TrainConfig, params: tuple[Dense, ...], x: ArrayLike) -> jax
     return y_hat
 
 
+def predict_classes(config: TrainConfig, params: tuple[Dense, ...], x: ArrayLike) -> jax.Array:
+    """The predicted class of every row of ``x``: `predicted_classes` of the logits a_L."""
+    config = check_config(config)
+    _, cache = forward(params, x, activation=config.activation, output=config.output)
+    return predicted_classes(cache.a[-1])
+
+
 def _permutation(key: jax.Array, n: int) -> jax.Array:
     """``jax.random.permutation(key, n)``, bit for bit, with one fast sort per round.
 
@@ -466,7 +471,7 @@ def train_epoch(
     batches = batches.reshape(steps, config.batch_size)
     x_train = jnp.asarray(data.x_train, jnp.float32)
     y_train = jnp.asarray(data.y_train)
-    opt = _optimizer(config)
+    opt = _optimizer(config, total_steps=config.epochs * steps)
 
     def step(carry, idx):
         params, opt_state = carry
@@ -483,14 +488,33 @@ def train_epoch(
     return TrainState(params, opt_state, state.epoch + 1, key), metrics
 
 
+def train_epochs(
+    config: TrainConfig, state: TrainState, data: Dataset, epochs: int
+) -> tuple[TrainState, EpochMetrics]:
+    """``epochs`` epochs from ``state``: one `lax.scan` of `train_epoch`.
+
+    Args:
+      config: the static `TrainConfig`.
+      state: the `TrainState` to continue from.
+      data: the `Dataset`.
+      epochs: how many epochs to run (static).
+
+    Returns:
+      ``(state, metrics)``: the state after them and `EpochMetrics` with a leading (epochs,) axis.
+    """
+    config = check_config(config)
+    return jax.lax.scan(lambda s, _: train_epoch(config, s, data), state, None, length=epochs)
+
+
 def train(
     config: TrainConfig, hparams: HParams, key: ArrayLike, data: Dataset
 ) -> tuple[TrainState, EpochMetrics]:
-    """Trains for ``config.epochs`` epochs: `init_state`, then a `lax.scan` of `train_epoch`.
+    """Trains for ``config.epochs`` epochs: `init_state`, then `train_epochs`.
 
-    Pure, jit-able (``static_argnums=0``) and vmappable over ``hparams`` and ``key``. The same key,
-    config and hyperparameters give bitwise the same parameters as `init_state` followed by
-    ``config.epochs`` calls of a jitted `train_epoch`.
+    The one training loop: `jaxnn.fit`, `jaxnn.sweep`, ``jaxnn train`` and the experiments all
+    run it. Pure, jit-able (``static_argnums=0``) and vmappable over ``hparams``, ``key`` and
+    ``data``. The same key, config and hyperparameters give bitwise the same parameters as
+    `init_state` followed by ``config.epochs`` calls of a jitted `train_epoch`.
 
     Args:
       config: the static `TrainConfig`.
@@ -502,7 +526,4 @@ def train(
       ``(state, metrics)``: the final `TrainState` and `EpochMetrics` with a leading (epochs,) axis.
     """
     config = check_config(config)
-    state = init_state(config, hparams, key)
-    return jax.lax.scan(
-        lambda s, _: train_epoch(config, s, data), state, None, length=config.epochs
-    )
+    return train_epochs(config, init_state(config, hparams, key), data, config.epochs)

@@ -17,15 +17,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._boolean_functions import MAX_ENUMERATION_N, boolean_functions, boolean_inputs
-from jaxnn._perceptron import PerceptronParams, perceptron
-from jaxnn._perceptron_learning import learn_perceptron
 from jaxnn._validation import (
     check_int_range,
     check_matrix,
     check_plus_minus_one,
     check_truth_table,
 )
+from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, boolean_functions, boolean_inputs
+from jaxnn.perceptrons._learning import learn_perceptron
+from jaxnn.perceptrons._perceptron import PerceptronParams, perceptron
 
 __all__ = [
     "PerceptronNetwork",

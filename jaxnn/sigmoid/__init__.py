@@ -1,0 +1,49 @@
+"""Sigmoid neurons and gradient descent, notes section 3: the sigmoid neuron, its error surface,
+gradient descent (Algorithms 3 and 4, one implementation) and universal approximation by towers
+of sigmoid neurons (3.4).
+
+Names lose the prefixes of their flat aliases: ``jaxnn.sigmoid.neuron`` is ``jaxnn.sigmoid_neuron``,
+``jaxnn.sigmoid.grads`` is ``jaxnn.sigmoid_neuron_grads``.
+"""
+
+from jaxnn.sigmoid._gradient_descent import GradientDescentResult as GradientDescentResult
+from jaxnn.sigmoid._gradient_descent import gradient_descent as gradient_descent
+from jaxnn.sigmoid._neuron import SigmoidNeuronParams as SigmoidNeuronParams
+from jaxnn.sigmoid._neuron import SigmoidNeuronTrajectory as SigmoidNeuronTrajectory
+from jaxnn.sigmoid._neuron import sigmoid_neuron as neuron
+from jaxnn.sigmoid._neuron import sigmoid_neuron_error_surface as error_surface
+from jaxnn.sigmoid._neuron import sigmoid_neuron_gradient_descent as neuron_gradient_descent
+from jaxnn.sigmoid._neuron import sigmoid_neuron_grads as grads
+from jaxnn.sigmoid._neuron import sigmoid_neuron_loss as loss
+from jaxnn.sigmoid._towers import BIN_STEEPNESS as BIN_STEEPNESS
+from jaxnn.sigmoid._towers import THRESHOLD_STEEPNESS as THRESHOLD_STEEPNESS
+from jaxnn.sigmoid._towers import tower as tower
+from jaxnn.sigmoid._towers import tower_2d as tower_2d
+from jaxnn.sigmoid._towers import tower_approximation as tower_approximation
+from jaxnn.sigmoid._towers import tower_approximation_2d as tower_approximation_2d
+from jaxnn.sigmoid._towers import tower_network as tower_network
+from jaxnn.sigmoid._towers import tower_network_2d as tower_network_2d
+from jaxnn.sigmoid._towers import tower_sum as tower_sum
+from jaxnn.sigmoid._towers import tower_sum_2d as tower_sum_2d
+
+__all__ = [
+    "BIN_STEEPNESS",
+    "THRESHOLD_STEEPNESS",
+    "error_surface",
+    "gradient_descent",
+    "GradientDescentResult",
+    "grads",
+    "loss",
+    "neuron",
+    "neuron_gradient_descent",
+    "SigmoidNeuronParams",
+    "SigmoidNeuronTrajectory",
+    "tower",
+    "tower_2d",
+    "tower_approximation",
+    "tower_approximation_2d",
+    "tower_network",
+    "tower_network_2d",
+    "tower_sum",
+    "tower_sum_2d",
+]

@@ -1,0 +1,78 @@
+"""Training, built on the notes' chapters: the settings table (the one home of every default,
+range and flag), the training loop (`init_state`, `train_epoch`, `train_epochs`, `train`,
+`evaluate`, `predict`), `fit`, the optimizers, data sets, checkpoints and metrics.
+"""
+
+from jaxnn.training._checkpoint import Checkpoint as Checkpoint
+from jaxnn.training._checkpoint import load_checkpoint as load_checkpoint
+from jaxnn.training._checkpoint import params_sha256 as params_sha256
+from jaxnn.training._checkpoint import save_checkpoint as save_checkpoint
+from jaxnn.training._data import DATASETS as DATASETS
+from jaxnn.training._data import Dataset as Dataset
+from jaxnn.training._data import load_dataset as load_dataset
+from jaxnn.training._data import read_idx as read_idx
+from jaxnn.training._data import split_dataset as split_dataset
+from jaxnn.training._data import write_idx as write_idx
+from jaxnn.training._fit import FitResult as FitResult
+from jaxnn.training._fit import fit as fit
+from jaxnn.training._loop import EpochMetrics as EpochMetrics
+from jaxnn.training._loop import HParams as HParams
+from jaxnn.training._loop import TrainConfig as TrainConfig
+from jaxnn.training._loop import TrainState as TrainState
+from jaxnn.training._loop import evaluate as evaluate
+from jaxnn.training._loop import init_state as init_state
+from jaxnn.training._loop import make_config as make_config
+from jaxnn.training._loop import make_hparams as make_hparams
+from jaxnn.training._loop import predict as predict
+from jaxnn.training._loop import train as train
+from jaxnn.training._loop import train_epoch as train_epoch
+from jaxnn.training._loop import train_epochs as train_epochs
+from jaxnn.training._metrics import accuracy as accuracy
+from jaxnn.training._metrics import confusion_matrix as confusion_matrix
+from jaxnn.training._metrics import predicted_classes as predicted_classes
+from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
+from jaxnn.training._optimizers import SCHEDULES as SCHEDULES
+from jaxnn.training._optimizers import make_optimizer as make_optimizer
+from jaxnn.training._settings import GRADS as GRADS
+from jaxnn.training._settings import MAX_SEED as MAX_SEED
+from jaxnn.training._settings import SETTINGS as SETTINGS
+from jaxnn.training._settings import Range as Range
+from jaxnn.training._settings import Setting as Setting
+
+__all__ = [
+    "DATASETS",
+    "GRADS",
+    "MAX_SEED",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SETTINGS",
+    "accuracy",
+    "Checkpoint",
+    "confusion_matrix",
+    "Dataset",
+    "EpochMetrics",
+    "evaluate",
+    "fit",
+    "FitResult",
+    "HParams",
+    "init_state",
+    "load_checkpoint",
+    "load_dataset",
+    "make_config",
+    "make_hparams",
+    "make_optimizer",
+    "params_sha256",
+    "predict",
+    "predicted_classes",
+    "Range",
+    "read_idx",
+    "save_checkpoint",
+    "Setting",
+    "split_dataset",
+    "train",
+    "train_epoch",
+    "train_epochs",
+    "TrainConfig",
+    "TrainState",
+    "write_idx",
+]

@@ -1,0 +1,452 @@
+"""Every training setting, declared once: name, flags, type, default, range, static or traced, help.
+
+`SETTINGS` is the one table. Everything else is derived from it: the fields and defaults of
+`TrainConfig` (the static settings, which fix shapes and programs) and `HParams` (the traced ones,
+which a sweep varies without recompiling), the checks of `make_config` and `make_hparams`, the
+keyword arguments of `jaxnn.fit`, the flags of ``jaxnn train`` and ``jaxnn sweep``, the sweep's
+axes and the JSON keys. Adding a hyperparameter is one entry here plus its use in the update rule.
+
+Kinds:
+
+- ``static``: a `TrainConfig` field; a new value compiles a new program.
+- ``traced``: an `HParams` field, a float32 array; a sweep vmaps over it.
+- ``shape``: builds the layer sizes (``num_layers`` hidden layers of ``hidden_size``).
+- ``data``: which data set, and how it is split.
+- ``run``: the PRNG seed: a traced key.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from jaxnn._validation import is_concrete
+from jaxnn.feedforward._activations import ACTIVATIONS, Activation
+from jaxnn.feedforward._losses import LOSS_ALIASES, LOSSES, OUTPUTS, Loss, Output
+from jaxnn.feedforward._network import INITS
+from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES
+
+__all__ = [
+    "GRADS",
+    "MAX_SEED",
+    "SETTINGS",
+    "Range",
+    "Setting",
+    "by_flag",
+    "check_setting",
+    "settings_of_kind",
+]
+
+GRADS = ("explicit", "autodiff")
+MAX_SEED = 2**31 - 1
+"""Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
+
+
+class Range(NamedTuple):
+    """The valid interval of a number: ``low <(=) value <(=) high``."""
+
+    low: float
+    high: float = math.inf
+    low_inclusive: bool = True
+    high_inclusive: bool = False
+
+    def contains(self, a: np.ndarray) -> np.ndarray:
+        lo = a >= self.low if self.low_inclusive else a > self.low
+        hi = a <= self.high if self.high_inclusive else a < self.high
+        return lo & hi
+
+    def describe(self) -> str:
+        if self.high == math.inf:
+            return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
+        left, right = "[" if self.low_inclusive else "(", "]" if self.high_inclusive else ")"
+        return f"in {left}{self.low:g}, {self.high:g}{right}"
+
+
+class Setting(NamedTuple):
+    """One row of the settings table.
+
+    Attributes:
+      name: the Python name: a `TrainConfig` or `HParams` field, a `jaxnn.fit` keyword and the
+        JSON key.
+      flags: the command-line spellings, the course's ``train.py`` names first
+        (``("-lr", "--learning_rate")``); empty for a setting with no flag.
+      kind: ``static``, ``traced``, ``shape``, ``data`` or ``run`` (see the module docstring).
+      type: ``int``, ``float``, ``str`` or ``tuple`` (the layer sizes).
+      default: the default value.
+      valid: a `Range` for numbers, or a function returning the valid names for choices (read when
+        checked, so that entries added to a registry count); None for anything.
+      help: one line for ``--help`` and the docs.
+      sweep: whether ``jaxnn sweep`` takes a list of values for it.
+      aliases: other accepted spellings of choices, mapped to the canonical name.
+    """
+
+    name: str
+    flags: tuple[str, ...]
+    kind: str
+    type: type
+    default: Any
+    valid: Range | Callable[[], tuple[str, ...]] | None
+    help: str
+    sweep: bool = True
+    aliases: Mapping[str, str] = {}
+
+    @property
+    def flag(self) -> str:
+        """The flags as a user reads them in a message (``-lr/--learning_rate``), or the name."""
+        return "/".join(self.flags) or self.name
+
+    @property
+    def dest(self) -> str:
+        """The argparse destination: the long flag without dashes (``epsilon`` for eps)."""
+        return self.flags[-1].lstrip("-").replace("-", "_") if self.flags else self.name
+
+    def choices(self) -> tuple[str, ...]:
+        return self.valid() if callable(self.valid) else ()
+
+
+def _names(registry) -> Callable[[], tuple[str, ...]]:
+    return lambda: tuple(registry)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- data ---
+    Setting(
+        "dataset",
+        ("-d", "--dataset"),
+        "data",
+        str,
+        "digits",
+        None,
+        "digits (default), mnist, fashion_mnist, xor, blobs, sine, or idx:PATH",
+        sweep=False,
+    ),
+    Setting(
+        "data_dir",
+        ("--data-dir",),
+        "data",
+        str,
+        None,
+        None,
+        "directory of the IDX files for mnist / fashion_mnist (nothing is downloaded)",
+        sweep=False,
+    ),
+    Setting(
+        "data_seed",
+        ("--data-seed",),
+        "data",
+        int,
+        0,
+        Range(0, MAX_SEED, True, True),
+        "seed of the train/validation/test split and synthetic data (default 0)",
+        sweep=False,
+    ),
+    Setting(
+        "val_fraction",
+        ("--val-fraction",),
+        "data",
+        float,
+        0.1,
+        Range(0.0, 1.0, False, False),
+        "share of the training data held out for validation (default 0.1)",
+        sweep=False,
+    ),
+    # --- the static config, in the order of TrainConfig's fields ---
+    Setting("sizes", (), "static", tuple, None, None, "layer sizes (n_in, hidden..., n_out)"),
+    Setting(
+        "activation",
+        ("-a", "--activation"),
+        "static",
+        str,
+        "tanh",
+        _names(ACTIVATIONS),
+        "hidden activation g (default tanh)",
+    ),
+    Setting(
+        "output",
+        ("--output",),
+        "static",
+        str,
+        "auto",
+        lambda: ("auto", *OUTPUTS),
+        "output function O; auto: the loss's (softmax for class labels with mse, linear for "
+        "regression targets)",
+    ),
+    Setting(
+        "loss",
+        ("-l", "--loss"),
+        "static",
+        str,
+        "cross_entropy",
+        _names(LOSSES),
+        "loss (default cross_entropy; mean_squared_error = mse)",
+        aliases=LOSS_ALIASES,
+    ),
+    Setting(
+        "optimizer",
+        ("-o", "--optimizer"),
+        "static",
+        str,
+        "adam",
+        _names(OPTIMIZERS),
+        "optimizer (default adam)",
+        aliases={"nesterov": "nag"},
+    ),
+    Setting(
+        "batch_size",
+        ("-b", "--batch_size"),
+        "static",
+        int,
+        32,
+        Range(1),
+        "minibatch size; the last partial batch is dropped (default 32)",
+    ),
+    Setting(
+        "epochs",
+        ("-e", "--epochs"),
+        "static",
+        int,
+        30,
+        Range(1),
+        "epochs (default 30; when resuming: the total to reach)",
+    ),
+    Setting(
+        "weight_init",
+        ("-w_i", "--weight_init"),
+        "static",
+        str,
+        "xavier",
+        lambda: INITS,
+        "initial weights (default xavier)",
+    ),
+    Setting(
+        "grad",
+        ("--grad",),
+        "static",
+        str,
+        "explicit",
+        lambda: GRADS,
+        "explicit (Algorithm 6, default) or autodiff (jax.grad)",
+        sweep=False,
+    ),
+    Setting(
+        "lr_schedule",
+        ("--lr_schedule",),
+        "static",
+        str,
+        "constant",
+        _names(SCHEDULES),
+        "learning-rate schedule: constant (default) or cosine (decays to 1% over the run)",
+    ),
+    # --- the architecture, from which the sizes are built ---
+    Setting(
+        "num_layers",
+        ("-nhl", "--num_layers"),
+        "shape",
+        int,
+        2,
+        Range(0),
+        "number of hidden layers (default 2)",
+    ),
+    Setting(
+        "hidden_size",
+        ("-sz", "--hidden_size"),
+        "shape",
+        int,
+        128,
+        Range(1),
+        "width of every hidden layer (default 128)",
+    ),
+    # --- traced hyperparameters, in the order of HParams' fields ---
+    Setting(
+        "learning_rate",
+        ("-lr", "--learning_rate"),
+        "traced",
+        float,
+        1e-3,
+        Range(0.0, math.inf, False),
+        "learning rate eta (default 1e-3)",
+    ),
+    Setting(
+        "momentum",
+        ("-m", "--momentum"),
+        "traced",
+        float,
+        0.9,
+        Range(0.0, 1.0),
+        "momentum of momentum and nag (default 0.9)",
+    ),
+    Setting(
+        "beta",
+        ("-beta", "--beta"),
+        "traced",
+        float,
+        0.9,
+        Range(0.0, 1.0),
+        "decay of rmsprop (default 0.9)",
+    ),
+    Setting(
+        "beta1",
+        ("-beta1", "--beta1"),
+        "traced",
+        float,
+        0.9,
+        Range(0.0, 1.0),
+        "first-moment decay of adam and nadam (default 0.9)",
+    ),
+    Setting(
+        "beta2",
+        ("-beta2", "--beta2"),
+        "traced",
+        float,
+        0.999,
+        Range(0.0, 1.0),
+        "second-moment decay of adam and nadam (default 0.999)",
+    ),
+    Setting(
+        "eps",
+        ("-eps", "--epsilon"),
+        "traced",
+        float,
+        1e-8,
+        Range(0.0, math.inf, False),
+        "epsilon of rmsprop, adagrad, adam and nadam (default 1e-8)",
+    ),
+    Setting(
+        "weight_decay",
+        ("-w_d", "--weight_decay"),
+        "traced",
+        float,
+        0.0,
+        Range(0.0),
+        "L2 coefficient on the weight matrices (default 0)",
+    ),
+    Setting(
+        "init_scale",
+        ("--init_scale",),
+        "traced",
+        float,
+        1.0,
+        Range(0.0, math.inf, False),
+        "multiplies the initial weights (default 1)",
+    ),
+    # --- the run ---
+    Setting(
+        "seed",
+        ("--seed",),
+        "run",
+        int,
+        0,
+        Range(0, MAX_SEED, True, True),
+        f"training seed, 0 to {MAX_SEED}: the key is jax.random.PRNGKey(seed) (default 0)",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def settings_of_kind(*kinds: str) -> tuple[Setting, ...]:
+    """The settings of the given kinds, in table order."""
+    return tuple(s for s in SETTINGS if s.kind in kinds)
+
+
+def by_flag() -> dict[str, Setting]:
+    """Every setting with a flag, by its argparse destination (``epsilon`` -> eps)."""
+    return {s.dest: s for s in SETTINGS if s.flags}
+
+
+def setting(name: str) -> Setting:
+    """The row of ``name``."""
+    return _BY_NAME[name]
+
+
+def _check_number(s: Setting, value: Any, label: str) -> np.ndarray:
+    if isinstance(value, bool) or (isinstance(value, str) and s.type is not str):
+        raise TypeError(
+            f"{label} must be {'an integer' if s.type is int else 'a number'}, got {value!r}"
+        )
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        kind = "an integer" if s.type is int else "a real number"
+        raise TypeError(f"{label} must be {kind}, got {value!r}") from None
+    if s.type is int:
+        if not (
+            isinstance(value, int | np.integer)
+            or np.issubdtype(np.asarray(value).dtype, np.integer)
+        ):
+            raise TypeError(f"{label} must be an integer, got {value!r}")
+    if s.valid is not None and not np.all(s.valid.contains(a)):  # NaN fails every comparison
+        bad = a[~s.valid.contains(a)].ravel()[0]
+        shown = f"{int(bad)}" if s.type is int and math.isfinite(bad) else f"{bad:g}"
+        raise ValueError(f"{label} must be {s.valid.describe()}, got {shown}")
+    return a
+
+
+def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
+    """Checks one value of setting ``name`` and returns it in canonical form.
+
+    Numbers are checked against the setting's range when concrete (a traced value inside ``jit``
+    or ``vmap`` passes: it was checked where it entered). Choices are matched case-insensitively
+    and through the aliases (``mean_squared_error`` -> ``mse``, ``nesterov`` -> ``nag``);
+    `Activation`, `Loss` and `Output` values pass as they are.
+
+    Args:
+      name: the setting's name.
+      value: the value.
+      label: how to name it in the message (default: its flags, or its name).
+
+    Returns:
+      The value: an int for integers, a float32 NumPy array for traced settings, the canonical
+      name for choices.
+
+    Raises:
+      ValueError: naming ``label``, the value and the valid range or choices.
+      TypeError: for a value of the wrong type.
+    """
+    s = _BY_NAME[name]
+    label = label or name
+    if s.type is str:
+        if isinstance(value, Activation | Loss | Output) or value is None:
+            return value
+        if not isinstance(value, str):
+            raise TypeError(f"{label} must be a name, got {value!r}")
+        if not callable(s.valid):
+            return value
+        valid = s.choices()
+        text = value.strip()
+        lowered = {v.lower(): v for v in (*valid, *s.aliases)}
+        canonical = lowered.get(text.lower())
+        if canonical is None:
+            extra = f" (or {', '.join(s.aliases)})" if s.aliases else ""
+            raise ValueError(f"{label}: unknown value {value!r}; valid: {', '.join(valid)}{extra}")
+        return s.aliases.get(canonical, canonical)
+    if s.type is tuple:
+        return value
+    if not is_concrete(value):
+        return value
+    a = _check_number(s, value, label)
+    if s.kind == "traced":
+        return a.astype(np.float32)
+    if s.type is int:
+        return int(value)
+    return float(value)
+
+
+def namedtuple_of(kind: str, typename: str, doc: str):
+    """A NamedTuple class with one field per setting of ``kind``, defaults from the table."""
+    rows = settings_of_kind(kind)
+    cls = collections.namedtuple(
+        typename,
+        [s.name for s in rows],
+        defaults=[s.default for s in rows][1:]
+        if rows[0].default is None
+        else [s.default for s in rows],
+    )
+    lines = [doc, "", "Attributes:"]
+    lines += [f"  {s.name}: {s.help}" for s in rows]
+    cls.__doc__ = "\n".join(lines)
+    return cls
