@@ -1,4 +1,9 @@
-"""What every experiment shares: the result record, figure saving, the stand-alone entry point."""
+"""What every experiment shares: the result record, figure saving, the stand-alone entry point.
+
+Experiments are clients of jaxnn's public API only, and import each other relatively
+(``from ._common import ...``), so that ``jaxnn demo`` can load this folder from a checkout under
+a private name without putting a package called ``experiments`` on anyone's path.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from types import ModuleType
 from typing import Any
 
 import matplotlib
+
+import jaxnn
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -38,21 +45,27 @@ class Result:
       table: a Markdown table of what was measured.
       figures: file names (relative to the output directory) of the figures written.
       data: JSON-ready numbers for machines.
-      verdict: one line saying whether the claim held in this run.
+      held: whether the claim held in this run.
+      verdict: one line saying what was measured against the claim (without "Held"/"FAILED":
+        the report adds that from ``held``).
     """
 
     claim: str
     table: str
+    held: bool
+    verdict: str
     figures: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
-    verdict: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The verdict line as the report prints it: "Held: ..." or "FAILED: ..."."""
+        return f"{'Held' if self.held else 'FAILED'}: {self.verdict}"
 
 
 def save_figure(fig: Any, out: Path, name: str) -> str:
-    """Saves ``fig`` as ``out/name`` (PNG), closes it and returns ``name``."""
-    out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / name, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    """Saves ``fig`` as ``out/name`` with `jaxnn.save_png` (it closes it) and returns ``name``."""
+    jaxnn.save_png(fig, Path(out) / name)
     return name
 
 
@@ -67,8 +80,7 @@ def main(module: ModuleType, argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     result = module.run(Path(args.out), seed=args.seed)
     print(f"# {module.TITLE}\n\n{result.claim}\n\n{result.table}\n")
-    if result.verdict:
-        print(result.verdict)
+    print(result.summary)
     for f in result.figures:
         print(f"figure: {Path(args.out) / f}")
     print(f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)

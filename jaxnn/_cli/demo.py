@@ -10,6 +10,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("demo", help="run every experiment and write DIR/REPORT.md")
     p.add_argument("--out", default="results", help="output directory (replaced when done)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--experiments", metavar="DIR", help="the experiments folder (default: the checkout's)"
+    )
     p.set_defaults(func=run)
     return p
 
@@ -18,7 +21,7 @@ def run(args: argparse.Namespace) -> dict:
     from jaxnn._cli._report import run_experiments
     from jaxnn._util import markdown_table
 
-    records = run_experiments(None, Path(args.out), seed=args.seed)
+    records = run_experiments(None, Path(args.out), seed=args.seed, directory=args.experiments)
     rows = [
         (r["name"], r["section"], r["seconds"], len(r["figures"]), r["verdict"]) for r in records
     ]

@@ -12,16 +12,19 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the experiments")
     p.add_argument("--out", default=None, help="output directory (default results/NAME)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--experiments", metavar="DIR", help="the experiments folder (default: the checkout's)"
+    )
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> dict:
-    from experiments import registry
     from jaxnn._cli import UsageError
+    from jaxnn._cli._report import find_experiments
     from jaxnn._util import markdown_table
 
-    modules = registry()
+    modules = find_experiments(args.experiments)
     if args.list or args.name is None:
         rows = [(n, m.SECTION, m.TITLE) for n, m in modules.items()]
         print(markdown_table(["name", "section", "title"], rows))
@@ -31,13 +34,14 @@ def run(args: argparse.Namespace) -> dict:
     module = modules[args.name]
     out = Path(args.out or f"results/{args.name}")
     result = module.run(out, seed=args.seed)
-    print(f"# {module.TITLE}\n\n{result.claim}\n\n{result.table}\n\n{result.verdict}")
+    print(f"# {module.TITLE}\n\n{result.claim}\n\n{result.table}\n\n{result.summary}")
     for f in result.figures:
         print(f"figure: {out / f}")
     return {
         "name": args.name,
         "out": str(out),
-        "verdict": result.verdict,
+        "held": bool(result.held),
+        "verdict": result.summary,
         "figures": result.figures,
         "data": result.data,
     }

@@ -15,6 +15,7 @@ from jaxnn.perceptrons._boolean import boolean_inputs as boolean_inputs
 from jaxnn.perceptrons._boolean import classify_boolean_functions as classify
 from jaxnn.perceptrons._boolean import function_number as function_number
 from jaxnn.perceptrons._boolean import linear_separability as separability
+from jaxnn.perceptrons._boolean import separable_by_lp as separable_by_lp
 from jaxnn.perceptrons._convergence import ConvergenceTrials as ConvergenceTrials
 from jaxnn.perceptrons._convergence import convergence_bound as convergence_bound
 from jaxnn.perceptrons._convergence import convergence_trials as convergence_trials
@@ -68,6 +69,7 @@ __all__ = [
     "PerceptronParams",
     "points",
     "separability",
+    "separable_by_lp",
     "Separability",
     "separable_data",
 ]

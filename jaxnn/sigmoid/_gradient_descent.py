@@ -1,4 +1,4 @@
-"""Gradient descent over any parameters (Algorithm 4 of notes 4.1), as one jitted ``lax.scan``.
+"""Gradient descent (Algorithm 3 of notes 3.3, Algorithm 4 of notes 4.1), as one jitted ``lax.scan``.
 
 theta holds every W_k and b_k (or any other pytree of arrays); each step moves it against the
 gradient, the direction that notes 3.3 derives from the first-order Taylor expansion
@@ -27,25 +27,33 @@ class GradientDescentResult(NamedTuple):
     Attributes:
       params: theta_T, the parameters after the last step, with the structure of the initial ones.
       losses: L(theta_0), ..., L(theta_T), shape (T + 1,).
+      path: with ``history=True``, every iterate theta_0 .. theta_T stacked along a leading
+        (T + 1,) axis, with the structure of the parameters; else None.
     """
 
     params: Any
     losses: jax.Array
+    path: Any = None
 
 
-@partial(jax.jit, static_argnames=("loss", "grad_fn", "steps"))
-def _descend(loss, grad_fn, steps, params, learning_rate, args):
+@partial(jax.jit, static_argnames=("loss", "grad_fn", "steps", "history"))
+def _descend(loss, grad_fn, steps, history, params, learning_rate, args):
     def step(theta, _):
         if grad_fn is None:
             value, grad = jax.value_and_grad(loss)(theta, *args)
         else:
             value, grad = loss(theta, *args), grad_fn(theta, *args)
-        # line 5 of Algorithm 4: theta_(t+1) = theta_t - eta grad theta_t, each leaf in its dtype
-        theta = jax.tree.map(lambda p, g: p - learning_rate.astype(p.dtype) * g, theta, grad)
-        return theta, value
+        # line 5 of Algorithm 4 (lines 5-6 of Algorithm 3 for the sigmoid neuron's w and b):
+        # theta_(t+1) = theta_t - eta grad theta_t, each leaf in its dtype
+        new = jax.tree.map(lambda p, g: p - learning_rate.astype(p.dtype) * g, theta, grad)
+        return new, (value, new if history else None)
 
-    theta, losses = jax.lax.scan(step, params, None, length=steps)
-    return GradientDescentResult(theta, jnp.concatenate([losses, loss(theta, *args)[None]]))
+    theta, (losses, later) = jax.lax.scan(step, params, None, length=steps)
+    losses = jnp.concatenate([losses, loss(theta, *args)[None]])
+    path = None
+    if history:
+        path = jax.tree.map(lambda p0, ps: jnp.concatenate([p0[None], ps]), params, later)
+    return GradientDescentResult(theta, losses, path)
 
 
 def gradient_descent(
@@ -56,8 +64,12 @@ def gradient_descent(
     steps: int,
     grad_fn: Callable[..., Any] | None = None,
     args: tuple = (),
+    history: bool = False,
 ) -> GradientDescentResult:
-    r"""Algorithm 4: ``steps`` full-batch gradient-descent updates of ``params``, jitted.
+    r"""Algorithms 3 and 4: ``steps`` full-batch gradient-descent updates of ``params``, jitted.
+
+    The one gradient-descent loop of the notes: Algorithm 3 is this with theta = (w, b) of the
+    sigmoid neuron (`jaxnn.sigmoid_neuron_gradient_descent`), Algorithm 4 with every W_k and b_k.
 
     .. math:: \theta_{t+1} = \theta_t - \eta \nabla_\theta \mathcal{L}(\theta_t),
         \qquad t = 0 \dots T - 1
@@ -72,6 +84,7 @@ def gradient_descent(
         ``params`` (e.g. explicit backprop); defaults to ``jax.grad(loss)``.
       args: data passed to ``loss`` and ``grad_fn`` after ``params`` (traced, not baked into the
         program).
+      history: keep every iterate theta_0 .. theta_T in the result's ``path``.
 
     Returns:
       A `GradientDescentResult`: theta_T and the T + 1 losses L(theta_0) .. L(theta_T).
@@ -94,4 +107,4 @@ def gradient_descent(
         )
     if is_concrete(learning_rate):
         check_positive("learning_rate", learning_rate)
-    return _descend(loss, grad_fn, steps, params, jnp.asarray(learning_rate), args)
+    return _descend(loss, grad_fn, steps, bool(history), params, jnp.asarray(learning_rate), args)

@@ -12,7 +12,6 @@ followed with a learning rate N/2 times larger.)
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -20,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxnn.sigmoid._gradient_descent import gradient_descent
 from jaxnn._validation import (
     check_finite,
     check_int_range,
@@ -97,6 +97,11 @@ def _pre_activation(params: SigmoidNeuronParams, x: jax.Array) -> jax.Array:
     return (x * w if w.ndim == 0 else x @ w) + b
 
 
+def _loss(params: SigmoidNeuronParams, x: jax.Array, y: jax.Array) -> jax.Array:
+    # the one place of the formula: (1/N) sum_i (f(x_i) - y_i)^2
+    return jnp.mean((jax.nn.sigmoid(_pre_activation(params, x)) - y) ** 2)
+
+
 def sigmoid_neuron(params: SigmoidNeuronParams, x: ArrayLike) -> jax.Array:
     r"""The sigmoid neuron's output for every example.
 
@@ -127,7 +132,7 @@ def sigmoid_neuron_loss(params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike)
       A scalar.
     """
     params, x, y = _check(params, x, y)
-    return jnp.mean((jax.nn.sigmoid(_pre_activation(params, x)) - y) ** 2)
+    return _loss(params, x, y)
 
 
 def _grads(params: SigmoidNeuronParams, x: jax.Array, y: jax.Array) -> SigmoidNeuronParams:
@@ -162,24 +167,6 @@ def sigmoid_neuron_grads(
     return _grads(params, x, y)
 
 
-@partial(jax.jit, static_argnames=("steps",))
-def _descend(params, x, y, learning_rate, steps):
-    def loss(p):
-        return jnp.mean((jax.nn.sigmoid(_pre_activation(p, x)) - y) ** 2)
-
-    def step(p, _):
-        grad = _grads(p, x, y)
-        # lines 5-6 of Algorithm 3: w <- w - eta grad w, b <- b - eta grad b
-        new = SigmoidNeuronParams(p.w - learning_rate * grad.w, p.b - learning_rate * grad.b)
-        return new, new
-
-    _, path = jax.lax.scan(step, params, None, length=steps)
-    w = jnp.concatenate([params.w[None], path.w])
-    b = jnp.concatenate([params.b[None], path.b])
-    losses = jax.vmap(loss)(SigmoidNeuronParams(w, b))
-    return SigmoidNeuronTrajectory(w, b, losses)
-
-
 def sigmoid_neuron_gradient_descent(
     params: SigmoidNeuronParams,
     x: ArrayLike,
@@ -188,7 +175,7 @@ def sigmoid_neuron_gradient_descent(
     learning_rate: ArrayLike,
     steps: int,
 ) -> SigmoidNeuronTrajectory:
-    r"""Algorithm 3: gradient descent on the sigmoid neuron with the explicit gradients, jitted.
+    r"""Algorithm 3: `jaxnn.gradient_descent` on the sigmoid neuron with the explicit gradients.
 
     .. math::
         w_{t+1} = w_t - \eta \nabla w_t, \qquad b_{t+1} = b_t - \eta \nabla b_t,
@@ -214,7 +201,16 @@ def sigmoid_neuron_gradient_descent(
     check_finite("x", x)
     check_finite("y", y)
     params, x, y = _check(params, x, y)
-    return _descend(params, x, y, jnp.asarray(learning_rate, x.dtype), steps)
+    result = gradient_descent(
+        _loss,
+        params,
+        learning_rate=jnp.asarray(learning_rate, x.dtype),
+        steps=steps,
+        grad_fn=_grads,
+        args=(x, y),
+        history=True,
+    )
+    return SigmoidNeuronTrajectory(result.path.w, result.path.b, result.losses)
 
 
 def sigmoid_neuron_error_surface(
@@ -239,7 +235,7 @@ def sigmoid_neuron_error_surface(
     _, x, y = _check(zero, x, y)
 
     def loss(w, b):
-        return jnp.mean((jax.nn.sigmoid(w * x + b) - y) ** 2)
+        return _loss(SigmoidNeuronParams(w, b), x, y)
 
     per_b = jax.vmap(jax.vmap(loss, in_axes=(0, None)), in_axes=(None, 0))
     return per_b(jnp.asarray(w_grid, x.dtype), jnp.asarray(b_grid, x.dtype))
