@@ -121,7 +121,7 @@ def _coerce(dest: str, value: Any) -> Any:
         checked = check_setting(s.name, value, label=s.flag)
     except (TypeError, ValueError) as e:
         raise _usage(str(e)) from None
-    return float(checked) if s.kind == "traced" else checked
+    return float(value) if s.kind == "traced" else checked
 
 
 def dataset_spec(args: argparse.Namespace) -> DatasetSpec:

@@ -25,7 +25,7 @@ import numpy as np
 import optax
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_int_range, check_labels, is_concrete
+from jaxnn._validation import check_labels, is_concrete
 from jaxnn.feedforward._activations import get_activation
 from jaxnn.feedforward._backprop import backprop
 from jaxnn.feedforward._losses import (
@@ -195,7 +195,10 @@ def check_config(config) -> TrainConfig:
     if not isinstance(sizes, tuple) or len(sizes) < 2:
         raise ValueError(f"sizes must be a tuple (n_in, hidden..., n_out), got {sizes!r}")
     for i, s in enumerate(sizes):
-        check_int_range(f"sizes[{i}] (layer width)", s, 1, 2**31 - 1)
+        if isinstance(s, bool) or not isinstance(s, int | np.integer):
+            raise TypeError(f"sizes[{i}] (layer width) must be an integer, got {s!r}")
+        if s < 1:
+            raise ValueError(f"sizes[{i}] (layer width) must be >= 1, got {s}")
     fields = {
         name: check_setting(name, getattr(config, name))
         for name in TrainConfig._fields
@@ -323,15 +326,18 @@ def _check_data(config: TrainConfig, x: ArrayLike, y: ArrayLike, split: str) -> 
         if is_concrete(y):
             check_labels(f"y_{split}", y, classes)
         return
-    if loss.targets == "classes" and np.ndim(y) == 2 and np.shape(y)[1] == k:
-        if is_concrete(y):
-            check_targets(y, k, np.shape(y)[0], loss)
-        return
     if loss.targets == "classes":
-        raise ValueError(
-            f"y_{split} holds float regression targets: use loss mse (not {loss.name}) "
-            f"or integer class labels"
+        rows = np.ndim(y) == 2 and np.shape(y)[1] == k
+        probabilities = rows and (
+            not is_concrete(y)
+            or (np.all(np.asarray(y) >= 0) and np.allclose(np.sum(y, axis=1), 1, atol=1e-3))
         )
+        if not probabilities:
+            raise ValueError(
+                f"y_{split} holds float regression targets: use loss mse (not {loss.name}) "
+                f"or integer class labels (or rows of class probabilities)"
+            )
+        return
     if np.shape(y) != (np.shape(x)[0], k):
         raise ValueError(f"y_{split} must be (samples, {k}) for {k} outputs, got {np.shape(y)}")
     if is_concrete(y):

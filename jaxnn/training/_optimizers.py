@@ -108,7 +108,7 @@ def make_optimizer(name: str) -> Callable[..., optax.GradientTransformation]:
 
 
 def _cosine(total_steps: int) -> optax.Schedule:
-    r"""Cosine decay of the learning rate to 1% over the run's ``total_steps`` steps.
+    r"""Cosine decay of the learning rate to a hundredth over the run's ``total_steps`` steps.
 
     .. math:: \eta_t = \eta \left(0.99 \cdot \tfrac12 (1 + \cos(\pi t / T)) + 0.01\right)
     """

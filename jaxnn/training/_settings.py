@@ -59,7 +59,11 @@ class Range(NamedTuple):
         hi = a <= self.high if self.high_inclusive else a < self.high
         return lo & hi
 
-    def describe(self) -> str:
+    def describe(self, integer: bool = False) -> str:
+        if integer and self.low_inclusive and self.high_inclusive:
+            return f"between {int(self.low)} and {int(self.high)}"
+        if integer and self.high == math.inf:
+            return f"{'>=' if self.low_inclusive else '>'} {int(self.low)}"
         if self.high == math.inf:
             return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
         left, right = "[" if self.low_inclusive else "(", "]" if self.high_inclusive else ")"
@@ -239,7 +243,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "constant",
         _names(SCHEDULES),
-        "learning-rate schedule: constant (default) or cosine (decays to 1% over the run)",
+        "learning-rate schedule: constant (default) or cosine (decays to lr/100 over the run)",
     ),
     # --- the architecture, from which the sizes are built ---
     Setting(
@@ -382,7 +386,7 @@ def _check_number(s: Setting, value: Any, label: str) -> np.ndarray:
     if s.valid is not None and not np.all(s.valid.contains(a)):  # NaN fails every comparison
         bad = a[~s.valid.contains(a)].ravel()[0]
         shown = f"{int(bad)}" if s.type is int and math.isfinite(bad) else f"{bad:g}"
-        raise ValueError(f"{label} must be {s.valid.describe()}, got {shown}")
+        raise ValueError(f"{label} must be {s.valid.describe(s.type is int)}, got {shown}")
     return a
 
 
@@ -422,7 +426,8 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
         canonical = lowered.get(text.lower())
         if canonical is None:
             extra = f" (or {', '.join(s.aliases)})" if s.aliases else ""
-            raise ValueError(f"{label}: unknown value {value!r}; valid: {', '.join(valid)}{extra}")
+            what = f"unknown {name}" if label == name else f"{label}: unknown value"
+            raise ValueError(f"{what} {value!r}; valid: {', '.join(valid)}{extra}")
         return s.aliases.get(canonical, canonical)
     if s.type is tuple:
         return value

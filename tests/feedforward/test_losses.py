@@ -23,8 +23,10 @@ def _targets(rng, loss, n, k, dtype=np.float64):
 
 
 def test_names():
-    assert OUTPUTS == ("linear", "softmax", "sigmoid")
-    assert LOSSES == ("cross_entropy", "mse", "binary_cross_entropy")
+    assert tuple(OUTPUTS) == ("linear", "softmax", "sigmoid")
+    assert tuple(LOSSES) == ("cross_entropy", "mse", "binary_cross_entropy")
+    for registry in (OUTPUTS, LOSSES):
+        assert all(value.name == name for name, value in registry.items())
 
 
 @jax.jit

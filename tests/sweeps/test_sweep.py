@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn import _sweep
+from jaxnn.sweeps import _sweep
 from jaxnn.training._data import load_dataset
 from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, train
 

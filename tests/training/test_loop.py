@@ -275,7 +275,8 @@ def test_evaluate(xor, jit):
 
 
 def test_contract_field_names():
-    assert TrainConfig._fields == (
+    # the fields earlier issues named, in their order; new settings are appended after them
+    assert TrainConfig._fields[:9] == (
         "sizes",
         "activation",
         "output",
@@ -286,6 +287,7 @@ def test_contract_field_names():
         "weight_init",
         "grad",
     )
+    assert TrainConfig._fields[9:] == ("lr_schedule",)
     assert HParams._fields == (
         "learning_rate",
         "momentum",

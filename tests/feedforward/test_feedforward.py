@@ -14,7 +14,7 @@ sizes_strategy = st.lists(st.integers(1, 64), min_size=2, max_size=6)  # depth 1
 
 
 @settings(max_examples=40, deadline=None)
-@given(sizes=sizes_strategy, batch=st.integers(1, 32), output=st.sampled_from(OUTPUTS))
+@given(sizes=sizes_strategy, batch=st.integers(1, 32), output=st.sampled_from(list(OUTPUTS)))
 def test_init_and_forward_shapes_agree(sizes, batch, output):
     # the shapes init_mlp promises are the shapes forward consumes and produces (traced only)
     params = jax.eval_shape(lambda key: init_mlp(key, sizes), jax.random.key(0))
