@@ -7,13 +7,15 @@ Every module defines ``TITLE``, ``ORDER`` and ``run(quick=False) -> Bench``.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from types import ModuleType
-
-from jaxnn._util import ordered_registry
 
 __all__ = ["registry"]
 
 
 def registry() -> dict[str, ModuleType]:
-    """Every benchmark module by name, in report order."""
-    return ordered_registry(__name__, __path__)
+    """Every benchmark module (name not starting with ``_``) by name, in ``ORDER``."""
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
+    return {m.__name__.rsplit(".", 1)[1]: m for m in sorted(modules, key=lambda m: m.ORDER)}

@@ -106,8 +106,7 @@ def run(quick: bool = False) -> Bench:
     import jax
     import jax.numpy as jnp
 
-    from jaxnn import init_mlp
-    from jaxnn._util import markdown_table
+    from jaxnn import init_mlp, markdown_table
 
     archs = ((8, 16, 4),) if quick else ARCHS
     batches = (4,) if quick else BATCHES

@@ -25,7 +25,7 @@ import json
 import time
 start = time.perf_counter()
 import jax
-from jaxnn.perceptrons._boolean import classify_boolean_functions
+from jaxnn import classify_boolean_functions
 imported = time.perf_counter()
 result = classify_boolean_functions(4)
 result.separable.block_until_ready()
@@ -54,10 +54,10 @@ def _timing(values: list[float]) -> Timing:
 def run(quick: bool = False) -> Bench:
     import jax
 
-    from jaxnn.perceptrons._boolean import (
-        _classify_all,
+    from jaxnn.perceptrons import (
         boolean_functions,
         boolean_inputs,
+        classify,
         separable_by_lp,
     )
 
@@ -68,11 +68,10 @@ def run(quick: bool = False) -> Bench:
 
     # jaxnn, warm: the whole classification again (circuits cached, programs compiled).
     def warm_call():
-        _classify_all.cache_clear()
-        jax.block_until_ready(_classify_all(4))
+        jax.block_until_ready(classify(4, cache=False))
 
     warm = time_fn(warm_call, repeats=2 if quick else 5)
-    result = _classify_all(4)
+    result = classify(4)
     separable = np.asarray(result.separable)
 
     # scipy: one exact LP per function, all of them (quick: a fixed sample, extrapolated linearly)

@@ -32,24 +32,25 @@ def _measure(ks: tuple[int, ...], epochs: int, cap: int, repeats: int) -> dict:
     import time
 
     import jax
-    import numpy as np
 
-    from jaxnn import sweep
-    from jaxnn.training._data import load_dataset
-    from jaxnn.sweeps._sharding import member_mesh, replicate
-    from jaxnn.sweeps._sweep import _keys, _member_outputs
-    from jaxnn.training._loop import TrainConfig, make_hparams
+    from jaxnn import TrainConfig, evaluate, load_dataset, make_hparams, sweep, train
 
     data = load_dataset("digits")
     config = TrainConfig(sizes=SIZES, epochs=epochs, batch_size=32, optimizer="adam")
-    # The sequential baseline: the same per-member function, jitted for one member.
-    solo = jax.jit(functools.partial(_member_outputs, config, False))
-    on_device = replicate(data, member_mesh(1))
+
+    # The sequential baseline: one member's run (train, then the test split), jitted once.
+    @jax.jit
+    def solo_run(member, data):
+        state, metrics = train(config, member["hparams"], member["key"], data)
+        return metrics, evaluate(config, state.params, data.x_test, data.y_test)
+
+    solo = solo_run
+    on_device = jax.device_put(data)
 
     def member(s):
         return {
             "hparams": make_hparams(learning_rate=s["learning_rate"]),
-            "key": _keys(np.array([s["seed"]]))[0],
+            "key": jax.random.PRNGKey(s["seed"]),
         }
 
     start = time.perf_counter()
@@ -107,7 +108,7 @@ def _timing(d: dict) -> Timing:
 def run(quick: bool = False) -> Bench:
     import jax
 
-    from jaxnn._util import markdown_table
+    from jaxnn import markdown_table
 
     ks, epochs, cap, repeats = ((4, 8), 1, 4, 2) if quick else (KS, EPOCHS, SEQUENTIAL_CAP, 7)
     env = dict(os.environ)

@@ -116,14 +116,17 @@ def _naive(data, config, hparams, repeats):
     import numpy as np
     import optax
 
+    import jaxnn
     from jaxnn import evaluate, init_state
-    from jaxnn.training._loop import _gradients, _optimizer
 
-    opt = _optimizer(config)
+    names = ("learning_rate", "momentum", "beta", "beta1", "beta2", "eps", "weight_decay")
+    opt = jaxnn.make_optimizer(config.optimizer)(**{k: getattr(hparams, k) for k in names})
+    kw = dict(activation=config.activation, output=config.output)
 
     @jax.jit
     def step(params, opt_state, x, y):
-        _, _, grads = _gradients(config, params, x, y)
+        _, cache = jaxnn.forward(params, x, **kw)
+        grads = jaxnn.backprop(params, cache, y, loss=config.loss, **kw)
         updates, opt_state = opt.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state
 
@@ -241,8 +244,7 @@ def _sklearn(data, config, repeats):
 def run(quick: bool = False) -> Bench:
     import jax
 
-    from jaxnn import load_dataset, make_config, make_hparams
-    from jaxnn._util import markdown_table
+    from jaxnn import load_dataset, make_config, make_hparams, markdown_table
 
     data = jax.device_put(load_dataset("digits"))
     n = int(data.x_train.shape[0])

@@ -249,7 +249,7 @@ def _classify(n: int, separable: np.ndarray, tables: np.ndarray) -> np.ndarray:
     return wb
 
 
-def classify_boolean_functions(n: int) -> BooleanFunctions:
+def classify_boolean_functions(n: int, *, cache: bool = True) -> BooleanFunctions:
     r"""Classifies every boolean function of n inputs as linearly separable or not, exactly.
 
     f is not separable iff some ``lambda >= 0, lambda != 0`` has ``sum_i lambda_i s_i a_i = 0``
@@ -268,12 +268,14 @@ def classify_boolean_functions(n: int) -> BooleanFunctions:
 
     Args:
       n: the number of inputs, 1 to 4 (5 inputs have 2**32 functions).
+      cache: reuse this process's earlier result for n (False classifies again; the circuits
+        and compiled programs are still reused).
 
     Returns:
       A :class:`BooleanFunctions` with the inputs, outputs, separability and witnesses.
     """
     n = check_int_range("n", n, 1, MAX_ENUMERATION_N, why=_WHY)
-    return _classify_all(n)
+    return _classify_all(n) if cache else _classify_all.__wrapped__(n)
 
 
 @functools.cache
