@@ -12,7 +12,6 @@ import json
 import os
 import pkgutil
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +19,13 @@ from typing import Any
 
 __all__ = [
     "EXTRAS",
+    "FileLock",
     "atomic_write_bytes",
+    "check_output_paths",
+    "clean_leftovers",
+    "dir_mode",
+    "file_mode",
+    "temp_name",
     "discover",
     "markdown_table",
     "optional",
@@ -117,12 +122,84 @@ def progress_bar(total: int, *, desc: str, unit: str, enabled: bool = True, init
     return bar(total=total, initial=initial, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (0666 & ~umask), as ``open`` gives it."""
+    return 0o666 & ~_umask()
+
+
+def dir_mode() -> int:
+    """The mode a new directory gets under the current umask (0777 & ~umask)."""
+    return 0o777 & ~_umask()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def temp_name(path: Path, suffix: str) -> str:
+    """A hidden temporary name beside ``path`` that records this process: ``.NAME.PID.XXXX.tmp``.
+
+    `clean_leftovers` removes the ones whose process has died (a killed run's).
+    """
+    return f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}{suffix}"
+
+
+def clean_leftovers(path: str | os.PathLike, suffixes: Sequence[str] = (".tmp",)) -> list[Path]:
+    """Removes the temporaries a killed run left beside ``path`` (their process is gone).
+
+    Only names made by `temp_name` for this ``path`` are touched: ``.NAME.PID.XXXX.tmp`` (files or
+    directories) whose PID is not a live process.
+
+    Returns:
+      The paths removed.
+    """
+    import shutil
+
+    path = Path(path)
+    removed = []
+    if not path.parent.is_dir():
+        return removed
+    prefix = f".{path.name}."
+    for entry in path.parent.iterdir():
+        name = entry.name
+        if not name.startswith(prefix) or not any(name.endswith(s) for s in suffixes):
+            continue
+        parts = name[len(prefix) :].split(".")
+        if len(parts) < 3 or not parts[0].isdigit() or _alive(int(parts[0])):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` atomically and returns the path."""
+    """Writes ``data`` to ``path`` atomically and returns the path.
+
+    The file gets the umask's mode (as a plain ``open`` would give it), and temporaries left
+    beside ``path`` by killed writers are removed first.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    clean_leftovers(path)
+    tmp = path.parent / temp_name(path, ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -133,6 +210,120 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+class FileLock:
+    """An exclusive lock on writing ``path``, held by this process: ``.NAME.lock`` beside it.
+
+    Uses ``fcntl.flock``, so a killed holder releases it. A second writer is refused at once with
+    a one-line `OSError` naming the path, rather than silently replacing the first one's file.
+    On entry, temporaries left by killed writers of ``path`` are removed.
+    """
+
+    def __init__(self, path: str | os.PathLike, what: str = "output"):
+        self.path = Path(path)
+        self.what = what
+        self.lock_path = self.path.parent / f".{self.path.name}.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> FileLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, file_mode())
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                raise FileExistsError(
+                    f"{self.what} {self.path} is being written by another jaxnn run (pid "
+                    f"{holder}); wait for it to finish or choose another path"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a lock file another process unlinked while we waited
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        clean_leftovers(self.path)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._fd is not None:
+            try:
+                os.unlink(self.lock_path)
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+            self._fd = None
+
+
+def _can_create_in(directory: Path) -> bool:
+    """Whether a file can be created in ``directory`` (tried: permissions alone can mislead)."""
+    probe = directory / temp_name(Path("probe"), ".tmp")
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except OSError:
+        return False
+    probe.unlink(missing_ok=True)
+    return True
+
+
+def check_output_paths(
+    files: dict[str, Any] | None = None, dirs: dict[str, Any] | None = None
+) -> dict[str, Path]:
+    """Checks output paths before any work starts, so that a run never fails after it trained.
+
+    Args:
+      files: label (a flag, ``"--json"``) -> path of a file to write, or None for no output.
+      dirs: label -> path of a directory to write files into, or None.
+
+    Returns:
+      label -> `Path`, for the paths given.
+
+    Raises:
+      ValueError: one line naming the label and the path: an empty path, a file path that is a
+        directory, a directory path that is a file, a parent that is a file or not writable, or
+        two outputs at the same path.
+    """
+    chosen: dict[str, Path] = {}
+    for kind, paths in (("file", files or {}), ("dir", dirs or {})):
+        for label, value in paths.items():
+            if value is None:
+                continue
+            if str(value).strip() == "":
+                raise ValueError(f"{label}: the path is empty; name a {kind} to write")
+            path = Path(value).expanduser()
+            if kind == "file" and path.is_dir():
+                raise ValueError(f"{label} {value}: is a directory; name a file to write")
+            if kind == "dir" and path.exists() and not path.is_dir():
+                raise ValueError(f"{label} {value}: is a file; name a directory to write into")
+            target = path if kind == "dir" and path.exists() else path.parent
+            ancestor = target
+            while not ancestor.exists():
+                ancestor = ancestor.parent
+            if not ancestor.is_dir():
+                raise ValueError(f"{label} {value}: {ancestor} is a file, not a directory")
+            if not _can_create_in(ancestor):
+                raise ValueError(f"{label} {value}: cannot create files in {ancestor}")
+            if kind == "file" and path.exists() and not os.access(path, os.W_OK):
+                raise ValueError(f"{label} {value}: the file is not writable")
+            chosen[label] = path
+    seen: dict[Path, str] = {}
+    for label, path in chosen.items():
+        key = path.resolve()
+        if key in seen:
+            raise ValueError(
+                f"{seen[key]} and {label} name the same path {path}: one would overwrite the other"
+            )
+        seen[key] = label
+    return chosen
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:

@@ -1,9 +1,11 @@
 """The ``jaxnn`` command line: one subcommand per module in this package.
 
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func``
-to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict.
-Every subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a
-traceback (set ``JAXNN_DEBUG=1`` to see the traceback).
+to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict,
+and optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: the output paths by
+flag. Every subcommand takes ``--json PATH``. All output paths are checked before any work starts
+(empty, a directory where a file is written, unwritable, two flags naming one path). Bad input
+exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from jaxnn._util import discover
+from jaxnn._util import check_output_paths, discover
 
 __all__ = ["UsageError", "main"]
 
@@ -58,12 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_devices(argv)
     try:
         args = build_parser().parse_args(argv)
+        files, dirs = args.outputs(args) if hasattr(args, "outputs") else ({}, {})
+        check_output_paths({**files, "--json": args.json}, dirs)
         result = args.func(args)
         if args.json and result is not None:
             from jaxnn._util import write_json
 
             write_json(args.json, result)
-    except (UsageError, ValueError, TypeError, FileNotFoundError, OSError) as e:
+    except (UsageError, ValueError, TypeError, OSError, ImportError) as e:
         if os.environ.get("JAXNN_DEBUG"):
             raise
         print(f"jaxnn: error: {e}", file=sys.stderr)

@@ -66,7 +66,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     h.add_argument("--coordinator", metavar="HOST:PORT", help="address of process 0")
     h.add_argument("--num-processes", dest="num_processes", type=int, help="how many processes")
     h.add_argument("--process-id", dest="process_id", type=int, help="this process: 0..N-1")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=lambda args: ({}, {"--out": args.out}))
     return p
 
 
@@ -150,10 +150,9 @@ def run(args: argparse.Namespace) -> dict:
     swept = {short: axes[dest] for dest, (short, _) in names.items() if len(axes[dest]) > 1}
     heatmap = _heatmap_axes(args.heatmap, swept, names)
     if args.out:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise UsageError("--out needs matplotlib: pip install matplotlib") from None
+        from jaxnn._util import require
+
+        require("matplotlib", "--out (figures)")
     chosen = (
         random_settings(axes, count, sample_seed=args.random_seed)
         if args.random is not None

@@ -20,14 +20,26 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     add_train_arguments(p)
     o = p.add_argument_group("output")
-    o.add_argument("--save", metavar="PATH", help="write the final checkpoint to PATH (.npz)")
+    o.add_argument("--save", metavar="PATH", help="write the checkpoint to PATH (.npz)")
+    o.add_argument(
+        "--save-every",
+        dest="save_every",
+        type=int,
+        metavar="N",
+        help="with --save: write the checkpoint every N epochs too, so a kill loses at most N",
+    )
     o.add_argument(
         "--resume", metavar="PATH", help="continue from a checkpoint (same flags; -e = total)"
     )
     o.add_argument("--out", metavar="DIR", help="write curves.png and confusion_matrix.png to DIR")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=outputs)
     return p
+
+
+def outputs(args: argparse.Namespace) -> tuple[dict, dict]:
+    """The output paths, checked by the CLI before anything runs."""
+    return {"--save": args.save}, {"--out": args.out}
 
 
 def _json_safe(x: Any) -> Any:
@@ -50,10 +62,12 @@ def run(args: argparse.Namespace) -> dict:
     from jaxnn.training._loop import make_hparams
 
     if args.out:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise UsageError("--out needs matplotlib: pip install matplotlib") from None
+        require("matplotlib", "--out (figures)")
+    if args.save_every is not None:
+        if args.save is None:
+            raise UsageError("--save-every needs --save PATH")
+        if args.save_every < 1:
+            raise UsageError(f"--save-every must be >= 1, got {args.save_every}")
     spec = dataset_spec(args)
     data = load_data(spec)
     setting = setting_from_args(args, data)
@@ -66,6 +80,7 @@ def run(args: argparse.Namespace) -> dict:
         seed=setting.seed,
         resume=args.resume,
         save=args.save,
+        save_every=args.save_every,
         progress=not args.quiet,
         # resuming checks the data too: the same set, split the same way
         name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}",

@@ -50,8 +50,11 @@ def initialize_hosts(coordinator: str, num_processes: int, process_id: int) -> N
       num_processes: how many processes take part.
       process_id: this process's index, 0 .. num_processes - 1.
     """
-    if not isinstance(coordinator, str) or ":" not in coordinator:
-        raise ValueError(f"coordinator must be HOST:PORT, got {coordinator!r}")
+    host, _, port = coordinator.rpartition(":") if isinstance(coordinator, str) else ("", "", "")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(
+            f"coordinator must be HOST:PORT with a port in 1..65535, got {coordinator!r}"
+        )
     if not 1 <= num_processes:
         raise ValueError(f"num_processes must be >= 1, got {num_processes}")
     if not 0 <= process_id < num_processes:

@@ -8,16 +8,18 @@ split and can save and resume checkpoints.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._util import progress_bar
+from jaxnn._util import FileLock, check_output_paths, progress_bar
+from jaxnn._validation import check_int_range
 from jaxnn.feedforward._network import Dense
 from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
 from jaxnn.training._data import (
@@ -113,8 +115,10 @@ def fit(
     hparams: HParams | None = None,
     resume: str | os.PathLike | None = None,
     save: str | os.PathLike | None = None,
+    save_every: int | None = None,
     progress: bool = False,
     name: str | None = None,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
     **settings: Any,
 ) -> FitResult:
     """Trains a feed-forward network and evaluates it on the test split.
@@ -134,10 +138,15 @@ def fit(
       config: a full `TrainConfig`, replacing the model and training settings.
       hparams: `HParams`, replacing the hyperparameter settings.
       resume: a checkpoint to continue from (same settings; ``epochs`` is the total to reach).
-      save: where to write the final checkpoint (atomically).
+      save: where to write the checkpoint (atomically). The path is locked for the run: a second
+        run saving to it at the same time is refused.
+      save_every: also save every this many epochs (needs ``save``), so a killed run loses at
+        most that many epochs; ``resume`` continues from the last one.
       progress: show a progress bar over epochs with the current metrics (on stderr).
       name: the data set's name for the result and the checkpoint (default: ``data`` if it is a
         name, else "custom"); resuming checks it.
+      on_epoch: called after every epoch with that epoch's row of the history (``epoch``,
+        ``train_loss``, ...), from Python between jitted chunks (then a chunk is one epoch).
       **settings: the settings of the table, by name.
 
     Returns:
@@ -148,6 +157,32 @@ def fit(
       TypeError: for an unknown setting.
     """
     s = _fit_settings(settings)
+    if save_every is not None:
+        save_every = check_int_range("save_every", save_every, 1, 10**9)
+        if save is None:
+            raise ValueError("save_every needs save: the path of the checkpoint to write")
+    if save is not None:
+        check_output_paths({"save": save})
+    with FileLock(save, "checkpoint") if save is not None else contextlib.nullcontext():
+        return _fit(
+            data,
+            s,
+            hidden_sizes,
+            config,
+            hparams,
+            resume,
+            save,
+            save_every,
+            progress,
+            name,
+            on_epoch,
+        )
+
+
+def _fit(
+    data, s, hidden_sizes, config, hparams, resume, save, save_every, progress, name, on_epoch
+) -> FitResult:
+    """`fit` once its outputs are checked and locked."""
     for key in ("seed", "data_seed"):
         s[key] = check_setting(key, s[key])
     if isinstance(data, str):
@@ -195,7 +230,9 @@ def fit(
     first = int(state.epoch)
     remaining = config.epochs - first
     # Python only between jitted chunks of epochs: one chunk, or one epoch at a time for the bar
-    chunk = 1 if progress else remaining
+    chunk = 1 if progress or on_epoch is not None else remaining
+    if save_every is not None:
+        chunk = min(chunk, save_every)
     start = time.perf_counter()
     programs = {chunk: _epochs_jit.lower(config, state, device_data, chunk).compile()}
     if remaining % chunk:
@@ -216,7 +253,11 @@ def fit(
                 history["epoch"].append(epoch + i + 1)
                 for k, v in metrics._asdict().items():
                     history[k].append(float(v[i]))
+                if on_epoch is not None:
+                    on_epoch({k: history[k][-1] for k in HISTORY_KEYS})
             epoch += length
+            if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
+                save_checkpoint(save, state, config, hparams=hparams, dataset=name, history=history)
             bar.update(length)
             bar.set_postfix(
                 loss=f"{metrics.train_loss[-1]:.4f}",
@@ -234,7 +275,7 @@ def fit(
     if is_classification(data):
         pred = _classes_jit(config, state.params, device_data.x_test)
         cm = np.asarray(_confusion_matrix(device_data.y_test, pred, max(2, config.sizes[-1])))
-    if save is not None:
+    if save is not None and save_every is None:
         save_checkpoint(save, state, config, hparams=hparams, dataset=name, history=history)
     samples = (config.epochs - first) * (n // config.batch_size) * config.batch_size
     return FitResult(
