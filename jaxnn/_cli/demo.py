@@ -8,7 +8,17 @@ from pathlib import Path
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("demo", help="run every experiment and write DIR/REPORT.md")
-    p.add_argument("--out", default="results", help="output directory (replaced when done)")
+    p.add_argument(
+        "--out",
+        default="results",
+        help="report directory (default results): replaced when every experiment has finished; "
+        "a directory holding files jaxnn did not write is refused unless --force",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the report into a directory that holds other files (they are kept)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--experiments", metavar="DIR", help="the experiments folder (default: the checkout's)"
@@ -18,10 +28,13 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from jaxnn._cli._report import run_experiments
+    from jaxnn._cli._report import check_report_dir, run_experiments
     from jaxnn._util import markdown_table
 
-    records = run_experiments(None, Path(args.out), seed=args.seed, directory=args.experiments)
+    check_report_dir(args.out, force=args.force)  # before the experiments are even loaded
+    records = run_experiments(
+        None, Path(args.out), seed=args.seed, directory=args.experiments, force=args.force
+    )
     rows = [
         (r["name"], r["section"], r["seconds"], len(r["figures"]), r["verdict"]) for r in records
     ]

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> dict:
     from pathlib import Path
 
     from jaxnn._cli import UsageError
-    from jaxnn._util import markdown_table
+    from jaxnn._util import markdown_table, require
     from jaxnn.training._fit import fit
     from jaxnn.training._loop import make_hparams
 

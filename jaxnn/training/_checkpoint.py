@@ -129,12 +129,19 @@ def save_checkpoint(
 def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
+    raw = path.read_bytes()
+    if not raw.startswith(b"PK"):
+        raise ValueError(f"{path}: not a jaxnn checkpoint (not an .npz archive)")
     try:
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         meta = json.loads(arrays.pop(_META).tobytes().decode())
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError) as e:
-        raise ValueError(f"{path}: not a jaxnn checkpoint ({type(e).__name__}: {e})") from None
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise ValueError(f"{path}: not a jaxnn checkpoint (a corrupt or truncated archive)") from None
+    except KeyError:
+        raise ValueError(f"{path}: not a jaxnn checkpoint (no {_META} entry)") from None
+    except ValueError:  # object arrays, bad JSON: nothing a checkpoint of ours holds
+        raise ValueError(f"{path}: not a jaxnn checkpoint (unexpected contents)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not a jaxnn checkpoint (no {FORMAT} header)")
     if meta.get("version") != VERSION:
