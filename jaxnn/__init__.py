@@ -105,6 +105,8 @@ from jaxnn.feedforward._network import layer_sizes as layer_sizes
 # isort: split
 
 # --- training: settings, the loop, fit, optimizers, data, checkpoints, metrics ---
+from jaxnn.training._checked import CheckFailed as CheckFailed
+from jaxnn.training._checked import checked_train as checked_train
 from jaxnn.training._checkpoint import Checkpoint as Checkpoint
 from jaxnn.training._checkpoint import load_checkpoint as load_checkpoint
 from jaxnn.training._checkpoint import params_sha256 as params_sha256
@@ -169,6 +171,8 @@ __all__ = [
     "boolean_inputs",
     "BooleanFunctions",
     "check_gradients",
+    "CheckFailed",
+    "checked_train",
     "Checkpoint",
     "classify_boolean_functions",
     "confusion_matrix",

@@ -34,7 +34,7 @@ __all__ = [
 
 
 def _figure(width: float, height: float, *, layout: str | None = "constrained"):
-    require("matplotlib", "figures")
+    require("matplotlib", "a figure")
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout=layout)
@@ -187,11 +187,20 @@ def default_heatmap_axes(axes: Mapping[str, Sequence[Any]]) -> tuple[str, str] |
     return first, second
 
 
+_ZERO_GAP = 0.15  # on a log axis holding 0, the share of the axis between 0 and the log part
+
+
+def _numbers(values: Sequence[Any]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
 def _is_log(values: Sequence[Any]) -> bool:
-    nums = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    return (
-        len(nums) == len(values) and len(nums) > 2 and min(nums) > 0 and max(nums) / min(nums) >= 20
-    )
+    """Whether a numeric axis is drawn on a log scale: more than two values, none negative, and
+    the positive ones spanning a factor of 20 or more (a 0 among them is placed apart)."""
+    if not _numbers(values) or len(set(values)) <= 2 or min(values) < 0:
+        return False
+    positive = [v for v in values if v > 0]
+    return len(set(positive)) >= 2 and max(positive) / min(positive) >= 20
 
 
 def plot_sweep_heatmap(
@@ -205,7 +214,9 @@ def plot_sweep_heatmap(
     r"""A heatmap of ``metric`` over the values of axes ``x`` (columns) and ``y`` (rows).
 
     Each cell is the mean of ``metric`` over the members with those two values (the other axes
-    averaged out); a cell holding a diverged member is marked.
+    averaged out); a cell holding a diverged member is marked. Grey cells hold no finished member:
+    every member there diverged (marked "diverged") or no member has those two values (marked
+    "no member", as in a random search); a legend below the map says so when there are any.
 
     .. math:: H_{ij} = \operatorname{mean}\{m_k : x_k = x_j,\ y_k = y_i\}
 
@@ -238,10 +249,12 @@ def plot_sweep_heatmap(
             count[i, j] += 1
     grid = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     from matplotlib import colormaps
+    from matplotlib.patches import Patch
 
     fig = _figure(1.1 * len(xs) + 3.0, 0.7 * len(ys) + 2.2)
     ax = fig.subplots()
-    cmap = colormaps["viridis"].with_extremes(bad="lightgray")
+    empty_colour = "lightgray"
+    cmap = colormaps["viridis"].with_extremes(bad=empty_colour)
     finite = grid[np.isfinite(grid)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
     image = ax.imshow(grid, cmap=cmap, aspect="auto", origin="lower", vmin=lo, vmax=hi)
@@ -258,31 +271,74 @@ def plot_sweep_heatmap(
             for j in range(len(xs)):
                 n = count[i, j] + diverged[i, j]
                 if n == 0:
-                    continue
-                text = f"{grid[i, j]:.3f}" if count[i, j] else "diverged"
+                    text = "no member"
+                elif count[i, j]:
+                    text = f"{grid[i, j]:.3f}"
+                else:
+                    text = "diverged"
                 if count[i, j] and diverged[i, j]:
                     text += f"\n{diverged[i, j]} of {n} diverged"
                 dark = count[i, j] and hi > lo and grid[i, j] < lo + 0.6 * (hi - lo)
                 color = "white" if dark else "black"
                 ax.text(j, i, text, ha="center", va="center", color=color, fontsize=9)
+    meanings = []
+    if np.any((count == 0) & (diverged > 0)):
+        meanings.append("grey, diverged: every member with these values diverged")
+    if np.any(count + diverged == 0):
+        meanings.append("grey, no member: the sweep ran no member with these values")
+    if meanings:
+        ax.legend(
+            handles=[Patch(facecolor=empty_colour, edgecolor="grey", label=m) for m in meanings],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16 if len(xs) > 5 else -0.12),
+            fontsize=9,
+            frameon=False,
+        )
     return fig
 
 
-def _positions(values: Sequence[Any], column: Sequence[Any]) -> tuple[np.ndarray, list, list]:
-    """Where each member sits on one vertical axis (0..1), and the axis's ticks and labels."""
-    values = list(values)
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-    if len(values) == 1:
-        return np.full(len(column), 0.5), [0.5], [_fmt(values[0])]
-    if not numeric:
-        pos = {v: i / (len(values) - 1) for i, v in enumerate(values)}
-        return np.array([pos[v] for v in column]), list(pos.values()), [_fmt(v) for v in values]
-    scale = np.log10 if _is_log(values) else (lambda v: np.asarray(v, dtype=float))
-    lo, hi = float(np.min(scale(values))), float(np.max(scale(values)))
-    span = hi - lo or 1.0
-    where = (scale(np.asarray(column, dtype=float)) - lo) / span
-    ticks = sorted(values) if len(values) <= 8 else list(np.quantile(sorted(values), [0, 0.5, 1]))
-    return where, [float((scale(t) - lo) / span) for t in ticks], [_fmt(float(t)) for t in ticks]
+class _Axis:
+    """Where each member sits on one vertical axis (0..1), the axis's ticks and labels, and for
+    a log axis holding 0 where its log part begins (``zero_gap``; None otherwise)."""
+
+    def __init__(self, values: Sequence[Any], column: Sequence[Any]) -> None:
+        values = list(values)
+        self.zero_gap: float | None = None
+        self.log = False
+        if len(values) == 1:
+            self.where = np.full(len(column), 0.5)
+            self.ticks, self.labels = [0.5], [_fmt(values[0])]
+            return
+        if not _numbers(values):
+            pos = {v: i / (len(values) - 1) for i, v in enumerate(values)}
+            self.where = np.array([pos[v] for v in column])
+            self.ticks, self.labels = list(pos.values()), [_fmt(v) for v in values]
+            return
+        self.log = _is_log(values)
+        has_zero = self.log and 0 in values
+        scaled = [v for v in values if v > 0] if has_zero else values
+        scale = np.log10 if self.log else (lambda v: np.asarray(v, dtype=float))
+        lo, hi = float(np.min(scale(scaled))), float(np.max(scale(scaled)))
+        span = hi - lo or 1.0
+        base = _ZERO_GAP if has_zero else 0.0
+        if has_zero:
+            self.zero_gap = base
+
+        def place(v: Any) -> np.ndarray:
+            a = np.asarray(v, dtype=float)
+            if not has_zero:
+                return (scale(a) - lo) / span
+            safe = np.where(a > 0, a, 10.0**lo)
+            return np.where(a > 0, base + (1 - base) * (scale(safe) - lo) / span, 0.0)
+
+        self.where = place(column)
+        ordered = sorted(values)
+        if len(ordered) > 8:
+            ordered = list(np.quantile(ordered, [0, 0.5, 1]))
+            if has_zero:
+                ordered = [0.0, *np.quantile(scaled, [0, 0.5, 1])]
+        self.ticks = [float(place(t)) for t in ordered]
+        self.labels = [_fmt(float(t)) for t in ordered]
 
 
 def plot_parallel_coordinates(
@@ -293,9 +349,12 @@ def plot_parallel_coordinates(
 ) -> Figure:
     """A parallel-coordinates plot, like the course's sweep view: one line per member.
 
-    Each swept axis is a vertical line (log scale for numbers spanning more than a factor of 20,
-    evenly spaced for names); the last vertical line is ``metric``. Lines are coloured by
-    ``metric``; diverged members are drawn dashed in red, ending below the metric axis.
+    Each swept axis is a vertical line, the last one is ``metric``. Names are evenly spaced;
+    numbers are on a log scale when there are more than two and the positive ones span a factor of
+    20 or more, with a 0 placed apart at the bottom (the dotted stretch of the axis marks the
+    break), else linear. Lines are coloured by ``metric``; diverged members are drawn dashed in
+    red, ending below the metric axis. Tick labels sit left of the first axis, right of the
+    last, and on the axis in between, in boxes the lines pass behind.
 
     Args:
       members: member records with the axis keys, ``metric`` and ``diverged``.
@@ -310,11 +369,13 @@ def plot_parallel_coordinates(
     names = list(axes)
     if not members:
         raise ValueError("members is empty: nothing to plot")
-    columns, ticks = [], []
+    columns, ticks, breaks, scales = [], [], [], []
     for name in names:
-        where, t, labels = _positions(axes[name], [m[name] for m in members])
-        columns.append(where)
-        ticks.append((t, labels))
+        axis = _Axis(axes[name], [m[name] for m in members])
+        columns.append(axis.where)
+        ticks.append((axis.ticks, axis.labels))
+        breaks.append(axis.zero_gap)
+        scales.append("" if not axis.log else " (log, 0 set apart)" if axis.zero_gap else " (log)")
     scores = np.array([float(m[metric]) for m in members])
     bad = np.array([bool(m.get("diverged", False)) for m in members]) | ~np.isfinite(scores)
     good = scores[~bad]
@@ -324,27 +385,45 @@ def plot_parallel_coordinates(
     metric_ticks = [0.0, 0.5, 1.0] + ([-0.1] if bad.any() else [])
     labels = [f"{lo:.3f}", f"{(lo + hi) / 2:.3f}", f"{hi:.3f}", "diverged"]
     ticks.append((metric_ticks, labels[: len(metric_ticks)]))
+    breaks.append(None)
     data = np.stack(columns, axis=1)
-    fig = _figure(max(6.0, 1.8 * len(data[0])), 4.8)
+    n_axes = data.shape[1]
+    fig = _figure(max(6.5, 2.0 * n_axes + 1.5), 4.8)
     ax = fig.subplots()
     cmap = colormaps["viridis"]
     norm = colors.Normalize(lo, hi if hi > lo else lo + 1)
-    xs = np.arange(data.shape[1])
+    xs = np.arange(n_axes)
     for k in np.argsort(np.where(bad, np.inf, scores)):  # the best drawn last, diverged on top
         if bad[k]:
-            ax.plot(xs, data[k], color="tab:red", ls="--", lw=1.2, alpha=0.8)
+            ax.plot(xs, data[k], color="tab:red", ls="--", lw=1.2, alpha=0.8, zorder=2)
         else:
-            ax.plot(xs, data[k], color=cmap(norm(scores[k])), lw=1.6, alpha=0.85)
-    box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.0}
-    for i, (t, labels) in enumerate(ticks):
-        ax.axvline(i, color="black", lw=0.8)
-        for pos, label in zip(t, labels):
-            ax.text(i - 0.04, pos, label, ha="right", va="center", fontsize=9, bbox=box)
-    ax.set_xticks(xs, names + [_label(metric)])
+            ax.plot(xs, data[k], color=cmap(norm(scores[k])), lw=1.6, alpha=0.85, zorder=2)
+    box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "0.6", "lw": 0.6}
+    for i, ((t, tick_labels), gap) in enumerate(zip(ticks, breaks)):
+        if gap is None:
+            ax.plot([i, i], [min(t + [0.0]), max(t + [1.0])], color="black", lw=0.8, zorder=1)
+        else:  # the log part solid, the stretch down to 0 dotted: a break in the scale
+            ax.plot([i, i], [gap, 1.0], color="black", lw=0.8, zorder=1)
+            ax.plot([i, i], [0.0, gap], color="black", lw=0.8, ls=":", zorder=1)
+            for dy in (-0.012, 0.012):  # a break mark: two short slanted strokes
+                y0 = gap / 2 + dy
+                ax.plot([i - 0.04, i + 0.04], [y0 - 0.012, y0 + 0.012], color="black", lw=1.2)
+        # outside the outer axes no line runs; on an inner axis the label covers the point
+        # where the lines meet, and they pass behind it
+        if i == 0:
+            dx, ha = -0.06, "right"
+        elif i == n_axes - 1:
+            dx, ha = 0.06, "left"
+        else:
+            dx, ha = 0.0, "center"
+        for pos, label in zip(t, tick_labels):
+            ax.text(i + dx, pos, label, ha=ha, va="center", fontsize=9, bbox=box, zorder=3)
+    ax.set_xticks(xs, [n + s for n, s in zip(names, scales)] + [_label(metric)])
+    ax.tick_params(axis="x", length=0)
     ax.set_yticks([])
-    ax.set_xlim(-0.5, len(xs) - 0.7)
-    ax.set_ylim(-0.15, 1.05)
-    for side in ("left", "right", "top"):
+    ax.set_xlim(-0.55, n_axes - 0.45)
+    ax.set_ylim(-0.17, 1.06)
+    for side in ("left", "right", "top", "bottom"):
         ax.spines[side].set_visible(False)
     n_bad = int(bad.sum())
     extra = f"\n{n_bad} diverged (red, dashed)" if n_bad else ""

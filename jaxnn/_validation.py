@@ -17,6 +17,7 @@ __all__ = [
     "check_finite",
     "check_finite_positive",
     "check_int_range",
+    "check_key",
     "check_labels",
     "check_matrix",
     "check_numeric",
@@ -73,9 +74,12 @@ def check_finite(name: str, x: ArrayLike) -> None:
     if not is_concrete(x):
         return
     a = np.asarray(x)
-    if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
-        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+    # jnp.issubdtype knows bfloat16 and the other ml_dtypes floats (NumPy's does not)
+    if jnp.issubdtype(a.dtype, jnp.floating):
+        finite = np.isfinite(a.astype(np.float32) if a.dtype.itemsize < 4 else a)
+        if not np.all(finite):
+            bad = int(np.size(a) - np.count_nonzero(finite))
+            raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
 
 
 def check_binary(name: str, x: ArrayLike) -> None:
@@ -151,6 +155,24 @@ def check_truth_table(name: str, table: ArrayLike, *, n: int | None = None) -> i
         raise ValueError(f"{name} must have 2**n entries for some n >= 1, got {length}")
     check_binary(name, table)
     return length.bit_length() - 1
+
+
+def check_key(name: str, key: object) -> None:
+    """Raises ``TypeError`` unless ``key`` is a PRNG key: a typed key (``jax.random.key``) or raw
+    uint32 key data of shape (..., 2) (``jax.random.PRNGKey``)."""
+    import jax
+
+    dtype = getattr(key, "dtype", None)
+    if dtype is not None and jnp.issubdtype(dtype, jax.dtypes.prng_key):
+        return
+    if dtype == jnp.uint32 and np.shape(key)[-1:] == (2,):
+        return
+    got = f"{type(key).__name__}" + (
+        f" of dtype {dtype} and shape {np.shape(key)}" if dtype else ""
+    )
+    raise TypeError(
+        f"{name} must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), got {got}"
+    )
 
 
 def check_finite_positive(name: str, x: ArrayLike, *, allow_zero: bool = False) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from jaxnn._util import check_output_paths, discover
 
-__all__ = ["UsageError", "main"]
+__all__ = ["UsageError", "int_flag", "main", "seed_flag"]
 
 
 class UsageError(ValueError):
@@ -27,6 +27,23 @@ class UsageError(ValueError):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
         raise UsageError(message)
+
+
+def int_flag(flag: str, value: int, low: int, high: int = 2**31 - 1) -> int:
+    """An integer flag's value, or a one-line `UsageError` naming the flag and the range."""
+    if not low <= value <= high:
+        raise UsageError(f"{flag} must be between {low} and {high}, got {value}")
+    return value
+
+
+def seed_flag(value: int, flag: str = "--seed") -> int:
+    """A seed flag's value, checked against the one seed range of the settings table."""
+    from jaxnn.training._settings import check_setting
+
+    try:
+        return check_setting("seed", value, label=flag)
+    except (TypeError, ValueError) as e:
+        raise UsageError(str(e)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> dict:
     import jax.numpy as jnp
 
     from jaxnn import check_gradients, get_activation, init_mlp
-    from jaxnn._cli import UsageError
+    from jaxnn._cli import UsageError, seed_flag
     from jaxnn._util import markdown_table
     from jaxnn.feedforward._losses import LOSSES, resolve_loss
 
+    seed_flag(args.seed)
     sizes = _sizes(args.sizes)
     if args.batch < 1:
         raise UsageError(f"--batch must be at least 1, got {args.batch}")

@@ -47,13 +47,13 @@ def run(args: argparse.Namespace) -> dict:
     import jax
     import numpy as np
 
-    from jaxnn._cli import UsageError
+    from jaxnn._cli import UsageError, int_flag, seed_flag
     from jaxnn._util import markdown_table
     from jaxnn.perceptrons._convergence import convergence_trials
 
     for name in ("datasets", "points", "dim", "max_steps"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+        int_flag(f"--{name.replace('_', '-')}", getattr(args, name), 1)
+    seed_flag(args.seed)
     if not 0 < args.margin < 1:
         raise UsageError(f"--margin must be in (0, 1), got {args.margin}")
     if not np.isfinite(args.init_scale) or args.init_scale < 0:

@@ -2,7 +2,7 @@
 (Algorithm 5), activations g with their derivatives, output functions O and losses (values in
 registries), backpropagation (Algorithm 6) and the gradient check against ``jax.grad``.
 
-``jaxnn.feedforward.init(sizes, key=...)`` is ``jaxnn.init_mlp(key, sizes)`` with the key keyword-only.
+``jaxnn.feedforward.init(sizes, key=...)`` is ``jaxnn.init_mlp(key, sizes)``, the key keyword-only.
 """
 
 from jaxnn.feedforward._activations import ACTIVATIONS as ACTIVATIONS

@@ -246,6 +246,8 @@ def check_targets(y: ArrayLike, k: int, batch: int, loss: str | Loss) -> jax.Arr
     """
     kind = get_loss(loss).targets
     check_numeric("y", y)
+    if not hasattr(y, "dtype"):  # a list or other sequence
+        y = np.asarray(y)
     shape = np.shape(y)
     if batch == 0:
         raise ValueError("the batch is empty (0 samples); the mean loss over it is undefined")

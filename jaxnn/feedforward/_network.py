@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_numeric
+from jaxnn._validation import check_finite_positive, check_key, check_numeric
 from jaxnn.feedforward._activations import Activation, get_activation
 from jaxnn.feedforward._losses import output_fn, resolve_output
 
@@ -83,7 +83,17 @@ def init_mlp(
         raise ValueError(f"every layer size must be positive, got sizes {sizes}")
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")
-    return _init_layers(key, jnp.asarray(scale), sizes, init, jnp.dtype(dtype))
+    check_key("key", key)
+    try:
+        dtype = jnp.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a floating dtype, got {dtype!r}") from None
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(f"dtype must be a floating dtype (float32, float64, bfloat16), got {dtype}")
+    if np.ndim(scale) != 0:
+        raise ValueError(f"scale must be a scalar, got shape {np.shape(scale)}")
+    check_finite_positive("scale", scale)
+    return _init_layers(key, jnp.asarray(scale), sizes, init, dtype)
 
 
 def init(

@@ -15,6 +15,7 @@ from jaxnn._validation import (
     check_matrix,
     check_numeric,
     check_truth_table,
+    is_concrete,
 )
 
 __all__ = [
@@ -68,6 +69,11 @@ def mp_neuron(x: ArrayLike, theta: ArrayLike, inhibitory: ArrayLike) -> jax.Arra
         )
     if np.ndim(theta) != 0:
         raise ValueError(f"theta must be a scalar, got shape {np.shape(theta)}")
+    check_numeric("theta", theta)
+    if is_concrete(theta) and not np.isfinite(float(theta)):
+        raise ValueError(f"theta must be a finite number, got {float(theta)}")
+    if jnp.asarray(inhibitory).dtype != bool:
+        check_binary("inhibitory", inhibitory)
     x = jnp.asarray(x, jnp.int32)
     inhibitory = jnp.asarray(inhibitory, bool)
     inhibited = jnp.any((x == 1) & inhibitory[None, :], axis=1)

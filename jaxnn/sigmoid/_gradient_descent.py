@@ -1,4 +1,4 @@
-"""Gradient descent (Algorithm 3 of notes 3.3, Algorithm 4 of notes 4.1), as one jitted ``lax.scan``.
+"""Gradient descent (Algorithm 3 of notes 3.3, Algorithm 4 of 4.1), as one jitted ``lax.scan``.
 
 theta holds every W_k and b_k (or any other pytree of arrays); each step moves it against the
 gradient, the direction that notes 3.3 derives from the first-order Taylor expansion

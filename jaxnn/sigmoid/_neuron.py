@@ -19,7 +19,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn.sigmoid._gradient_descent import gradient_descent
 from jaxnn._validation import (
     check_finite,
     check_int_range,
@@ -27,6 +26,7 @@ from jaxnn._validation import (
     check_positive,
     is_concrete,
 )
+from jaxnn.sigmoid._gradient_descent import gradient_descent
 
 __all__ = [
     "SigmoidNeuronParams",

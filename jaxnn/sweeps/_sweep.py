@@ -7,7 +7,7 @@ over the traced hyperparameters and the PRNG key, with the data shared:
 
 Settings that fix shapes or programs (the `TrainConfig`: sizes, activation, optimizer, batch size,
 epochs, loss, weight init) group the members: one compiled program per group. Within a group the
-member axis is split over every device (`jaxnn.sweeps._sharding`), padded to a multiple of the device
+member axis is split over every device (see `jaxnn.sweeps`), padded to a multiple of the device
 count and run in fixed-size chunks, so memory stays bounded and new values never recompile. Members
 never read each other's values: a diverging member shows NaN in its own results only.
 """

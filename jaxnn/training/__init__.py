@@ -3,6 +3,8 @@ range and flag), the training loop (`init_state`, `train_epoch`, `train_epochs`,
 `evaluate`, `predict`), `fit`, the optimizers, data sets, checkpoints and metrics.
 """
 
+from jaxnn.training._checked import CheckFailed as CheckFailed
+from jaxnn.training._checked import checked_train as checked_train
 from jaxnn.training._checkpoint import Checkpoint as Checkpoint
 from jaxnn.training._checkpoint import load_checkpoint as load_checkpoint
 from jaxnn.training._checkpoint import params_sha256 as params_sha256
@@ -40,6 +42,8 @@ from jaxnn.training._settings import Range as Range
 from jaxnn.training._settings import Setting as Setting
 
 __all__ = [
+    "CheckFailed",
+    "checked_train",
     "DATASETS",
     "GRADS",
     "MAX_SEED",

@@ -115,6 +115,13 @@ def check_dataset(data: Dataset) -> Dataset:
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a jaxnn Dataset, got {type(data).__name__}")
+    arrays = {}
+    for name, value in data._asdict().items():
+        if not hasattr(value, "dtype"):  # nested lists: NumPy arrays, or a clear TypeError
+            check_numeric(name, value)
+            value = np.asarray(value)
+        arrays[name] = value
+    data = Dataset(**arrays)
     features = None
     for split in ("train", "val", "test"):
         x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")

@@ -191,7 +191,7 @@ def _fit(
             data, data_dir=s["data_dir"], val_fraction=s["val_fraction"], seed=s["data_seed"]
         )
     name = name or "custom"
-    check_dataset(data)
+    data = check_dataset(data)
     if config is None:
         if hidden_sizes is None:
             layers = check_setting("num_layers", s["num_layers"])

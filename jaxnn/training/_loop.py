@@ -37,6 +37,7 @@ from jaxnn.feedforward._losses import (
     targets_for,
 )
 from jaxnn.feedforward._network import Dense, forward, init_mlp
+from jaxnn.training._checked import check, check_targets_traced
 from jaxnn.training._data import Dataset
 from jaxnn.training._metrics import accuracy, predicted_classes
 from jaxnn.training._optimizers import HYPERPARAMETERS, make_optimizer, with_schedule
@@ -466,6 +467,13 @@ def train_epoch(
     config = check_config(config)
     _check_data(config, data.x_train, data.y_train, "train")
     _check_data(config, data.x_val, data.y_val, "val")
+    for split in ("train", "val"):
+        check_targets_traced(
+            jnp.asarray(getattr(data, f"y_{split}")),
+            config.sizes[-1],
+            split,
+            get_loss(config.loss).targets == "classes",
+        )
     n = data.x_train.shape[0]
     if config.batch_size > n:
         raise ValueError(
@@ -491,6 +499,14 @@ def train_epoch(
     )
     val_loss, val_acc = evaluate(config, params, data.x_val, data.y_val)
     metrics = EpochMetrics(jnp.mean(losses), jnp.mean(accs), val_loss, val_acc)
+    epoch = state.epoch + 1
+    check(
+        jnp.isfinite(metrics.train_loss) & jnp.isfinite(val_loss),
+        "epoch {epoch}: the loss is not finite (train {train}, validation {val}): the run diverged",
+        epoch=epoch,
+        train=metrics.train_loss,
+        val=val_loss,
+    )
     return TrainState(params, opt_state, state.epoch + 1, key), metrics
 
 
