@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn.perceptrons._boolean import separable_by_lp
-from jaxnn._util import markdown_table
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "Linearly separable boolean functions: 4, 14, 104, 1882"
 SECTION = "2.4"
@@ -43,7 +42,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     sep4 = np.asarray(result.separable)[sample]
     sample = np.concatenate([sample, np.flatnonzero(np.asarray(result.separable))[:64]])
     x4, t4 = np.asarray(result.inputs, float), np.asarray(result.outputs)
-    lp = np.array([separable_by_lp(x4, t4[j]) for j in sample])
+    lp = np.array([jaxnn.perceptrons.separable_by_lp(x4, t4[j]) for j in sample])
     ours = np.asarray(result.separable)[sample]
     lp_agree = int(np.sum(lp == ours))
 
@@ -71,7 +70,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     ok = matches and all(r[4] for r in rows) and lp_agree == len(sample)
     two = np.asarray(jaxnn.classify_boolean_functions(2).separable)
     not_sep = [jaxnn.TWO_INPUT_FUNCTION_NAMES[j] for j in np.flatnonzero(~two)]
-    table = markdown_table(
+    table = jaxnn.markdown_table(
         ["n", "functions", "separable", "known (OEIS A000609)", "witnesses verified", "seconds"],
         rows,
     )
@@ -91,7 +90,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
             "lp_checked": len(sample),
             "not_separable_2": not_sep,
         },
-        verdict=f"{'Held' if ok else 'FAILED'}: counts {[counts[n] for n in KNOWN]} "
+        held=bool(ok),
+        verdict=f"counts {[counts[n] for n in KNOWN]} "
         f"{'equal' if matches else 'differ from'} the known {list(KNOWN.values())}; only "
         f"{' and '.join(not_sep)} fail for n = 2; every witness checked in integers; the LP "
         f"agrees on {lp_agree}/{len(sample)} sampled functions of 4 inputs.",

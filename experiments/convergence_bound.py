@@ -9,9 +9,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments._common import Result, main, plt, save_figure
-from jaxnn.perceptrons._convergence import convergence_trials
-from jaxnn._util import markdown_table
+import jaxnn
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "Perceptron convergence: corrections against the bound of the proof"
 SECTION = "2.3"
@@ -30,7 +30,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     dims, margins = dims.ravel(), margins.ravel()
     starts = np.array([0.0, 1.0])  # w0 = 0, and w0 drawn from a standard normal
     trials = jax.vmap(
-        lambda m, d, i, scale: convergence_trials(
+        lambda m, d, i, scale: jaxnn.perceptrons.convergence_trials(
             jax.random.fold_in(jax.random.key(seed), i),
             m,
             d,
@@ -109,7 +109,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
         claim="For linearly separable data and a separating unit w*, the perceptron learning "
         "algorithm makes at most k corrections with (w*.w0 + k delta) / sqrt(||w0||^2 + k) <= 1 "
         "(delta = min w*.p over normalized p); from w0 = 0, k <= 1/delta^2.",
-        table=markdown_table(
+        table=jaxnn.markdown_table(
             [
                 "start",
                 "n",
@@ -130,7 +130,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
             "converged": converged,
             "margins_met": margins_met,
         },
-        verdict=f"{'Held' if ok else 'FAILED'}: {within}/{total} runs made no more corrections "
+        held=bool(ok),
+        verdict=f"{within}/{total} runs made no more corrections "
         f"than the bound ({converged}/{total} converged); the largest ratio corrections/bound was "
         f"{max(r[6] for r in rows):.3f}.",
     )

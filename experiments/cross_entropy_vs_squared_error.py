@@ -10,10 +10,17 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from experiments._common import Result, main, plt, save_figure
-from jaxnn import evaluate, load_dataset, make_config, make_hparams, train
-from jaxnn.feedforward._losses import loss_grad_wrt_logits
-from jaxnn._util import markdown_table
+from jaxnn import (
+    evaluate,
+    load_dataset,
+    loss_grad_wrt_logits,
+    make_config,
+    make_hparams,
+    markdown_table,
+    train,
+)
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "Cross-entropy vs squared error on softmax outputs"
 SECTION = "4.2"
@@ -146,8 +153,9 @@ def run(out: Path, *, seed: int = 0) -> Result:
         + grad_table,
         figures=figures,
         data={"runs": records, "saturation": grad_data},
+        held=bool(held),
         verdict=(
-            f"{'Held' if held else 'Did not hold'}: after epoch 1 validation accuracy "
+            f"after epoch 1 validation accuracy "
             f"CE {first_epoch('cross_entropy', 1.0):.3f} vs SE {first_epoch('mse', 1.0):.3f} "
             f"(init 1x), {first_epoch('cross_entropy', big):.3f} vs "
             f"{first_epoch('mse', big):.3f} (init {big:g}x); test accuracy CE "

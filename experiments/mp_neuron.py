@@ -9,8 +9,8 @@ import jax
 import numpy as np
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn._util import markdown_table
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "McCulloch-Pitts neuron: representable boolean functions"
 SECTION = "2.1"
@@ -73,8 +73,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
     )
     figure = save_figure(fig, out, "mp_neuron_representability.png")
 
-    table = markdown_table(["f", "name", "linearly separable", "MP settings"], rows)
-    table += "\n\n" + markdown_table(
+    table = jaxnn.markdown_table(["f", "name", "linearly separable", "MP settings"], rows)
+    table += "\n\n" + jaxnn.markdown_table(
         ["n", "functions", "MP-representable", "linearly separable"],
         [[c["n"], c["functions"], c["mp"], c["separable"]] for c in counts],
     )
@@ -87,7 +87,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
         table=table,
         figures=[figure],
         data={"counts": counts, "two_inputs": rows, "subset_of_separable": subset},
-        verdict=f"{'Held' if ok else 'FAILED'}: every MP-representable function is linearly "
+        held=bool(ok),
+        verdict="every MP-representable function is linearly "
         f"separable for n = 1..4 (MP/separable: {mp_counts}); θ = 0 without inhibition gives "
         f"TRUE. With no weights an MP neuron misses most separable functions (e.g. x1 alone).",
     )

@@ -10,8 +10,8 @@ import jax
 import numpy as np
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn._util import markdown_table
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "Network of perceptrons: every boolean function, exactly"
 SECTION = "2.5"
@@ -74,7 +74,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
         claim="Any boolean function of n inputs is represented exactly by a network of "
         "perceptrons with one hidden layer of 2^n perceptrons (+-1 weight patterns, bias -n, each "
         "firing for exactly one input) and one output perceptron.",
-        table=markdown_table(
+        table=jaxnn.markdown_table(
             [
                 "n",
                 "hidden perceptrons",
@@ -87,7 +87,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
         ),
         figures=[figure],
         data={"rows": rows, "hidden_one_hot": one_hot},
-        verdict=f"{'Held' if ok else 'FAILED'}: the network reproduced all {total} functions of "
+        held=bool(ok),
+        verdict=f"the network reproduced all {total} functions of "
         f"1..4 inputs exactly, with output weights set directly and learned (all 65536 functions "
         f"of 4 inputs in one vmapped call each).",
     )

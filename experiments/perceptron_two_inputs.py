@@ -9,8 +9,8 @@ import jax
 import numpy as np
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn._util import markdown_table
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "Perceptron learning on the 16 functions of two inputs"
 SECTION = "2.2"
@@ -31,30 +31,51 @@ def _fit_all(tables: jax.Array, keys: jax.Array) -> jaxnn.PerceptronFit:
 
 
 def _draw(ax, table, w, b, converged, name, j, separable) -> None:
+    """One function: the learned unit's half-planes and line, each point filled by its output."""
     x = np.asarray(jaxnn.boolean_inputs(2))
     g = np.linspace(-0.5, 1.5, 201)
     gx, gy = np.meshgrid(g, g)
-    if converged:
-        ax.contourf(
-            gx,
-            gy,
-            (w[0] * gx + w[1] * gy + b >= 0).astype(float),
-            levels=[-0.5, 0.5, 1.5],
-            colors=["#f4d8d8", "#d8e4f4"],
+    ax.contourf(
+        gx,
+        gy,
+        (w[0] * gx + w[1] * gy + b >= 0).astype(float),
+        levels=[-0.5, 0.5, 1.5],
+        colors=["#f4d8d8", "#d8e4f4"],
+    )
+    if np.any(w != 0):
+        ax.contour(gx, gy, w[0] * gx + w[1] * gy + b, levels=[0], colors="k", linewidths=1.5)
+    z = x @ w + b
+    output = z >= 0  # the learned unit's output: a point on the line (z = 0) gives 1
+    for (x1, x2), zi, out, y in zip(x, z, output, table):
+        ax.scatter(x1, x2, s=110, c="tab:blue" if out else "white", edgecolors="k", zorder=3)
+        if out != y:
+            ax.scatter(x1, x2, s=330, facecolors="none", edgecolors="crimson", lw=2.5, zorder=4)
+        ax.annotate(
+            f"{zi:g}",
+            (x1, x2),
+            xytext=(7, 6),
+            textcoords="offset points",
+            fontsize=10,
+            weight="bold" if zi == 0 else "normal",
+            zorder=5,
         )
-        if np.any(w != 0):
-            ax.contour(gx, gy, w[0] * gx + w[1] * gy + b, levels=[0], colors="k", linewidths=1.5)
-    for (x1, x2), y in zip(x, table):
-        ax.scatter(x1, x2, s=110, c="tab:blue" if y else "white", edgecolors="k", zorder=3)
     ax.set_xlim(-0.5, 1.5)
     ax.set_ylim(-0.5, 1.5)
     ax.set_xticks([0, 1])
     ax.set_yticks([0, 1])
-    title = f"f{j + 1} {name}"
+    weights = f"w=({w[0]:g},{w[1]:g}), b={b:g}"
     if not separable:
-        ax.set_title(title + "\nnot separable", color="crimson", fontsize=10, weight="bold")
+        wrong = int(np.sum(output != table))
+        ax.set_title(
+            f"f{j + 1} {name}: not separable\n{weights}, {wrong} wrong",
+            color="crimson",
+            fontsize=10,
+            weight="bold",
+        )
     else:
-        ax.set_title(title + f"\nw=({w[0]:.0f},{w[1]:.0f}), b={b:.0f}", fontsize=10)
+        ax.set_title(
+            f"f{j + 1} {name}\n{weights}" + ("" if converged else " (not converged)"), fontsize=10
+        )
 
 
 def run(out: Path, *, seed: int = 0) -> Result:
@@ -97,8 +118,11 @@ def run(out: Path, *, seed: int = 0) -> Result:
     for ax in axes[:, 0]:
         ax.set_ylabel("x2")
     fig.suptitle(
-        f"Perceptron learning (Algorithm 1, seed {seed}) on the 16 functions of two inputs\n"
-        "filled: output 1, open: output 0; blue region: w.x + b >= 0, black line: w.x + b = 0",
+        f"Perceptron learning (Algorithm 1, seed {seed}, after at most {MAX_STEPS} steps) on the "
+        "16 functions of two inputs\n"
+        "blue region: w.x + b >= 0 (output 1), red: < 0 (output 0), black line: w.x + b = 0; "
+        "number: w.x + b at the point\npoints filled by the learned unit's output (filled 1, "
+        "open 0: a point on the line, 0, gives 1); red ring: output differs from f",
         fontsize=12,
     )
     fig.tight_layout()
@@ -111,13 +135,14 @@ def run(out: Path, *, seed: int = 0) -> Result:
         claim="A perceptron learned with the perceptron learning algorithm separates every "
         "linearly separable function of two inputs; for XOR and XNOR, the two that are not, it "
         "never converges.",
-        table=markdown_table(
+        table=jaxnn.markdown_table(
             ["f", "name", "separable", "converged (seeds)", "mean corrections", "max corrections"],
             rows,
         ),
         figures=[figure],
         data={"seeds": SEEDS, "max_steps": MAX_STEPS, "rows": rows},
-        verdict=f"{'Held' if ok else 'FAILED'}: {int(converged[separable].sum())}/"
+        held=ok,
+        verdict=f"{int(converged[separable].sum())}/"
         f"{separable.sum() * SEEDS} runs on the 14 separable functions converged to a correct "
         f"perceptron; {int(converged[~separable].sum())}/{(~separable).sum() * SEEDS} runs on "
         f"XOR/XNOR converged (cap {MAX_STEPS} steps).",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments._common import Result, main, save_figure
+from ._common import Result, main, save_figure
 
 TITLE = "Sweeping the learning rate: too small barely moves, too large diverges"
 SECTION = "3.3, 4.3"
@@ -20,8 +20,6 @@ EPOCHS = 10
 
 def run(out: Path, *, seed: int = 0) -> Result:
     import jaxnn
-    from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap
-    from jaxnn._util import markdown_table
 
     data = jaxnn.load_dataset("digits")
     config = jaxnn.TrainConfig(
@@ -33,8 +31,10 @@ def run(out: Path, *, seed: int = 0) -> Result:
     members = [{"lr": m["learning_rate"], "seed": m["seed"], **m} for m in result.members()]
     axes = {"lr": list(LEARNING_RATES), "seed": seeds}
     figures = [
-        save_figure(plot_sweep_heatmap(members, axes, "lr", "seed"), out, "sweep_heatmap.png"),
-        save_figure(plot_parallel_coordinates(members, axes), out, "sweep_parallel.png"),
+        save_figure(
+            jaxnn.plot_sweep_heatmap(members, axes, "lr", "seed"), out, "sweep_heatmap.png"
+        ),
+        save_figure(jaxnn.plot_parallel_coordinates(members, axes), out, "sweep_parallel.png"),
     ]
     lr = np.array([m["learning_rate"] for m in result.settings])
     rows, means = [], {}
@@ -52,7 +52,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
                 int(result.diverged[pick].sum()),
             )
         )
-    table = markdown_table(
+    table = jaxnn.markdown_table(
         ["learning rate", "mean last-epoch train loss", "mean val acc", "min", "max", "diverged"],
         rows,
     )
@@ -63,9 +63,9 @@ def run(out: Path, *, seed: int = 0) -> Result:
         and int(result.diverged[lr == large].sum()) > 0
     )
     verdict = (
-        f"{'held' if held else 'did not hold'}: mean validation accuracy {means[small]:.3f} at "
+        f"mean validation accuracy {means[small]:.3f} at "
         f"lr {small:g}, {means[good]:.3f} at {good:g}, {means[large]:.3f} at {large:g} "
-        f"({int(result.diverged.sum())} of {len(lr)} members diverged); 16 members in "
+        f"({int(result.diverged.sum())} of {len(lr)} members diverged); {len(lr)} members in "
         f"{result.train_seconds:.2f} s on {result.devices} device(s), compile "
         f"{result.compile_seconds:.1f} s"
     )
@@ -85,6 +85,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
             "compile_seconds": result.compile_seconds,
             "train_seconds": result.train_seconds,
         },
+        held=bool(held),
         verdict=verdict,
     )
 

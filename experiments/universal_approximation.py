@@ -9,19 +9,13 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import matplotlib.colors
+import matplotlib.lines
 import numpy as np
-import optax
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn._util import markdown_table
-from jaxnn.sigmoid._towers import (
-    BIN_STEEPNESS,
-    fit_towers,
-    fit_towers_2d,
-    tower,
-    tower_sum,
-)
+from jaxnn import BIN_STEEPNESS, tower, tower_approximation, tower_approximation_2d, tower_sum
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "Universal approximation: towers of sigmoid neurons"
 SECTION = "3.4"
@@ -60,13 +54,13 @@ def _tower_errors_n(xs: jax.Array, fxs: jax.Array, *, n: int) -> jax.Array:
     """Per target: max errors with w d = BIN_STEEPNESS and with w fixed, network-formula gap."""
     errors = []
     for (f, lo, hi), x, fx in zip(TARGETS.values(), xs, fxs):
-        params = fit_towers(f, lo, hi, n)
+        params = tower_approximation(f, lo, hi, n)
         approx = _net(params, x)
         # the network is the formula: edges -b/w and heights +-W2 give tower_sum back
         w = params[0].W[0, 0]
         edges = jnp.concatenate([-params[0].b[::2] / w, -params[0].b[-1:] / w])
         formula = tower_sum(x, params[1].W[0, ::2], edges, steepness=w)
-        fixed = _net(fit_towers(f, lo, hi, n, steepness=FIXED_STEEPNESS), x)
+        fixed = _net(tower_approximation(f, lo, hi, n, steepness=FIXED_STEEPNESS), x)
         errors.append(
             [
                 jnp.max(jnp.abs(approx - fx)),
@@ -90,38 +84,45 @@ def _tower_errors(xs: jax.Array, fxs: jax.Array) -> dict:
     }
 
 
+def _train_config(width: int) -> jaxnn.TrainConfig:
+    """A 1-width-1 sigmoid network fitted by full-batch adam on the mse, cosine-decayed rate."""
+    return jaxnn.make_config(
+        (1, width, 1),
+        activation="sigmoid",
+        output="linear",
+        loss="mse",
+        optimizer="adam",
+        batch_size=TRAIN_POINTS,  # full batch: every "epoch" of `jaxnn.train` is one step
+        epochs=STEPS,
+        lr_schedule="cosine",
+    )
+
+
 @functools.partial(jax.jit, static_argnames="width")
-def _train(key: jax.Array, x: jax.Array, y: jax.Array, x_eval: jax.Array, *, width: int):
-    """Full-batch adam on the mse of a 1-width-1 sigmoid network, gradients from Algorithm 6."""
-    params = jaxnn.init_mlp(key, (1, width, 1))
-    opt = optax.adam(optax.cosine_decay_schedule(LEARNING_RATE, STEPS, alpha=0.01))
-
-    def step(carry, _):
-        p, state = carry
-        _, cache = jaxnn.forward(p, x, activation="sigmoid", output="linear")
-        grads = jaxnn.backprop(p, cache, y, activation="sigmoid", output="linear", loss="mse")
-        updates, state = opt.update(grads, state, p)
-        return (optax.apply_updates(p, updates), state), None
-
-    (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), None, length=STEPS)
-    y_eval, _ = jaxnn.forward(params, x_eval, activation="sigmoid", output="linear")
-    return y_eval[:, 0]
+def _train(key: jax.Array, data: jaxnn.Dataset, *, width: int) -> jax.Array:
+    """`jaxnn.train` (gradients by Algorithm 6), then the network on the test points."""
+    config = _train_config(width)
+    hparams = jaxnn.make_hparams(learning_rate=LEARNING_RATE)
+    state, _ = jaxnn.train(config, hparams, key, data)
+    return jaxnn.predict(config, state.params, data.x_test)[:, 0]
 
 
 def _trained_errors(seed: int, xs, ys, x_evals, f_evals) -> np.ndarray:
     """Max error (targets, widths, seeds) of trained networks, vmapped over targets and seeds."""
-    keys = jax.random.split(jax.random.key(seed), SEEDS)
+    keys = jax.random.key_data(jax.random.split(jax.random.key(seed), SEEDS))
+    # trained and validated on the training points, tested on the evaluation grid
+    data = jaxnn.Dataset(xs, ys, xs, ys, x_evals, f_evals[..., None])
     errors = []
     for width in WIDTHS:
-        per_seed = jax.vmap(functools.partial(_train, width=width), (0, None, None, None))
-        y_eval = jax.vmap(per_seed, (None, 0, 0, 0))(keys, xs, ys, x_evals)
+        per_seed = jax.vmap(functools.partial(_train, width=width), (0, None))
+        y_eval = jax.vmap(per_seed, (None, 0))(keys, data)
         errors.append(jnp.max(jnp.abs(y_eval - f_evals[:, None, :]), axis=-1))
     return np.asarray(jnp.stack(errors, axis=1))
 
 
 @functools.partial(jax.jit, static_argnames="n")
 def _approx_2d(xy: jax.Array, *, n: int) -> jax.Array:
-    params = fit_towers_2d(target_2d, jnp.array([-1.0, -1.0]), jnp.array([1.0, 1.0]), n)
+    params = tower_approximation_2d(target_2d, jnp.array([-1.0, -1.0]), jnp.array([1.0, 1.0]), n)
     approx, _ = jaxnn.forward(params, xy, activation="sigmoid", output="linear")
     return approx
 
@@ -158,7 +159,7 @@ def _figure_towers(out: Path, grids: dict) -> str:
         xg, fx = grids[name]
         ax.plot(xg, fx, "k", lw=2.5, label="target")
         for n, style in ((4, "-"), (16, "-")):
-            ax.plot(xg, _net(fit_towers(f, lo, hi, n), xg), style, label=f"{n} towers")
+            ax.plot(xg, _net(tower_approximation(f, lo, hi, n), xg), style, label=f"{n} towers")
         ax.set(title=f"Sum of towers: {name}", xlabel="x", ylabel="f(x)")
         ax.legend(loc="best")
     fig.tight_layout()
@@ -191,29 +192,109 @@ def _figure_errors(out: Path, towers: dict, trained: np.ndarray) -> str:
     return save_figure(fig, out, "universal_approximation_errors.png")
 
 
+ZOOM_CORNER = (0.5, 0.0)  # an inner grid corner of 16 x 16 towers, where |f| = 1
+ZOOM_HALF_WIDTH = 0.01
+
+
+def _corner_errors(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (n - 1)^2 inner grid corners of n x n towers, shape (m, 2), and the error at each."""
+    edges = jnp.linspace(-1.0, 1.0, n + 1)[1:-1]
+    cx, cy = jnp.meshgrid(edges, edges, indexing="ij")
+    corners = jnp.stack([cx.ravel(), cy.ravel()], axis=1)
+    err = jnp.abs(_approx_2d(corners, n=n)[:, 0] - target_2d(corners[:, 0], corners[:, 1]))
+    return np.asarray(corners), np.asarray(err)
+
+
+def _zoom(n: int, points: int = 201) -> tuple[np.ndarray, np.ndarray]:
+    """n x n towers and the target on a fine grid around `ZOOM_CORNER` (odd ``points``: the
+    corner is the centre), each of shape (points, points)."""
+    z = jnp.linspace(-ZOOM_HALF_WIDTH, ZOOM_HALF_WIDTH, points)
+    zx, zy = jnp.meshgrid(ZOOM_CORNER[0] + z, ZOOM_CORNER[1] + z, indexing="ij")
+    xy = jnp.stack([zx.ravel(), zy.ravel()], axis=1)
+    approx = _approx_2d(xy, n=n)[:, 0].reshape(zx.shape)
+    return np.asarray(approx), np.asarray(target_2d(zx, zy))
+
+
 def _figure_2d(out: Path, g: jax.Array, fxy: jax.Array, rows: list[dict]) -> str:
     X, Y = np.meshgrid(np.asarray(g), np.asarray(g), indexing="ij")
     shape = X.shape
     coarse = next(r for r in rows if r["n"] == 8)
     fine = next(r for r in rows if r["n"] == 16)
-    fig = plt.figure(figsize=(16, 4.6))
+    fig = plt.figure(figsize=(13, 10), layout="constrained")
     panels = [
         ("Target sin(pi x) cos(pi y / 2)", np.asarray(fxy).reshape(shape)),
         ("8 x 8 two-dimensional towers", coarse["approx"].reshape(shape)),
     ]
     for k, (title, Z) in enumerate(panels, start=1):
-        ax = fig.add_subplot(1, 3, k, projection="3d")
+        ax = fig.add_subplot(2, 2, k, projection="3d")
         ax.plot_surface(X, Y, Z, cmap="viridis", rstride=2, cstride=2, linewidth=0)
         ax.set(title=title, xlabel="x", ylabel="y", zlabel="f", zlim=(-1.05, 1.05))
-    ax = fig.add_subplot(1, 3, 3)
+        ax.set(xticks=[-1, 0, 1], yticks=[-1, 0, 1], zticks=[-1, 0, 1])
+    floor = 1e-3
+    norm = matplotlib.colors.LogNorm(vmin=floor, vmax=1.0)
+    ax = fig.add_subplot(2, 2, 3)
     err = np.abs(fine["approx"] - np.asarray(fxy)).reshape(shape)
-    norm = matplotlib.colors.LogNorm(vmin=1e-3, vmax=1.0)
     im = ax.imshow(
-        np.maximum(err.T, 1e-3), origin="lower", extent=(-1, 1, -1, 1), cmap="magma", norm=norm
+        np.maximum(err.T, floor), origin="lower", extent=(-1, 1, -1, 1), cmap="magma", norm=norm
     )
-    fig.colorbar(im, ax=ax, label="|error| (log scale)")
-    ax.set(title="|error|, 16 x 16 towers (dips at grid corners)", xlabel="x", ylabel="y")
-    fig.tight_layout()
+    corners, corner_err = _corner_errors(fine["n"])
+    ax.scatter(
+        corners[:, 0],
+        corners[:, 1],
+        c=np.maximum(corner_err, floor),
+        cmap="magma",
+        norm=norm,
+        s=22,
+        edgecolors="white",
+        linewidths=0.6,
+    )
+    ax.scatter(*ZOOM_CORNER, s=140, facecolors="none", edgecolors="cyan", linewidths=2)
+    ax.annotate(
+        "zoomed",
+        ZOOM_CORNER,
+        xytext=(0.55, 0.45),
+        fontsize=10,
+        bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "cyan"},
+        arrowprops={"arrowstyle": "->", "color": "cyan", "lw": 1.5},
+    )
+    corner = matplotlib.lines.Line2D(
+        [],
+        [],
+        ls="",
+        marker="o",
+        mfc="#fcfdbf",
+        mec="white",
+        label="inner grid corners,\ncoloured by |error| there",
+    )
+    ax.legend(handles=[corner], loc="lower left", fontsize=9, framealpha=0.9)
+    ax.set(
+        title=f"|error|, 16 x 16 towers: up to {corner_err.max():.2g} at the grid corners",
+        xlabel="x",
+        ylabel="y",
+    )
+    ax = fig.add_subplot(2, 2, 4)
+    approx, f = _zoom(fine["n"])
+    zoom, mid = np.abs(approx - f), approx.shape[0] // 2
+    cx, cy, h = *ZOOM_CORNER, ZOOM_HALF_WIDTH
+    ax.imshow(
+        np.maximum(zoom.T, floor),
+        origin="lower",
+        extent=(cx - h, cx + h, cy - h, cy + h),
+        cmap="magma",
+        norm=norm,
+    )
+    ax.axvline(cx, color="cyan", ls=":", lw=1)
+    ax.axhline(cy, color="cyan", ls=":", lw=1, label="bin edges")
+    ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
+    ax.set(
+        title=f"|error| zoomed x{1 / h:.0f} on the corner ({cx:g}, {cy:g}):\n"
+        f"the network dips to {approx[mid, mid]:.2f} where f = {f[mid, mid]:.2f}",
+        xlabel="x",
+        ylabel="y",
+    )
+    ax.set_xticks([cx - h, cx, cx + h])
+    ax.set_yticks([cy - h, cy, cy + h])
+    fig.colorbar(im, ax=fig.axes[2:], label="|error| (log scale)", shrink=0.9)
     return save_figure(fig, out, "universal_approximation_2d.png")
 
 
@@ -256,11 +337,12 @@ def run(out: Path, *, seed: int = 0) -> Result:
     table = "\n\n".join(
         [
             f"**Towers** (w d = {BIN_STEEPNESS:g}, max error on {EVAL_POINTS} points):",
-            markdown_table(["towers n", "hidden neurons", *names], rows),
-            f"**Towers vs trained 1-hidden-layer sigmoid networks** (adam, {STEPS} full-batch "
-            f"steps on {TRAIN_POINTS} points, gradients by `jaxnn.backprop`; median max error "
-            f"of {SEEDS} seeds):",
-            markdown_table(
+            jaxnn.markdown_table(["towers n", "hidden neurons", *names], rows),
+            f"**Towers vs trained 1-hidden-layer sigmoid networks** (`jaxnn.train`: adam, "
+            f"cosine-decayed learning rate {LEARNING_RATE}, {STEPS} full-batch steps on "
+            f"{TRAIN_POINTS} points, gradients by Algorithm 6; median max error of {SEEDS} "
+            "seeds):",
+            jaxnn.markdown_table(
                 [
                     "hidden neurons",
                     *(f"{h}: {name}" for name in names for h in ("towers", "trained")),
@@ -269,7 +351,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
             ),
             f"**Two dimensions** ({GRID_2D} x {GRID_2D} grid on [-1, 1]^2, "
             "f = sin(pi x) cos(pi y / 2), two hidden layers):",
-            markdown_table(
+            jaxnn.markdown_table(
                 [
                     "towers per axis",
                     "layer 1 / layer 2 neurons",
@@ -303,7 +385,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     mean_2d = [r["mean"] for r in rows_2d]
     held = falls and np.all(np.diff(mean_2d) < 0)
     verdict = (
-        f"{'Held' if held else 'Did not hold'}: from 1 to {TOWERS[-1]} towers the tower "
+        f"from 1 to {TOWERS[-1]} towers the tower "
         f"network's max error never rose and fell to {sin_err[-1]:.2g} (sin) and "
         f"{abs_err[-1]:.2g} (abs(x)), below {TOL_1D}, about 1/n; trained networks of "
         f"{WIDTHS[-1]} neurons reached {np.median(trained[0, -1]):.2g} and "
@@ -330,6 +412,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
             "trained_max_error": {name: trained[t].tolist() for t, name in enumerate(names)},
             "two_d": [{k: v for k, v in r.items() if k != "approx"} for r in rows_2d],
         },
+        held=bool(held),
         verdict=verdict,
     )
 

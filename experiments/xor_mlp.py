@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -10,11 +9,10 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn._util import markdown_table
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "XOR: one perceptron fails, a small MLP learns it"
 SECTION = "2.4"
@@ -29,17 +27,30 @@ MLP_SEEDS = 20
 LEARNING_RATE = 0.1
 
 
+# every split is the four points: the MLPs are trained on them and judged on them
+DATA = jaxnn.Dataset(X, Y, X, Y, X, Y)
+
+
 class Net(NamedTuple):
     label: str
-    sizes: tuple[int, ...]
-    activation: str
-    output: str
-    loss: str
+    config: jaxnn.TrainConfig
+
+
+def _config(sizes: tuple[int, ...], activation: str, loss: str) -> jaxnn.TrainConfig:
+    """Full-batch adam: a batch of all four points, so each "epoch" of `jaxnn.train` is one step."""
+    return jaxnn.make_config(
+        sizes,
+        activation=activation,
+        loss=loss,
+        optimizer="adam",
+        batch_size=len(X),
+        epochs=MLP_STEPS,
+    )
 
 
 NETS = (
-    Net("2-2-1 sigmoid, BCE", (2, 2, 1), "sigmoid", "sigmoid", "binary_cross_entropy"),
-    Net("2-4-2 tanh, softmax CE", (2, 4, 2), "tanh", "softmax", "cross_entropy"),
+    Net("2-2-1 sigmoid, BCE", _config((2, 2, 1), "sigmoid", "binary_cross_entropy")),
+    Net("2-4-2 tanh, softmax CE", _config((2, 4, 2), "tanh", "cross_entropy")),
 )
 
 
@@ -69,35 +80,18 @@ def _perceptrons(key: jax.Array):
     return cyclic, np.asarray(converged), np.asarray(fewest)
 
 
-def _targets(net: Net) -> jax.Array:
-    return jnp.asarray(Y, jnp.float32)[:, None] if net.output == "sigmoid" else jnp.asarray(Y)
+def _outputs(net: Net, params, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The network's predicted classes and P(XOR = 1) (its last output) for inputs ``x``."""
+    config = net.config
+    y_hat, cache = jaxnn.forward(params, x, activation=config.activation, output=config.output)
+    return jaxnn.predicted_classes(cache.a[-1]), y_hat[:, -1]
 
 
-def _predict(net: Net, y_hat: jax.Array) -> jax.Array:
-    if net.output == "sigmoid":
-        return (y_hat[..., 0] >= 0.5).astype(jnp.int32)
-    return jnp.argmax(y_hat, axis=-1).astype(jnp.int32)
-
-
-@functools.partial(jax.jit, static_argnames="net")
-def _train(key: jax.Array, *, net: Net):
-    """Full-batch adam on the four points, gradients from Algorithm 6 (`jaxnn.backprop`)."""
-    params = jaxnn.init_mlp(key, net.sizes)
-    opt = optax.adam(LEARNING_RATE)
-    y = _targets(net)
-    kw = dict(activation=net.activation, output=net.output)
-
-    def step(carry, _):
-        p, state = carry
-        _, cache = jaxnn.forward(p, X, **kw)
-        loss = jaxnn.loss_from_logits(cache.a[-1], y, output=net.output, loss=net.loss)
-        grads = jaxnn.backprop(p, cache, y, loss=net.loss, **kw)
-        updates, state = opt.update(grads, state, p)
-        return (optax.apply_updates(p, updates), state), loss
-
-    (params, _), losses = jax.lax.scan(step, (params, opt.init(params)), None, length=MLP_STEPS)
-    y_hat, _ = jaxnn.forward(params, X, **kw)
-    return params, losses, y_hat
+def _train(net: Net, keys: jax.Array):
+    """`jaxnn.train` from every key (vmapped): the parameters and the loss before each step."""
+    hparams = jaxnn.make_hparams(learning_rate=LEARNING_RATE)
+    states, metrics = jax.jit(jax.vmap(lambda k: jaxnn.train(net.config, hparams, k, DATA)))(keys)
+    return states.params, metrics.train_loss
 
 
 def _region(ax, grid_pred, point_pred, title):
@@ -151,11 +145,8 @@ def _figure_regions(out: Path, cyclic, wrong_cyclic, shown: list) -> str:
     elif w1 != 0:
         axes[0].axvline(-b / w1, color="k", ls="--", lw=2, label="$w^T x + b = 0$ (on it: 1)")
     for ax, (net, params, correct) in zip(axes[1:], shown):
-        y_hat, _ = jaxnn.forward(params, _GRID_POINTS, activation=net.activation, output=net.output)
-        grid_pred = np.asarray(_predict(net, y_hat)).reshape(_GRID[0].shape)
-        point_pred = _predict(
-            net, jaxnn.forward(params, X, activation=net.activation, output=net.output)[0]
-        )
+        grid_pred = np.asarray(_outputs(net, params, _GRID_POINTS)[0]).reshape(_GRID[0].shape)
+        point_pred = _outputs(net, params, X)[0]
         _region(ax, grid_pred, point_pred, f"MLP {net.label}:\n{correct} of 4 right")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=11)
@@ -200,16 +191,17 @@ def run(out: Path, *, seed: int = 0) -> Result:
     cyclic, converged, fewest = _perceptrons(key_perceptron)
     wrong_cyclic = np.asarray(_misclassified(cyclic.history))
 
-    keys = jax.random.split(key_mlp, MLP_SEEDS)
+    keys = jax.random.key_data(jax.random.split(key_mlp, MLP_SEEDS))
     rows, losses, solved, shown, data_nets = [], {}, {}, [], {}
     for net in NETS:
-        params, loss_curves, y_hat = jax.vmap(functools.partial(_train, net=net))(keys)
-        correct = np.asarray(jnp.sum(_predict(net, y_hat) == Y[None, :], axis=1))
+        params, loss_curves = _train(net, keys)
+        classes, p_one = jax.vmap(lambda p, n=net: _outputs(n, p, X))(params)
+        correct = np.asarray(jnp.sum(classes == Y[None, :], axis=1))
         ok = correct == 4
         losses[net], solved[net] = loss_curves, ok
         best = int(np.argmax(ok)) if ok.any() else int(np.argmax(correct))
         shown.append((net, jax.tree.map(lambda a, i=best: a[i], params), int(correct[best])))
-        p1 = np.asarray(y_hat[best, :, -1])  # P(XOR = 1) for each point
+        p1 = np.asarray(p_one[best])  # P(XOR = 1) for each point
         rows.append(
             (
                 f"MLP {net.label}",
@@ -241,8 +233,9 @@ def run(out: Path, *, seed: int = 0) -> Result:
     ]
     table = (
         f"Perceptron learning (Algorithm 1) capped at {PERCEPTRON_STEPS} steps; MLPs trained "
-        f"with `jaxnn.backprop` and adam (lr {LEARNING_RATE}, {MLP_STEPS} full-batch steps).\n\n"
-        + markdown_table(
+        f"by `jaxnn.train` (gradients by Algorithm 6) with adam (lr {LEARNING_RATE}, "
+        f"{MLP_STEPS} full-batch steps).\n\n"
+        + jaxnn.markdown_table(
             [
                 "model",
                 "classifies all 4 points",
@@ -260,7 +253,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     learned = all(d["solved"] > 0 for d in data_nets.values())
     solved_txt = ", ".join(f"{d['solved']}/{MLP_SEEDS} seeds of {k}" for k, d in data_nets.items())
     verdict = (
-        f"{'Held' if never and learned else 'Did not hold'}: the perceptron never classified all "
+        f"the perceptron never classified all "
         f"4 XOR points in {PERCEPTRON_STEPS} steps (cyclic, and {PERCEPTRON_STARTS} random "
         f"starts; at best {int(min(wrong_cyclic.min(), fewest.min()))} wrong), while MLPs learned "
         f"XOR exactly: {solved_txt}."
@@ -288,6 +281,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
             },
             "mlp": data_nets,
         },
+        held=bool(never and learned),
         verdict=verdict,
     )
 

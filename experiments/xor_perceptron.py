@@ -10,9 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxnn
-from experiments._common import Result, main, plt, save_figure
-from jaxnn.perceptrons._learning import ALGORITHMS
-from jaxnn._util import markdown_table
+
+from ._common import Result, main, plt, save_figure
 
 TITLE = "XOR: one perceptron fails"
 SECTION = "2.4"
@@ -35,7 +34,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
     init_keys, fit_keys = jax.random.split(jax.random.key(seed), (2, SEEDS))
     inits = jax.vmap(lambda k: jaxnn.init_perceptron(k, 2))(init_keys)
     rows, errors = [], {}
-    for algorithm in ALGORITHMS:
+    for algorithm in jaxnn.perceptrons.ALGORITHMS:
         fit = jax.jit(
             jax.vmap(
                 lambda k, init, a=algorithm: jaxnn.learn_perceptron(
@@ -60,31 +59,50 @@ def run(out: Path, *, seed: int = 0) -> Result:
     a = np.concatenate([np.ones((4, 1)), np.asarray(x)], axis=1)
     dependence = lam @ a
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    figure_rows = len(errors)
+    fig = plt.figure(figsize=(12, 5.2), layout="constrained")
+    grid = fig.add_gridspec(figure_rows, 2)
     steps = np.arange(MAX_STEPS + 1)
     colors = ["tab:blue", "tab:orange", "tab:green"]
     window = np.ones(8) / 8  # smooths the cyclic variant's period-4 swing
-    for (algorithm, (err, _, _)), color in zip(errors.items(), colors):
+    top = max(float(err.mean(axis=0).max()) for err, _, _ in errors.values())
+    left = None
+    for row, ((algorithm, (err, _, _)), color) in enumerate(zip(errors.items(), colors)):
+        # one panel per algorithm, so that no algorithm's line hides another's
+        ax = fig.add_subplot(grid[row, 0], sharex=left, sharey=left)
+        left = left or ax
         mean = np.convolve(err.mean(axis=0), window, mode="valid")
-        axes[0].plot(steps[7:], mean, color=color, lw=1.5, label=f"{algorithm}: mean")
-        axes[0].plot(steps, err.min(axis=0), color=color, lw=2, ls="--", label=f"{algorithm}: min")
-    axes[0].axhline(0, color="k", lw=0.8)
-    axes[0].set_ylim(-0.1, 4.1)
-    axes[0].set_xlabel("step (points inspected)")
-    axes[0].set_ylabel(f"misclassified rows of 4, over {SEEDS} seeds")
-    axes[0].set_title("Misclassified XOR rows (mean: 8-step moving average)")
-    axes[0].legend(ncol=3, fontsize=8, loc="upper right")
+        ax.plot(steps[7:], mean, color=color, lw=1.5, label="mean (8-step moving average)")
+        ax.plot(steps, err.min(axis=0), color="k", lw=1.5, ls="--", label="fewest, over seeds")
+        ax.axhline(0, color="tab:red", lw=1, ls=":", label="0: converged (never reached)")
+        ax.set_ylim(-0.15, np.ceil(2 * top + 0.5) / 2)
+        ax.set_yticks([0, 1, 2])
+        ax.grid(axis="y", alpha=0.3)
+        ax.text(
+            0.01, 0.08, algorithm, transform=ax.transAxes, color=color, fontsize=11, weight="bold"
+        )
+        if row == 0:
+            ax.set_title(f"Misclassified XOR rows of 4, {SEEDS} seeds per algorithm")
+            handles = ax.get_legend_handles_labels()[0]
+        if row == figure_rows - 1:
+            ax.set_xlabel("step (points inspected)")
+        else:
+            ax.tick_params(labelbottom=False)
+        if row == figure_rows // 2:
+            ax.set_ylabel("misclassified rows")
+    fig.legend(handles=handles, loc="outside lower left", ncol=3, fontsize=9, frameon=False)
+    ax = fig.add_subplot(grid[:, 1])
     _, w, b = errors["cyclic"]
     shown = np.arange(41)
-    axes[1].plot(shown, b[0, shown], "-o", ms=3, label="b = w0")
-    axes[1].plot(shown, w[0, shown, 0], "-s", ms=3, label="w1")
-    axes[1].plot(shown, w[0, shown, 1], "-^", ms=3, label="w2")
-    axes[1].set_xlabel("step (points inspected)")
-    axes[1].set_ylabel("weight")
-    axes[1].set_title("Cyclic algorithm on XOR, seed 0: the weights cycle for ever")
-    axes[1].legend(loc="upper right", ncol=3)
-    axes[1].grid(alpha=0.3)
-    fig.tight_layout()
+    ax.plot(shown, b[0, shown], "-o", ms=3, label="b = w0")
+    ax.plot(shown, w[0, shown, 0], "-s", ms=3, label="w1")
+    ax.plot(shown, w[0, shown, 1], "-^", ms=3, label="w2")
+    ax.set_xlabel("step (points inspected)")
+    ax.set_ylabel("weight")
+    ax.set_title("Cyclic algorithm on XOR, seed 0: the weights cycle for ever")
+    ax.set_ylim(top=max(b[0, shown].max(), w[0, shown].max()) + 0.45)  # room for the legend
+    ax.legend(loc="upper right", ncol=3)
+    ax.grid(alpha=0.3)
     figure = save_figure(fig, out, "xor_perceptron.png")
 
     failed = all(r[2] == 0 and r[3] >= 1 for r in rows)
@@ -93,7 +111,7 @@ def run(out: Path, *, seed: int = 0) -> Result:
         claim="XOR is not linearly separable: no perceptron computes it, so the perceptron "
         "learning algorithm never converges on it (a network of perceptrons, notes 2.5, or a "
         "multilayer network is needed).",
-        table=markdown_table(
+        table=jaxnn.markdown_table(
             [
                 "algorithm",
                 "seeds",
@@ -109,7 +127,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
         "the right side >= 0.",
         figures=[figure],
         data={"rows": rows, "certificate": lam.tolist(), "max_steps": MAX_STEPS},
-        verdict=f"{'Held' if ok else 'FAILED'}: 0 of {3 * SEEDS} runs (3 algorithms, random "
+        held=bool(ok),
+        verdict=f"{sum(r[2] for r in rows)} of {3 * SEEDS} runs (3 algorithms, random "
         f"starts, {MAX_STEPS} steps each) converged; at every step at least "
         f"{min(r[3] for r in rows)} of the 4 rows was misclassified.",
     )

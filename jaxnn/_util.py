@@ -7,6 +7,7 @@ whatever was there intact and nothing half-written under the final name.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -21,6 +22,7 @@ __all__ = [
     "EXTRAS",
     "FileLock",
     "atomic_write_bytes",
+    "atomic_writer",
     "check_output_paths",
     "clean_leftovers",
     "dir_mode",
@@ -187,11 +189,16 @@ def clean_leftovers(path: str | os.PathLike, suffixes: Sequence[str] = (".tmp",)
     return removed
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` atomically and returns the path.
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike):
+    """Opens a temporary file beside ``path`` for writing; on success it is flushed, fsynced and
+    renamed over ``path``, on any error removed, so ``path`` only ever holds a whole file.
 
     The file gets the umask's mode (as a plain ``open`` would give it), and temporaries left
     beside ``path`` by killed writers are removed first.
+
+    Yields:
+      A binary file object.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +208,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     try:
         os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -209,7 +216,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Writes ``data`` to ``path`` atomically (see `atomic_writer`) and returns the path."""
+    with atomic_writer(path) as f:
+        f.write(data)
+    return Path(path)
 
 
 class FileLock:

@@ -17,7 +17,9 @@ def test_every_public_name_imports():
         assert getattr(jaxnn, name) is not None, name
 
 
-@pytest.mark.parametrize("namespace", ["perceptrons", "sigmoid", "feedforward", "training", "sweeps"])
+@pytest.mark.parametrize(
+    "namespace", ["perceptrons", "sigmoid", "feedforward", "training", "sweeps"]
+)
 def test_every_chapter_namespace_name_imports(namespace):
     module = getattr(jaxnn, namespace)
     assert len(module.__all__) == len(set(module.__all__))
@@ -42,10 +44,14 @@ def test_missing_extra_is_one_line_naming_it(capsys, monkeypatch):
     monkeypatch.setattr(_util, "_WARNED", set())
     assert optional("no_such_module_xyz", "the widget") is None
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ['jaxnn: the widget needs no_such_module_xyz: pip install "jaxnn[demo]" (turned off)']
+    assert err == [
+        'jaxnn: the widget needs no_such_module_xyz: pip install "jaxnn[demo]" (turned off)'
+    ]
     assert optional("no_such_module_xyz", "the widget") is None  # said once
     assert capsys.readouterr().err == ""
-    with pytest.raises(ImportError, match=r'^the figure needs no_such_module_xyz: pip install "jaxnn\[demo\]"$'):
+    with pytest.raises(
+        ImportError, match=r'^the figure needs no_such_module_xyz: pip install "jaxnn\[demo\]"$'
+    ):
         require("no_such_module_xyz", "the figure")
     assert require("json", "anything") is json
 

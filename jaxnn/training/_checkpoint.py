@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from jaxnn._util import atomic_write_bytes
+from jaxnn._util import atomic_writer
 from jaxnn.training._loop import (
     HParams,
     TrainConfig,
@@ -121,9 +121,9 @@ def save_checkpoint(
         "leaves": list(arrays),
     }
     arrays[_META] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return atomic_write_bytes(path, buf.getvalue())
+    with atomic_writer(path) as f:  # streamed: no second copy of a large state in memory
+        np.savez(f, **arrays)
+    return Path(path)
 
 
 def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -100,10 +100,10 @@ def test_closed_form_cross_entropy_gradient():
         np.testing.assert_allclose(got, -(np.eye(3)[[1, 2]] - y_hat) / 2, rtol=1e-15)
 
 
-def test_soft_targets_gradient_equals_autodiff_even_unnormalized():
+def test_soft_targets_gradient_equals_autodiff():
     with jax.enable_x64(True):
         a_L = jnp.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
-        y = jnp.array([[0.2, 0.3, 0.6], [0.5, 0.5, 0.0]])  # first row sums to 1.1
+        y = jnp.array([[0.2, 0.2, 0.6], [0.5, 0.5, 0.0]])
 
         @jax.jit  # traced targets skip the value check, the formula must still be exact
         def both(a, y):
@@ -115,6 +115,49 @@ def test_soft_targets_gradient_equals_autodiff_even_unnormalized():
 
         explicit, auto = both(a_L, y)
         chex.assert_trees_all_close(explicit, auto, rtol=1e-12, atol=1e-16)
+
+
+def test_traced_rows_not_summing_to_one_flag_nan_loss_and_gradient():
+    # inside jit the rows cannot be checked: the loss and the gradients carry a NaN flag
+    a_L = jnp.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    y = jnp.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # first row sums to 2
+
+    @jax.jit
+    def all_three(a, y):
+        loss = loss_from_logits(a, y, output="softmax", loss="cross_entropy")
+        explicit = loss_grad_wrt_logits(
+            a, output_fn(a, "softmax"), y, output="softmax", loss="cross_entropy"
+        )
+        auto = jax.grad(loss_from_logits)(a, y, output="softmax", loss="cross_entropy")
+        return loss, explicit, auto
+
+    loss, explicit, auto = all_three(a_L, y)
+    assert jnp.isnan(loss)
+    assert jnp.all(jnp.isnan(explicit[0])) and jnp.all(jnp.isfinite(explicit[1]))
+    assert jnp.all(jnp.isnan(auto[0]))
+    with pytest.raises(ValueError, match="sum to 1"):
+        check_targets(np.asarray(y), 3, 2, "cross_entropy")
+
+
+def test_masked_minus_inf_logit_gives_what_optax_gives():
+    import optax
+
+    a_L = jnp.array([[0.0, 0.0, -jnp.inf]])  # class 2 masked out; the label is class 0
+    ours = loss_from_logits(a_L, jnp.array([0]), output="softmax", loss="cross_entropy")
+    theirs = optax.softmax_cross_entropy_with_integer_labels(a_L, jnp.array([0]))[0]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    np.testing.assert_allclose(ours, np.log(2), rtol=1e-6)
+    one_hot = loss_from_logits(
+        a_L, jnp.array([[1.0, 0, 0]]), output="softmax", loss="cross_entropy"
+    )
+    np.testing.assert_allclose(one_hot, np.log(2), rtol=1e-6)
+    for g in (
+        jax.grad(loss_from_logits)(a_L, jnp.array([0]), output="softmax", loss="cross_entropy"),
+        loss_grad_wrt_logits(
+            a_L, output_fn(a_L, "softmax"), jnp.array([0]), output="softmax", loss="cross_entropy"
+        ),
+    ):
+        np.testing.assert_allclose(g, [[-0.5, 0.5, 0.0]], atol=1e-7)
 
 
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])

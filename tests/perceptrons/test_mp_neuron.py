@@ -97,3 +97,22 @@ def test_bad_inputs():
         jaxnn.mp_neuron_search(np.array([0, 1, 1, 3]))
     with pytest.raises(ValueError, match="n must be between 1 and 4, got 5"):
         jaxnn.mp_representable(5)
+
+
+@pytest.mark.parametrize(
+    "theta, inhibitory, match",
+    [
+        (float("nan"), [False, False], "theta must be a finite number, got nan"),
+        (float("inf"), [False, False], "theta must be a finite number, got inf"),
+        (1, [2, 0], r"inhibitory must be binary \(0 or 1\), got value\(s\) \[2\]"),
+        (1, [0.5, 0], r"inhibitory must be binary \(0 or 1\), got value\(s\) \[0.5\]"),
+    ],
+)
+def test_bad_theta_and_inhibitory_flags_are_refused(theta, inhibitory, match):
+    with pytest.raises(ValueError, match=match):
+        jaxnn.mp_neuron(jaxnn.boolean_inputs(2), theta, np.array(inhibitory))
+
+
+def test_inhibitory_flags_may_be_zeros_and_ones():
+    x = jaxnn.boolean_inputs(2)
+    np.testing.assert_array_equal(jaxnn.mp_neuron(x, 1, np.array([1, 0])), [0, 0, 1, 0])

@@ -1,0 +1,112 @@
+"""Every experiment of the report: its claim holds, its figures are PNGs, its table has rows.
+
+The experiments are found as ``jaxnn demo`` finds them (the checkout's ``experiments/`` folder,
+loaded under a private package name), and must use jaxnn's public API only.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jaxnn._cli._report import experiments_dir, find_experiments
+
+EXPERIMENTS = find_experiments()
+# the ones that take longer than about ten seconds on two cores
+SLOW = {"backprop_check", "digits_training", "universal_approximation", "xor_mlp"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FOLDER = experiments_dir()
+SOURCES = sorted(FOLDER.glob("*.py"))
+
+
+def test_every_module_of_the_folder_is_an_experiment_and_the_slow_ones_exist():
+    expected = {p.stem for p in SOURCES if not p.name.startswith("_")}
+    assert set(EXPERIMENTS) == expected
+    assert SLOW <= set(EXPERIMENTS)
+
+
+def _xor_mlp(result):
+    cyclic = result.data["perceptron_cyclic"]
+    assert cyclic["converged"] is False and cyclic["fewest_wrong"] >= 1
+    starts = result.data["perceptron_random_starts"]
+    assert starts["converged"] == 0
+    assert starts["fewest_wrong"] == 1  # the best any line can do on XOR
+    wide = result.data["mlp"]["2-4-2 tanh, softmax CE"]
+    narrow = result.data["mlp"]["2-2-1 sigmoid, BCE"]
+    assert wide["solved"] == 20  # every seed
+    assert 0 < narrow["solved"] < 20  # two sigmoid units: some seeds get stuck
+    for probs in (wide["shown_seed_p1"], narrow["shown_seed_p1"]):
+        assert [round(p) for p in probs] == [0, 1, 1, 0]
+
+
+def _universal_approximation(result):
+    assert result.data["network_vs_formula_max_gap"] < 1e-5  # the network is the formula
+    sin_errors = result.data["tower_max_error"]["sin(x) on [-pi, pi]"]
+    assert sin_errors[-1] < 0.0135  # 256 towers: about 1/n
+
+
+# deeper checks of what some experiments measured, beyond their own verdict
+CHECKS = {"xor_mlp": _xor_mlp, "universal_approximation": _universal_approximation}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in EXPERIMENTS]
+)
+def test_experiment_claim_holds_with_figures_and_table(name, tmp_path):
+    result = EXPERIMENTS[name].run(tmp_path, seed=0)
+    assert result.held is True, result.summary
+    assert result.summary == f"Held: {result.verdict}"
+    assert not result.verdict.startswith(("Held", "FAILED", "held", "Did not")), result.verdict
+    assert result.claim.strip()
+    assert result.figures, f"{name} wrote no figure"
+    for figure in result.figures:
+        path = tmp_path / figure
+        assert path.is_file(), f"{name} did not write {figure}"
+        assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{figure} is not a PNG"
+    rows = [line for line in result.table.splitlines() if line.startswith("|")]
+    assert len(rows) >= 3, f"{name}'s table has no data row:\n{result.table}"  # header, rule, row
+    if name in CHECKS:
+        CHECKS[name](result)
+
+
+# jaxnn._x, jaxnn.x._y, from jaxnn._x / jaxnn.x._y import ..., from jaxnn import _x
+PRIVATE = re.compile(r"\bjaxnn(\.\w+)*\._\w*|\bfrom\s+jaxnn(\.\w+)*\s+import\s+\(?\s*_\w+")
+# siblings are imported relatively: jaxnn demo loads the folder under another package name
+ABSOLUTE_SIBLING = re.compile(r"^\s*(from|import)\s+experiments\b", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
+def test_experiment_sources_use_public_api_and_relative_imports(path):
+    text = path.read_text()
+    private = [m.group(0) for m in PRIVATE.finditer(text)]
+    assert not private, f"{path.name} uses private jaxnn names: {private}"
+    assert not ABSOLUTE_SIBLING.search(text), f"{path.name} imports experiments absolutely"
+
+
+def test_private_name_check_catches_what_it_must():
+    for bad in (
+        "from jaxnn._util import markdown_table",
+        "from jaxnn.perceptrons._boolean import separable_by_lp",
+        "import jaxnn._plots",
+        "x = jaxnn.sigmoid._towers.tower",
+        "from jaxnn import _secret",
+    ):
+        assert PRIVATE.search(bad), bad
+    for good in ("from jaxnn import markdown_table", "jaxnn.perceptrons.separable_by_lp(x, t)"):
+        assert not PRIVATE.search(good), good
+
+
+def test_experiment_runs_alone_as_a_module(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments.boolean_counts", "--out", str(out)],
+        cwd=Path(FOLDER).parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\nHeld: " in done.stdout
+    assert (out / "boolean_counts.png").read_bytes()[:8] == PNG_SIGNATURE
