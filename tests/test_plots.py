@@ -8,12 +8,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from jaxnn.sweeps._search_space import grid  # noqa: E402
 from jaxnn._plots import (  # noqa: E402
     default_heatmap_axes,
     plot_parallel_coordinates,
     plot_sweep_heatmap,
 )
+from jaxnn.sweeps._search_space import grid  # noqa: E402
 
 AXES = {"lr": [1e-3, 1e-2, 1e-1, 10.0], "seed": [0, 1], "a": ["tanh", "relu"]}
 

@@ -106,7 +106,8 @@ _CHILD = textwrap.dedent(
     import jax, numpy as np
     sys.path.insert(0, {tests!r})
     from test_sweep_sharding import members, toy
-    from jaxnn.sweeps._sharding import compile_members, member_mesh, replicate, run_chunks, shard_members
+    from jaxnn.sweeps._sharding import (
+        compile_members, member_mesh, replicate, run_chunks, shard_members)
     mesh = member_mesh()
     shared = replicate({{"x": np.float32(0.3)}}, mesh)
     compiled, _ = compile_members(shard_members(toy, mesh), mesh, 16, members(13), shared)
