@@ -18,6 +18,7 @@ import jax
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxnn._util import require
 from jaxnn._validation import check_finite, check_matrix, check_numeric, check_same_length
 
 __all__ = [
@@ -242,12 +243,8 @@ def split_dataset(
 
 
 def _digits(val_fraction: float, seed: int) -> Dataset:
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:  # pragma: no cover - scikit-learn is in the demo extra
-        raise ValueError(
-            "the digits data set ships with scikit-learn: pip install scikit-learn"
-        ) from e
+    require("sklearn", "the digits data set")
+    from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     bunch = load_digits()

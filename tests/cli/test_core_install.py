@@ -1,0 +1,81 @@
+"""The core commands work with the core install alone (jax, jaxlib, optax, numpy; no extras).
+
+The venv is ``$JAXNN_CORE_VENV`` (CI builds it once), else ``.venv-core`` in the checkout, built
+here on first use with ``pip install -e .`` (no extras). A missing extra turns off one feature with
+one line naming the extra, or, where the command cannot do without it, exits 2 with that line.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def core_python():
+    venv = Path(os.environ.get("JAXNN_CORE_VENV") or ROOT / ".venv-core")
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "-e", str(ROOT)], check=True
+        )
+    probe = subprocess.run(
+        [str(python), "-c", "import jaxnn, importlib.util as u; "
+         "print([m for m in ('matplotlib', 'sklearn', 'tqdm', 'yaml', 'wandb', 'optuna', "
+         "'mnist1d') if u.find_spec(m)])"],
+        capture_output=True, text=True, check=True,
+    )
+    assert probe.stdout.strip() == "[]", f"the core venv has extras: {probe.stdout}"
+    return str(python)
+
+
+def _jaxnn(python, *argv, cwd):
+    return subprocess.run(
+        [python, "-m", "jaxnn", *argv], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "-d", "xor", "-e", "2", "-sz", "8"],
+        ["sweep", "-d", "xor", "-e", "2", "-sz", "8", "-lr", "1e-3,1e-2"],
+        ["boolean", "--n", "3"],
+        ["perceptron", "--datasets", "2", "--points", "20"],
+        ["gradcheck", "--sizes", "4,3,2"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_core_command_runs_without_extras(core_python, argv, tmp_path):
+    done = _jaxnn(core_python, *argv, "--json", "out.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out.json").is_file()
+    assert "Traceback" not in done.stderr
+    notices = [line for line in done.stderr.splitlines() if "jaxnn[" in line]
+    for line in notices:  # each turned-off feature says so once, naming its extra
+        assert line.startswith("jaxnn: ") and line.endswith("(turned off)"), line
+    assert len(notices) == len(set(notices))
+    if argv[0] in ("train", "sweep"):
+        assert notices == ['jaxnn: the progress bar needs tqdm: pip install "jaxnn[demo]" (turned off)']
+
+
+@pytest.mark.parametrize(
+    "argv, needs",
+    [
+        (["train", "-d", "xor", "-e", "1", "--out", "figs"], "matplotlib"),
+        (["train", "-e", "1"], "scikit-learn"),  # digits ships with scikit-learn
+    ],
+)
+def test_a_feature_that_needs_an_extra_exits_2_naming_it(core_python, argv, needs, tmp_path):
+    done = _jaxnn(core_python, *argv, "--quiet", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and needs in lines[0] and "jaxnn[demo]" in lines[0], lines
+    assert list(tmp_path.iterdir()) == []  # nothing written
