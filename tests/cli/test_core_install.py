@@ -27,10 +27,16 @@ def core_python():
             [str(python), "-m", "pip", "install", "--quiet", "-e", str(ROOT)], check=True
         )
     probe = subprocess.run(
-        [str(python), "-c", "import jaxnn, importlib.util as u; "
-         "print([m for m in ('matplotlib', 'sklearn', 'tqdm', 'yaml', 'wandb', 'optuna', "
-         "'mnist1d') if u.find_spec(m)])"],
-        capture_output=True, text=True, check=True,
+        [
+            str(python),
+            "-c",
+            "import jaxnn, importlib.util as u; "
+            "print([m for m in ('matplotlib', 'sklearn', 'tqdm', 'yaml', 'wandb', 'optuna', "
+            "'mnist1d') if u.find_spec(m)])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert probe.stdout.strip() == "[]", f"the core venv has extras: {probe.stdout}"
     return str(python)
@@ -63,7 +69,8 @@ def test_core_command_runs_without_extras(core_python, argv, tmp_path):
         assert line.startswith("jaxnn: ") and line.endswith("(turned off)"), line
     assert len(notices) == len(set(notices))
     if argv[0] in ("train", "sweep"):
-        assert notices == ['jaxnn: the progress bar needs tqdm: pip install "jaxnn[demo]" (turned off)']
+        bar = 'jaxnn: the progress bar needs tqdm: pip install "jaxnn[demo]" (turned off)'
+        assert notices == [bar]
 
 
 @pytest.mark.parametrize(
