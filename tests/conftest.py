@@ -7,3 +7,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import jax  # noqa: E402
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# No deadline load can break, and no "too slow" health check on a loaded 2-core machine.
+settings.register_profile("jaxnn", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("jaxnn")

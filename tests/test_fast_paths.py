@@ -1,4 +1,4 @@
-"""The performance paths change nothing but speed: the shuffle and grad W = grad a^T h (issue 7)."""
+"""The performance paths change nothing but speed: the shuffle and grad W = grad a^T h ."""
 
 import importlib
 import importlib.util
@@ -165,7 +165,7 @@ VERDICTS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VERDICTS))
-def test_issue_7_benchmarks_state_a_verdict_per_target(name, monkeypatch):
+def test_benchmarks_state_a_verdict_per_target(name, monkeypatch):
     monkeypatch.syspath_prepend(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     bench = importlib.import_module(f"benchmarks.{name}").run(quick=True)
     pattern, count = VERDICTS[name]

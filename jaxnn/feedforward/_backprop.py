@@ -81,10 +81,9 @@ def _weight_grad(grad_a: jax.Array, h_prev: jax.Array) -> jax.Array:
     Performance only, same sum: XLA:CPU runs a product whose left operand is transposed through
     its generic GEMM, and one with a row-major left operand through its faster fused kernel. For
     layers of up to 256 inputs, writing grad a_k^T out first (a copy of batch x n_k numbers) and
-    then multiplying is faster (a jitted SGD step of 64-128-128-10 at batch 256: 0.76-0.78 of the
-    time with jax.grad); for wider inputs at small batches the generic GEMM wins (784 inputs,
-    batch 32: 2.2x faster), so those keep the transposed form. The barrier stops XLA from
-    folding the transpose back into the product.
+    then multiplying is faster; for wider inputs at small batches the generic GEMM wins, so those
+    keep the transposed form (the measurements are in benchmarks/RESULTS.md). The barrier stops
+    XLA from folding the transpose back into the product.
 
     Args:
       grad_a: grad a_k, shape (batch, n_k).

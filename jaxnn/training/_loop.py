@@ -422,11 +422,10 @@ def _permutation(key: jax.Array, n: int) -> jax.Array:
     """``jax.random.permutation(key, n)``, bit for bit, with one fast sort per round.
 
     JAX shuffles by stably sorting (random uint32, index) pairs, one round per 32 random bits
-    needed; XLA:CPU sorts pairs by calling a compiled comparator per comparison (23 ms for 60000
-    examples). Packing each pair into one uint64, random bits high and position low, gives the same
-    order (equal random bits keep their positions' order, as in a stable sort) and lets XLA sort
-    plain integers: 3.6 ms for 60000, 45 us instead of 180 us for 1293. x64 is switched on only
-    around the packed sort.
+    needed; XLA:CPU sorts pairs by calling a compiled comparator per comparison. Packing each pair
+    into one uint64, random bits high and position low, gives the same order (equal random bits
+    keep their positions' order, as in a stable sort) and lets XLA sort plain integers, which is
+    several times faster (benchmarks/RESULTS.md). x64 is switched on only around the packed sort.
 
     Args:
       key: raw uint32 key data or a typed key.

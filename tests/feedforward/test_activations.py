@@ -14,7 +14,7 @@ NAMES = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
 GRID = np.array([-40.0, -5.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 1.0, 5.0, 40.0])
 
 
-def test_the_five_activations_of_the_issue():
+def test_the_five_activations_are_registered():
     assert tuple(ACTIVATIONS) == NAMES
     for name in NAMES:
         assert ACTIVATIONS[name].name == name
