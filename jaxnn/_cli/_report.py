@@ -42,13 +42,15 @@ def experiments_dir(directory: str | os.PathLike | None = None) -> Path:
     Raises:
       FileNotFoundError: when none exists (a wheel install has no experiments).
     """
+    if directory is not None:
+        if not (Path(directory) / "__init__.py").is_file():
+            raise FileNotFoundError(f"--experiments {directory}: no experiments package there")
+        return Path(directory).resolve()
     here = Path(__file__).resolve().parents[2] / "experiments"
-    candidates = [directory, os.environ.get("JAXNN_EXPERIMENTS"), Path.cwd() / "experiments", here]
+    candidates = [os.environ.get("JAXNN_EXPERIMENTS"), Path.cwd() / "experiments", here]
     for c in candidates:
         if c and (Path(c) / "__init__.py").is_file():
             return Path(c).resolve()
-    if directory is not None:
-        raise FileNotFoundError(f"--experiments {directory}: no experiments package there")
     raise FileNotFoundError(
         "no experiments folder found: run from a jaxnn checkout, set JAXNN_EXPERIMENTS, or pass "
         "--experiments DIR"

@@ -22,6 +22,7 @@ __all__ = [
     "TrainSetting",
     "add_train_arguments",
     "dataset_spec",
+    "flags_table",
     "load_data",
     "setting_from_args",
 ]
@@ -79,6 +80,10 @@ def add_train_arguments(
         help_text = s.help
         if choices and s.name not in ("dataset",):
             help_text += f"; one of {', '.join(choices)}"
+        if s.default is not None:
+            help_text += (
+                f" (default {s.default:g})" if s.type is float else f" (default {s.default})"
+            )
         if listed:
             help_text += " (comma-separated list"
             help_text += (
@@ -93,6 +98,27 @@ def add_train_arguments(
             help=help_text,
         )
     return parser
+
+
+def flags_table() -> str:
+    """The training flags as a Markdown table (flag, default, meaning), for the README; generated
+    from the settings table, so the docs cannot drift from the code."""
+    rows = []
+    for s in _BY_DEST.values():
+        flags = ", ".join(f"`{f}`" for f in s.flags)
+        default = (
+            "" if s.default is None else f"`{s.default:g}`" if s.type is float else f"`{s.default}`"
+        )
+        choices = s.choices()
+        meaning = s.help + (
+            f"; one of {', '.join(choices)}" if choices and s.name != "dataset" else ""
+        )
+        kind = {"traced": "traced", "static": "static", "shape": "static", "run": "traced"}.get(
+            s.kind, "data"
+        )
+        rows.append(f"| {flags} | {default} | {kind} | {meaning} |")
+    head = "| flag | default | kind | meaning |\n|---|---|---|---|"
+    return "\n".join([head, *rows])
 
 
 def _usage(message: str) -> Exception:

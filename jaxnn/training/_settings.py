@@ -125,7 +125,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "digits",
         None,
-        "digits (default), mnist, fashion_mnist, xor, blobs, sine, or idx:PATH",
+        "digits, mnist, fashion_mnist, xor, blobs, sine, or idx:PATH",
         sweep=False,
     ),
     Setting(
@@ -145,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         0,
         Range(0, MAX_SEED, True, True),
-        "seed of the train/validation/test split and synthetic data (default 0)",
+        "seed of the train/validation/test split and of synthetic data",
         sweep=False,
     ),
     Setting(
@@ -155,7 +155,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.1,
         Range(0.0, 1.0, False, False),
-        "share of the training data held out for validation (default 0.1)",
+        "share of the training data held out for validation",
         sweep=False,
     ),
     # --- the static config, in the order of TrainConfig's fields ---
@@ -167,7 +167,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "tanh",
         _names(ACTIVATIONS),
-        "hidden activation g (default tanh)",
+        "hidden activation g",
     ),
     Setting(
         "output",
@@ -176,8 +176,8 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "auto",
         lambda: ("auto", *OUTPUTS),
-        "output function O; auto: the loss's (softmax for class labels with mse, linear for "
-        "regression targets)",
+        "output function O; auto: softmax for cross_entropy, sigmoid for binary_cross_entropy, "
+        "for mse softmax on class labels and linear on regression targets",
     ),
     Setting(
         "loss",
@@ -186,7 +186,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "cross_entropy",
         _names(LOSSES),
-        "loss (default cross_entropy; mean_squared_error = mse)",
+        "loss (mean_squared_error is mse)",
         aliases=LOSS_ALIASES,
     ),
     Setting(
@@ -196,7 +196,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "adam",
         _names(OPTIMIZERS),
-        "optimizer (default adam)",
+        "optimizer (nesterov is nag)",
         aliases={"nesterov": "nag"},
     ),
     Setting(
@@ -206,7 +206,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         32,
         Range(1),
-        "minibatch size; the last partial batch is dropped (default 32)",
+        "minibatch size; the last partial batch of an epoch is dropped",
     ),
     Setting(
         "epochs",
@@ -215,7 +215,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         30,
         Range(1),
-        "epochs (default 30; when resuming: the total to reach)",
+        "epochs (when resuming: the total to reach)",
     ),
     Setting(
         "weight_init",
@@ -224,7 +224,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "xavier",
         lambda: INITS,
-        "initial weights (default xavier)",
+        "initial weights: normal with std 0.1, sqrt(2/(n_in+n_out)) or sqrt(2/n_in)",
     ),
     Setting(
         "grad",
@@ -233,7 +233,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "explicit",
         lambda: GRADS,
-        "explicit (Algorithm 6, default) or autodiff (jax.grad)",
+        "gradients by Algorithm 6 (explicit) or jax.grad (autodiff)",
         sweep=False,
     ),
     Setting(
@@ -243,7 +243,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "constant",
         _names(SCHEDULES),
-        "learning-rate schedule: constant (default) or cosine (decays to lr/100 over the run)",
+        "learning-rate schedule; cosine decays to lr/100 over the run",
     ),
     # --- the architecture, from which the sizes are built ---
     Setting(
@@ -253,7 +253,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         2,
         Range(0),
-        "number of hidden layers (default 2)",
+        "number of hidden layers (0: softmax regression)",
     ),
     Setting(
         "hidden_size",
@@ -262,7 +262,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         128,
         Range(1),
-        "width of every hidden layer (default 128)",
+        "width of every hidden layer",
     ),
     # --- traced hyperparameters, in the order of HParams' fields ---
     Setting(
@@ -272,7 +272,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         1e-3,
         Range(0.0, math.inf, False),
-        "learning rate eta (default 1e-3)",
+        "learning rate eta",
     ),
     Setting(
         "momentum",
@@ -281,7 +281,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.9,
         Range(0.0, 1.0),
-        "momentum of momentum and nag (default 0.9)",
+        "momentum of momentum and nag",
     ),
     Setting(
         "beta",
@@ -290,7 +290,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.9,
         Range(0.0, 1.0),
-        "decay of rmsprop (default 0.9)",
+        "decay of rmsprop",
     ),
     Setting(
         "beta1",
@@ -299,7 +299,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.9,
         Range(0.0, 1.0),
-        "first-moment decay of adam and nadam (default 0.9)",
+        "first-moment decay of adam and nadam",
     ),
     Setting(
         "beta2",
@@ -308,7 +308,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.999,
         Range(0.0, 1.0),
-        "second-moment decay of adam and nadam (default 0.999)",
+        "second-moment decay of adam and nadam",
     ),
     Setting(
         "eps",
@@ -317,7 +317,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         1e-8,
         Range(0.0, math.inf, False),
-        "epsilon of rmsprop, adagrad, adam and nadam (default 1e-8)",
+        "epsilon of rmsprop, adagrad, adam and nadam",
     ),
     Setting(
         "weight_decay",
@@ -326,7 +326,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.0,
         Range(0.0),
-        "L2 coefficient on the weight matrices (default 0)",
+        "L2 coefficient on the weight matrices (not the biases)",
     ),
     Setting(
         "init_scale",
@@ -335,7 +335,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         1.0,
         Range(0.0, math.inf, False),
-        "multiplies the initial weights (default 1)",
+        "multiplies the initial weights",
     ),
     # --- the run ---
     Setting(
@@ -345,7 +345,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         0,
         Range(0, MAX_SEED, True, True),
-        f"training seed, 0 to {MAX_SEED}: the key is jax.random.PRNGKey(seed) (default 0)",
+        f"training seed, 0 to {MAX_SEED}: the key is jax.random.PRNGKey(seed)",
     ),
 )
 
