@@ -1,5 +1,5 @@
 """The README: every Python example runs and prints what the README shows after it (words and
-integers exactly, other numbers to a stated tolerance), and its flags table is the settings table's."""
+integers exactly, other numbers to a stated tolerance); its flags table is the settings table's."""
 
 import math
 import re
