@@ -26,6 +26,7 @@ __all__ = [
     "check_same_length",
     "check_truth_table",
     "is_concrete",
+    "lookup",
 ]
 
 
@@ -155,6 +156,29 @@ def check_truth_table(name: str, table: ArrayLike, *, n: int | None = None) -> i
         raise ValueError(f"{name} must have 2**n entries for some n >= 1, got {length}")
     check_binary(name, table)
     return length.bit_length() - 1
+
+
+def lookup(registry: dict, value: object, cls: type, what: str, aliases: dict | None = None):
+    """A registry's entry by name (or alias), or a value of ``cls`` passed through.
+
+    Args:
+      registry: name -> entry (``ACTIVATIONS``, ``OUTPUTS``, ``LOSSES``).
+      value: a name, or an entry of type ``cls``.
+      cls: the type of the entries.
+      what: the kind of thing, for the message (``"activation"``).
+      aliases: other names of entries.
+
+    Raises:
+      ValueError: for an unknown name, listing the valid ones.
+    """
+    if isinstance(value, cls):
+        return value
+    aliases = aliases or {}
+    try:
+        return registry[aliases.get(value, value)]
+    except (KeyError, TypeError):
+        also = f" (or {', '.join(aliases)})" if aliases else f" (or a jaxnn.{cls.__name__})"
+        raise ValueError(f"unknown {what} {value!r}; valid: {', '.join(registry)}{also}") from None
 
 
 def check_key(name: str, key: object) -> None:

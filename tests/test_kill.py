@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import fake_experiments
 
 import jaxnn
 
@@ -99,26 +100,6 @@ def test_sigkill_of_train_save_never_corrupts_the_checkpoint(tmp_path):
     assert during_write >= KILLS // 2  # every kill timed to a write landed in one
 
 
-def _fake_experiments(root: Path) -> str:
-    folder = root / "exps"
-    folder.mkdir()
-    (folder / "__init__.py").write_text('"""Fake experiments."""\n')
-    (folder / "slow.py").write_text(
-        textwrap.dedent("""
-        import time
-        from types import SimpleNamespace
-        TITLE, SECTION, ORDER = "slow", "0", 1
-        def run(out, *, seed=0):
-            for i in range(20):
-                (out / f"f{i}.png").write_bytes(b"png" * 1000)
-                time.sleep(0.01)
-            return SimpleNamespace(claim="c", table="t", figures=[f"f{i}.png" for i in range(20)],
-                                   held=True, verdict="v", summary="Held: v", data={})
-    """)
-    )
-    return str(folder)
-
-
 _PAUSE = textwrap.dedent("""
     import pathlib, shutil, sys, time
     step = sys.argv[1]
@@ -140,7 +121,7 @@ _PAUSE = textwrap.dedent("""
 
 @pytest.mark.parametrize("step, exchange", [("rmtree", True), ("rename", False), ("rmtree", False)])
 def test_demo_killed_between_the_steps_of_its_swap(tmp_path, step, exchange):
-    exps = _fake_experiments(tmp_path)
+    exps = fake_experiments(tmp_path, figures=20, pause=0.01)
     out = tmp_path / "results"
     demo = ["demo", "--out", str(out), "--experiments", exps]
     env = dict(os.environ)
@@ -169,7 +150,7 @@ def test_demo_killed_between_the_steps_of_its_swap(tmp_path, step, exchange):
 
 
 def test_demo_killed_at_random_moments_keeps_a_report(tmp_path):
-    exps = _fake_experiments(tmp_path)
+    exps = fake_experiments(tmp_path, figures=20, pause=0.01)
     out = tmp_path / "results"
     demo = [sys.executable, "-m", "jaxnn", "demo", "--out", str(out), "--experiments", exps]
     assert subprocess.run(demo, capture_output=True).returncode == 0

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._validation import is_concrete
+from jaxnn._validation import is_concrete, lookup
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "leaky_relu", "make_activation"]
 
@@ -108,12 +108,4 @@ def get_activation(activation: str | Activation) -> Activation:
     Raises:
       ValueError: for an unknown name, listing the valid ones.
     """
-    if isinstance(activation, Activation):
-        return activation
-    try:
-        return ACTIVATIONS[activation]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)} "
-            "(or a jaxnn.Activation)"
-        ) from None
+    return lookup(ACTIVATIONS, activation, Activation, "activation")

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_finite, check_labels, check_numeric, is_concrete
+from jaxnn._validation import check_finite, check_labels, check_numeric, is_concrete, lookup
 
 __all__ = [
     "LOSSES",
@@ -168,12 +168,7 @@ def get_output(output: str | Output) -> Output:
     Raises:
       ValueError: for an unknown name, listing the valid ones.
     """
-    if isinstance(output, Output):
-        return output
-    try:
-        return OUTPUTS[output]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown output {output!r}; valid: {', '.join(OUTPUTS)}") from None
+    return lookup(OUTPUTS, output, Output, "output")
 
 
 def get_loss(loss: str | Loss) -> Loss:
@@ -182,14 +177,7 @@ def get_loss(loss: str | Loss) -> Loss:
     Raises:
       ValueError: for an unknown name, listing the valid ones.
     """
-    if isinstance(loss, Loss):
-        return loss
-    try:
-        return LOSSES[LOSS_ALIASES.get(loss, loss)]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown loss {loss!r}; valid: {', '.join(LOSSES)} (or mean_squared_error)"
-        ) from None
+    return lookup(LOSSES, loss, Loss, "loss", LOSS_ALIASES)
 
 
 def resolve_output(output: str | Output) -> str | Output:

@@ -9,6 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from helpers import fake_experiments
 
 import jaxnn
 from jaxnn._cli import main
@@ -145,25 +146,8 @@ def test_save_every_writes_during_the_run(tmp_path):
         jaxnn.fit("xor", epochs=1, save_every=1)
 
 
-def _fake_experiments(root):
-    folder = root / "exps"
-    folder.mkdir()
-    (folder / "__init__.py").write_text('"""Fake experiments."""\n')
-    (folder / "quick.py").write_text(
-        textwrap.dedent("""
-        from types import SimpleNamespace
-        TITLE, SECTION, ORDER = "quick", "0", 1
-        def run(out, *, seed=0):
-            (out / "a.png").write_bytes(b"png")
-            return SimpleNamespace(claim="c", table="t", figures=["a.png"], held=True,
-                                   verdict="v", summary="Held: v", data={})
-    """)
-    )
-    return str(folder)
-
-
 def test_demo_never_deletes_what_it_did_not_write(tmp_path, capsys):
-    exps = _fake_experiments(tmp_path)
+    exps = fake_experiments(tmp_path)
     project = tmp_path / "my_project"
     project.mkdir()
     (project / "thesis.tex").write_text("my thesis")
@@ -186,7 +170,7 @@ def test_demo_never_deletes_what_it_did_not_write(tmp_path, capsys):
 
 
 def test_demo_replaces_its_own_report_and_leaves_nothing_hidden(tmp_path):
-    exps = _fake_experiments(tmp_path)
+    exps = fake_experiments(tmp_path)
     out = tmp_path / "results"
     for _ in range(2):
         assert main(["demo", "--out", str(out), "--experiments", exps]) == 0
@@ -196,7 +180,7 @@ def test_demo_replaces_its_own_report_and_leaves_nothing_hidden(tmp_path):
 
 
 def test_a_report_of_an_earlier_version_is_replaced(tmp_path):
-    exps = _fake_experiments(tmp_path)
+    exps = fake_experiments(tmp_path)
     out = tmp_path / "results"
     out.mkdir()
     (out / "REPORT.md").write_text("# jaxnn: the lecture notes, reproduced\n\n![b.png](b.png)\n")
@@ -212,7 +196,7 @@ def _umask():
 
 
 def test_report_set_aside_by_a_killed_swap_is_put_back(tmp_path):
-    exps = _fake_experiments(tmp_path)
+    exps = fake_experiments(tmp_path)
     out = tmp_path / "results"
     assert main(["demo", "--out", str(out), "--experiments", exps]) == 0
     dead = subprocess.run(
