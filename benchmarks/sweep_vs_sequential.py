@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -114,8 +115,8 @@ def run(quick: bool = False) -> Bench:
     env = dict(os.environ)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if jax.default_backend() == "cpu":  # one XLA host device per core, set before JAX starts
-        flags = env.get("XLA_FLAGS", "").replace("--xla_force_host_platform_device_count", "--x")
-        env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
+        flags = re.sub(r"--xla_force_host_platform_device_count=\S*", "", env.get("XLA_FLAGS", ""))
+        env["XLA_FLAGS"] = f"{flags.strip()} --xla_force_host_platform_device_count={cores}".strip()
     load_before = os.getloadavg()
     child = subprocess.run(
         [

@@ -41,7 +41,7 @@ def test_boolean_json(tmp_path, capsys):
         (["boolean", "--n", "0"], "--n must be between 1 and 4, got 0"),
         (["boolean", "--n", "two"], "invalid int value"),
         (["perceptron", "--margin", "1.5"], "--margin must be in (0, 1)"),
-        (["perceptron", "--datasets", "0"], "--datasets must be >= 1"),
+        (["perceptron", "--datasets", "0"], "--datasets must be between 1 and 2147483647"),
         (["perceptron", "--algorithm", "pocket"], "invalid choice"),
     ],
 )
