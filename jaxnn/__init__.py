@@ -32,6 +32,11 @@ from jaxnn._perceptron import perceptron as perceptron
 from jaxnn._perceptron_learning import PerceptronFit as PerceptronFit
 from jaxnn._perceptron_learning import learn_perceptron as learn_perceptron
 from jaxnn._perceptron_learning import perceptron_points as perceptron_points
+from jaxnn._threshold_counting import ThresholdClasses as ThresholdClasses
+from jaxnn._threshold_counting import ThresholdCount as ThresholdCount
+from jaxnn._threshold_counting import canonical_form as canonical_form
+from jaxnn._threshold_counting import count_threshold_functions as count_threshold_functions
+from jaxnn._threshold_counting import is_threshold_function as is_threshold_function
 
 # isort: split
 
@@ -136,13 +141,18 @@ __all__ = [
     "PerceptronNetwork",
     "PerceptronParams",
     "Separability",
+    "ThresholdClasses",
+    "ThresholdCount",
     "boolean_functions",
     "boolean_inputs",
+    "canonical_form",
     "classify_boolean_functions",
     "convergence_bound",
+    "count_threshold_functions",
     "fit_perceptron_network",
     "function_number",
     "init_perceptron",
+    "is_threshold_function",
     "learn_perceptron",
     "linear_separability",
     "mp_neuron",

@@ -21,7 +21,9 @@ unchecked.
 from __future__ import annotations
 
 import functools
+import json
 import math
+import os
 import time
 from fractions import Fraction
 from typing import NamedTuple
@@ -37,6 +39,8 @@ __all__ = [
     "canonical_form",
     "count_threshold_functions",
     "estimate_cost",
+    "is_threshold_function",
+    "write_witnesses",
 ]
 
 KNOWN_LIMIT_N = 9
@@ -81,7 +85,7 @@ class ThresholdClasses(NamedTuple):
 
 
 class ThresholdCount(NamedTuple):
-    """The threshold functions of n variables, counted exactly (see :func:`count_threshold_functions`).
+    """The threshold functions of n variables, counted exactly by :func:`count_threshold_functions`.
 
     Attributes:
       n: the number of variables.
@@ -468,14 +472,20 @@ def _certificate_ok(cube: _Cube, tables: np.ndarray, sigma: np.ndarray) -> np.nd
     return np.all(total == 0, 1) & np.any(sigma != 0, 1) & signs
 
 
-def _decide(cube: _Cube, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _decide(cube: _Cube, tables: np.ndarray, *, certificates: bool = False):
     """Exact decision for a batch of canonical candidates.
+
+    Args:
+      cube: the cube of n inputs.
+      tables: bool (B, 2**n), candidates (up-sets of the shift order).
+      certificates: also return the Gordan certificates of the rejected candidates.
 
     Returns:
       ``(separable, tau, w, fallbacks)``: bool (B,), integer witnesses with ``tau + w . x > 0``
       exactly on the true rows (zeros where not separable; every one checked on all rows), and
       how many candidates were redone by the exact simplex. Every candidate rejected had a Gordan
-      certificate checked by :func:`_certificate_ok`.
+      certificate checked by :func:`_certificate_ok`; with ``certificates`` they come fifth,
+      int64 (B, 2**n), zero rows for the separable candidates.
     """
     n = cube.n
     count = len(tables)
@@ -500,10 +510,13 @@ def _decide(cube: _Cube, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     separable = done & (objective > 1e-7) & (det != 0) & _witness_ok(cube, tables, tau, w)
     st = _structure(cube, tables)
     certified = np.zeros(count, bool)
+    sigmas = np.zeros(tables.shape if certificates else (0, 0), np.int64)
     g = np.flatnonzero(gordan)
     if len(g):
         sigma = _lift(cube, tables[g], _take(st, g), lam[g], _take(prog, g))
         certified[g] = _certificate_ok(cube, tables[g], sigma)
+        if certificates:
+            sigmas[g] = np.where(certified[g][:, None], sigma, 0)
     redo = np.flatnonzero(~(separable | certified))
     for b in redo:
         one = slice(b, b + 1)
@@ -520,8 +533,12 @@ def _decide(cube: _Cube, tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
             sigma = _lift(cube, tables[one], _take(st, one), lam_b, _take(prog, one))
             if not _certificate_ok(cube, tables[one], sigma)[0]:
                 raise RuntimeError("the exact simplex's certificate does not verify")
+            if certificates:
+                sigmas[b] = sigma[0]
     tau = np.where(separable, tau, 0)
     w = np.where(separable[:, None], w, 0)
+    if certificates:
+        return separable, tau, w, len(redo), sigmas
     return separable, tau, w, len(redo)
 
 
@@ -549,16 +566,25 @@ class _Search(NamedTuple):
     candidates: int
     rejected: int
     fallbacks: int
+    rejected_tables: np.ndarray | None = None  # with keep_rejected: bool (rejected, P)
+    certificates: np.ndarray | None = None  # with keep_rejected: their Gordan certificates
 
 
-def _search(n: int) -> _Search:
-    """Canonical threshold functions with at most half the rows true, level by level."""
+def _search(n: int, *, keep_rejected: bool = False, progress=None) -> _Search:
+    """Canonical threshold functions with at most half the rows true, level by level.
+
+    Args:
+      n: the number of variables.
+      keep_rejected: also return the rejected candidates and their Gordan certificates.
+      progress: ``progress(level, levels, classes)``, called after each level, or None.
+    """
     cube = _cube(n)
     size = 2**n
     level = np.zeros((1, size), bool)  # the constant 0: -1 + 0 . x > 0 nowhere
     found = [(level, np.array([-1], np.int64), np.zeros((1, n), np.int64))]
-    candidates = rejected = fallbacks = 0
-    for _ in range(size // 2):
+    candidates = rejected = fallbacks = classes = 0
+    kept = []
+    for step in range(size // 2):
         fi, p = np.nonzero(_maximal_false(cube, level))
         grown = level[fi]
         grown[np.arange(len(fi)), p] = True
@@ -566,23 +592,24 @@ def _search(n: int) -> _Search:
         parts = []
         for start in range(0, len(grown), _CHUNK):
             chunk = grown[start : start + _CHUNK]
-            sep, tau, w, redo = _decide(cube, chunk)
+            sep, tau, w, redo, *sigma = _decide(cube, chunk, certificates=keep_rejected)
             parts.append((chunk[sep], tau[sep], w[sep]))
+            if keep_rejected:
+                kept.append((chunk[~sep], sigma[0][~sep]))
             fallbacks += redo
             rejected += int((~sep).sum())
         candidates += len(grown)
         level = np.concatenate([t for t, _, _ in parts])
-        found.append(
-            (
-                level,
-                np.concatenate([t for _, t, _ in parts]),
-                np.concatenate([x for *_, x in parts]),
-            )
-        )
-    tables = np.concatenate([t for t, _, _ in found])
-    tau = np.concatenate([t for _, t, _ in found])
-    w = np.concatenate([x for *_, x in found])
-    return _Search(tables, tau, w, candidates, rejected, fallbacks)
+        found.append(tuple(np.concatenate([part[i] for part in parts]) for i in range(3)))
+        classes += len(level)
+        if progress is not None:
+            progress(step + 1, size // 2, classes)
+    tables, tau, w = (np.concatenate([f[i] for f in found]) for i in range(3))
+    if not keep_rejected:
+        return _Search(tables, tau, w, candidates, rejected, fallbacks)
+    bad = np.concatenate([t for t, _ in kept]) if kept else np.zeros((0, size), bool)
+    sig = np.concatenate([s for _, s in kept]) if kept else np.zeros((0, size), np.int64)
+    return _Search(tables, tau, w, candidates, rejected, fallbacks, bad, sig)
 
 
 def _canonical_witness(
@@ -610,12 +637,21 @@ def _canonical_witness(
     return ws, theta
 
 
-@functools.cache
-def _count(n: int) -> ThresholdCount:
+_COUNTS: dict[int, ThresholdCount] = {}
+
+
+def _count(n: int, progress=None) -> ThresholdCount:
+    """The count for n, computed once per process."""
+    if n not in _COUNTS:
+        _COUNTS[n] = _compute(n, progress)
+    return _COUNTS[n]
+
+
+def _compute(n: int, progress=None) -> ThresholdCount:
     start = time.perf_counter()
     cube = _cube(n)
     size = 2**n
-    found = _search(n)
+    found = _search(n, progress=progress)
     tables, tau, w = found.tables, found.tau, found.w
     lower = tables.sum(1) < size / 2  # their duals have more than half the rows true
     dual = ~tables[lower][:, ::-1]  # f^d(x) = not f(not x); row not x is row P - 1 - x
@@ -624,40 +660,47 @@ def _count(n: int) -> ThresholdCount:
     tables = np.concatenate([tables, dual])
     tau = np.concatenate([tau, dual_tau])
     w = np.concatenate([w, 2 * w[lower]])
-    if not np.all(_witness_ok(cube, tables, tau, w)):
-        raise RuntimeError("a witness does not separate its function")
+    del dual, dual_tau, lower
     order = np.lexsort(np.packbits(tables, axis=1).T[::-1])
     tables, tau, w = tables[order], tau[order], w[order]
-    st = _structure(cube, tables)
-    weights, thresholds = _canonical_witness(cube, tables, st, tau, w)
-    self_dual = np.all(tables == ~tables[:, ::-1], 1)
-    k = st.essential
-    group = _class_group_order(st.blocks)
-    fact = [math.factorial(i) for i in range(n + 1)]
-    positive = np.array(
-        [fact[n] // (int(gr) * fact[n - int(kk)]) for gr, kk in zip(group, k)], np.int64
-    )
+    count = len(tables)
+    k = np.zeros(count, np.int64)
+    blocks = np.zeros((count, n), np.int64)
+    weights = np.zeros((count, n), np.int64)
+    thresholds = np.zeros(count, np.int64)
+    self_dual = np.zeros(count, bool)
+    for lo in range(0, count, _CHUNK):  # in chunks: (chunk, 2**n) int64 temporaries
+        part = slice(lo, lo + _CHUNK)
+        t = tables[part]
+        if not np.all(_witness_ok(cube, t, tau[part], w[part])):
+            raise RuntimeError("a witness does not separate its function")
+        st = _structure(cube, t)
+        k[part], blocks[part] = st.essential, st.blocks
+        weights[part], thresholds[part] = _canonical_witness(cube, t, st, tau[part], w[part])
+        self_dual[part] = np.all(t == ~t[:, ::-1], 1)
+    del tau, w
+    group = _class_group_order(blocks)
+    fact = np.array([math.factorial(i) for i in range(n + 1)], np.int64)
+
+    def orbit(m):  # positive functions of m variables per class (0 where it needs more)
+        fits = k <= m
+        return np.where(fits, fact[m] // (group * fact[np.where(fits, m - k, 0)]), 0)
+
+    positive = orbit(n)
     functions = positive << k
-    by_variables = tuple(
-        sum(
-            (fact[m] // (int(gr) * fact[m - int(kk)])) << int(kk)
-            for gr, kk in zip(group, k)
-            if kk <= m
-        )
-        for m in range(n + 1)
-    )
+    by_variables = tuple(int(np.sum(orbit(m) << k)) for m in range(n + 1))
     exact = k == n
     classes = ThresholdClasses(
-        tables.astype(np.uint8), weights, thresholds, k, st.blocks, functions, positive, self_dual
+        tables.astype(np.uint8), weights, thresholds, k, blocks, functions, positive, self_dual
     )
     return ThresholdCount(
         n=n,
-        threshold_functions=int(sum(int(f) for f in functions)),
-        exactly_n=int(sum(int(f) for f in functions[exact])),
-        n_classes=int(sum(int(p) for p in positive)),
-        n_classes_exactly_n=int(sum(int(p) for p in positive[exact])),
-        np_classes=len(tables),
-        npn_classes=(len(tables) + int(self_dual.sum())) // 2,
+        threshold_functions=int(functions.sum()),
+        exactly_n=int(functions[exact].sum()),
+        n_classes=int(positive.sum()),
+        n_classes_exactly_n=int(positive[exact].sum()),
+        np_classes=count,
+        npn_classes=(count + int(self_dual.sum())) // 2,
         npn_classes_exactly_n=(int(exact.sum()) + int((self_dual & exact).sum())) // 2,
         by_variables=by_variables,
         candidates=found.candidates,
@@ -666,3 +709,225 @@ def _count(n: int) -> ThresholdCount:
         classes=classes,
         seconds=time.perf_counter() - start,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# public functions
+
+
+def count_threshold_functions(n: int, *, force: bool = False, progress=None) -> ThresholdCount:
+    r"""Counts the threshold functions of n variables exactly, with a witness per class.
+
+    A threshold function is ``f(x) = [w . x >= theta]`` (a perceptron, notes 2.2). Up to negating
+    and permuting inputs it is a canonical positive function with ``w1 >= ... >= wn >= 0``; a
+    canonical f with k essential inputs and classes of interchangeable inputs of sizes
+    ``s_1 .. s_m`` (the unused inputs one class) stands for
+
+    .. math:: 2^k \, \frac{n!}{\prod_j s_j!}
+
+    threshold functions: negating an unused input changes nothing, nor does permuting
+    interchangeable ones. The canonical functions are generated level by level (a canonical
+    function plus one maximal false row of the shift order), each candidate decided exactly (an
+    integer witness checked on every row, or an integer Gordan certificate
+    ``sum_x sigma_x (1, x) = 0`` with the signs of f, checked exactly), and those with more than
+    half the rows true are the duals ``not f(not x)`` of the others. Results are cached per n.
+
+    Args:
+      n: the number of variables, 0 to 9 (no count is known beyond 9 to check against).
+      force: allow n >= 8 (the search runs in NumPy on the CPU; see :func:`estimate_cost`). An
+        n whose estimated memory exceeds the machine's is refused even so.
+      progress: ``progress(level, levels, classes)`` after each level of the search, or None.
+
+    Returns:
+      A :class:`ThresholdCount`: the counts, the class counts and the canonical classes.
+    """
+    n = _check_n(n)
+    if n >= 8 and n not in _COUNTS:
+        seconds, memory = estimate_cost(n)
+        cost = (
+            f"n = {n} needs about {_human_seconds(seconds)} and {memory / 2**30:.0f} GiB on this "
+            f"CPU (extrapolated from n = 5, 6, 7)"
+        )
+        physical = _physical_memory()
+        if physical and memory > physical:
+            raise ValueError(f"{cost}, more than the {physical / 2**30:.0f} GiB of this machine")
+        if not force:
+            raise ValueError(f"{cost}; pass force=True to run it")
+    return _count(n, progress)
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _check_n(n: object) -> int:
+    n = check_int_range("n", n, -(2**62), 2**62)
+    if n < 0:
+        raise ValueError(f"n must be a number of variables >= 0, got {n}")
+    if n > KNOWN_LIMIT_N:
+        raise ValueError(f"n must be at most {KNOWN_LIMIT_N}, got {n}: {_WHY_LIMIT}")
+    return n
+
+
+def _human_seconds(s: float) -> str:
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    if s < 2 * 86400:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.0f} days"
+
+
+def estimate_cost(n: int) -> tuple[float, float]:
+    """Rough seconds and bytes of :func:`count_threshold_functions` (n) on this machine.
+
+    Counts n = 5, 6 and 7 (about a second, cached), then extrapolates one n at a time: the
+    number of candidates grows by the last growth ratio times the last change of that ratio, the
+    classes in proportion, and the time per candidate triples (twice the rows, larger programs).
+    The memory is that of the class tables with their copies and working arrays.
+
+    Args:
+      n: the number of variables, 8 or 9.
+
+    Returns:
+      ``(seconds, bytes)``: estimates, good to a factor of about two, for the refusal message.
+    """
+    n = _check_n(n)
+    if n < 8:
+        raise ValueError(f"n must be 8 or 9 (smaller counts run in seconds), got {n}")
+    c5, c6, c7 = (_count(m) for m in (5, 6, 7))
+    grow, prev = c7.candidates / c6.candidates, c6.candidates / c5.candidates
+    seconds, classes = c7.seconds, float(c7.np_classes)
+    for _ in range(n - 7):
+        grow, prev = grow * (grow / prev), grow
+        seconds *= 3 * grow
+        classes *= grow
+    memory = classes * 2**n * 4 + 2**30
+    return float(seconds), float(memory)
+
+
+def canonical_form(tables) -> tuple[np.ndarray, np.ndarray]:
+    """The canonical representative of each function under negating and permuting inputs.
+
+    Inputs that the function decreases in are negated (a function that is neither increasing
+    nor decreasing in some input is not unate, so not a threshold function), then the inputs are
+    sorted by how many true rows have them set, most first. A threshold function comes out as
+    its canonical positive function (inputs tied in that count are interchangeable); any other
+    function comes out as some function that is not threshold either.
+
+    Args:
+      tables: 0/1 truth tables, shape (functions, 2**n) or (2**n,), rows in the order of
+        :func:`jaxnn.boolean_inputs`.
+
+    Returns:
+      ``(canonical, unate)``: uint8 tables of the same shape and bool flags (False: certainly
+      not a threshold function).
+    """
+    t = np.asarray(tables)
+    single = t.ndim == 1
+    t = np.atleast_2d(t)
+    if t.ndim != 2 or t.shape[1] < 1 or t.shape[1] & (t.shape[1] - 1):
+        raise ValueError(f"tables must have 2**n columns, got shape {np.shape(tables)}")
+    if not np.all((t == 0) | (t == 1)):
+        raise ValueError("tables must hold 0/1 values")
+    t = t.astype(bool)
+    count, size = t.shape
+    n = size.bit_length() - 1
+    cube = _cube(n)
+    rows = np.arange(size)
+    mask = np.zeros(count, np.int64)
+    unate = np.ones(count, bool)
+    for i in range(n):
+        low = t[:, cube.bits[:, i] == 0]
+        high = t[:, cube.flip[i][cube.bits[:, i] == 0]]
+        inc, dec = np.all(low <= high, 1), np.all(low >= high, 1)
+        unate &= inc | dec
+        mask |= np.where(dec & ~inc, 1 << i, 0)
+    h = np.take_along_axis(t, rows[None, :] ^ mask[:, None], 1)
+    chow = h.astype(np.int64) @ cube.bits  # (B, n)
+    order = np.argsort(-chow, axis=1, kind="stable")  # canonical input j is original order[j]
+    src = np.zeros((count, size), np.int64)  # canonical row p reads original row src[p]
+    for j in range(n):
+        src |= cube.bits[None, :, j] << order[:, j : j + 1]
+    out = np.take_along_axis(h, src, 1).astype(np.uint8)
+    return (out[0], unate[0]) if single else (out, unate)
+
+
+def is_threshold_function(tables, *, force: bool = False) -> np.ndarray:
+    """Whether each truth table is a threshold function: its canonical form among the counted.
+
+    Args:
+      tables: 0/1 truth tables, shape (functions, 2**n) or (2**n,), n <= 9.
+      force: allow n >= 8 (see :func:`count_threshold_functions`).
+
+    Returns:
+      bool array, one per table.
+    """
+    canon, unate = canonical_form(tables)
+    canon = np.atleast_2d(canon)
+    n = canon.shape[1].bit_length() - 1
+    known = count_threshold_functions(n, force=force).classes.tables
+    key = _row_keys(known)
+    order = np.argsort(key)
+    query = _row_keys(canon)
+    pos = np.clip(np.searchsorted(key[order], query), 0, len(key) - 1)
+    found = (key[order][pos] == query) & np.atleast_1d(unate)
+    return found[0] if np.ndim(tables) == 1 else found
+
+
+def _row_keys(tables: np.ndarray) -> np.ndarray:
+    packed = np.packbits(np.asarray(tables, bool), axis=1)
+    return np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+
+
+def write_witnesses(path: str | os.PathLike, result: ThresholdCount) -> str:
+    """Writes the canonical classes with their integer witnesses as JSON, atomically.
+
+    One class per line, as in Muroga's tables: ``weights`` and ``threshold`` (the function is
+    ``[w . x >= threshold]``), ``essential`` inputs, ``functions`` and ``positive`` in its orbit,
+    ``self_dual``, and ``table``: the truth table as a hex integer whose bit r is the output on
+    row r of :func:`jaxnn.boolean_inputs` (x1 the lowest bit of r).
+
+    Args:
+      path: the JSON file to write.
+      result: a :class:`ThresholdCount`.
+
+    Returns:
+      The path written.
+    """
+    from jaxnn._atomic import atomic_write_bytes
+
+    c = result.classes
+    size = c.tables.shape[1]
+    powers = [1 << r for r in range(size)]
+    head = {
+        "n": result.n,
+        "threshold_functions": result.threshold_functions,
+        "classes_count": len(c.tables),
+        "definition": "f(x) = [sum_i weights[i] * x[i] >= threshold]; each class stands for "
+        "`functions` threshold functions (negate any essential input, permute the inputs)",
+        "table": "bit r of the hex integer is f on row r; row r has x_(i+1) = bit i of r",
+    }
+    lines = []
+    for t, w, th, k, f, pos, sd in zip(
+        c.tables, c.weights, c.thresholds, c.essential, c.functions, c.positive, c.self_dual
+    ):
+        code = sum(p for p, v in zip(powers, t.tolist()) if v)
+        item = {
+            "weights": w.tolist(),
+            "threshold": int(th),
+            "essential": int(k),
+            "functions": int(f),
+            "positive": int(pos),
+            "self_dual": bool(sd),
+            "table": hex(code),
+        }
+        lines.append(json.dumps(item, separators=(", ", ": ")))
+    body = json.dumps(head, indent=2)[:-2] + ',\n  "classes": [\n    '
+    body += ",\n    ".join(lines) + "\n  ]\n}\n"
+    atomic_write_bytes(path, body.encode())
+    return str(path)
