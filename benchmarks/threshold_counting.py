@@ -78,6 +78,7 @@ def run(quick: bool = False) -> Bench:
     from jaxnn import _threshold_counting as tc
     from jaxnn._boolean_functions import separable_by_lp
 
+    load_start = os.getloadavg()
     sizes = [5, 6] if quick else [5, 6, 7]
     rows, data = [], {}
     for n in sizes:
@@ -130,9 +131,10 @@ def run(quick: bool = False) -> Bench:
     lp = np.array([separable_by_lp(x, t) for t in candidates])
     lp_seconds = time.perf_counter() - start
     agree = int(lp[: len(accepted)].sum() + (~lp[len(accepted) :]).sum())
-    start = time.perf_counter()
-    for lo in range(0, len(candidates), tc._CHUNK):
-        tc._decide(cube, candidates[lo : lo + tc._CHUNK].astype(bool))
+    level = candidates.sum(1)
+    start = time.perf_counter()  # decided level by level, as the search does
+    for k in np.unique(level):
+        tc._decide(cube, candidates[level == k].astype(bool))
     ours = time.perf_counter() - start
     data["lp"] = {
         "n": n_lp,
@@ -146,7 +148,9 @@ def run(quick: bool = False) -> Bench:
     data["cli_count_6"] = cli.asdict()
     n8 = None
     if os.environ.get("THRESHOLD_COUNT_N8") and not quick:
+        estimate = tc.estimate_cost(8)  # from the warm n = 5, 6, 7 above
         n8 = _fresh(8)
+        n8["estimate_seconds"], n8["estimate_bytes"] = estimate
         data[8] = n8
         ok = n8["threshold_functions"] == KNOWN[8]
         rows.append(
@@ -199,5 +203,16 @@ def run(quick: bool = False) -> Bench:
         f"scipy agreed with jaxnn on {agree}/{len(candidates)} candidates. Targets from issue 15."
     )
     if n8 is not None:
-        notes += f" n = 8 was counted once with `force=True` ({n8['count']:.0f} s)."
+        notes += (
+            f" n = 8 was counted once with `force=True` ({n8['count']:.0f} s, "
+            f"{n8['max_rss_gib']:.1f} GiB; the refusal message's estimate was "
+            f"{n8['estimate_seconds']:.0f} s and {n8['estimate_bytes'] / 2**30:.1f} GiB)."
+        )
+    load_end = os.getloadavg()
+    data["load_average"] = {"start": load_start, "end": load_end}
+    notes += (
+        f" Load average (1, 5, 15 min) at the start {', '.join(f'{v:.1f}' for v in load_start)}"
+        f" and at the end {', '.join(f'{v:.1f}' for v in load_end)} on {os.cpu_count()} cores:"
+        f" other work shared the machine when it is above the core count."
+    )
     return Bench(table=table, notes=notes, data=data)
