@@ -32,6 +32,11 @@ from jaxnn.perceptrons._boolean import linear_separability as linear_separabilit
 from jaxnn.perceptrons._convergence import convergence_bound as convergence_bound
 from jaxnn.perceptrons._convergence import separable_data as separable_data
 from jaxnn.perceptrons._convergence import separation_margin as separation_margin
+from jaxnn.perceptrons._counting import ThresholdClasses as ThresholdClasses
+from jaxnn.perceptrons._counting import ThresholdCount as ThresholdCount
+from jaxnn.perceptrons._counting import canonical_form as canonical_form
+from jaxnn.perceptrons._counting import count_threshold_functions as count_threshold_functions
+from jaxnn.perceptrons._counting import is_threshold_function as is_threshold_function
 from jaxnn.perceptrons._learning import PerceptronFit as PerceptronFit
 from jaxnn.perceptrons._learning import learn_perceptron as learn_perceptron
 from jaxnn.perceptrons._learning import perceptron_points as perceptron_points
@@ -170,6 +175,11 @@ __all__ = [
     "boolean_functions",
     "boolean_inputs",
     "BooleanFunctions",
+    "canonical_form",
+    "count_threshold_functions",
+    "is_threshold_function",
+    "ThresholdClasses",
+    "ThresholdCount",
     "check_gradients",
     "CheckFailed",
     "checked_train",

@@ -47,8 +47,16 @@ def _universal_approximation(result):
     assert sin_errors[-1] < 0.0135  # 256 towers: about 1/n
 
 
+def _threshold_counts(result):
+    assert result.data["counts"][6] == 15028134  # OEIS A000609
+
+
 # deeper checks of what some experiments measured, beyond their own verdict
-CHECKS = {"xor_mlp": _xor_mlp, "universal_approximation": _universal_approximation}
+CHECKS = {
+    "xor_mlp": _xor_mlp,
+    "universal_approximation": _universal_approximation,
+    "threshold_counts": _threshold_counts,
+}
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""``jaxnn boolean --n N``: boolean functions of 1..N inputs, counted and classified (notes 2.4)."""
+"""``jaxnn boolean --n N``: boolean functions of 1..N inputs, counted and classified (notes 2.4).
+
+``jaxnn boolean --count N``: the threshold functions of 0..N variables counted exactly by symmetry,
+without enumerating the functions (N up to 9; N >= 8 needs ``--force``).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,33 @@ def register(subparsers) -> argparse.ArgumentParser:
         "neuron represents and that the network of perceptrons reproduces",
     )
     p.add_argument("--n", type=int, default=4, help="largest number of inputs, 1 to 4 (default 4)")
+    p.add_argument(
+        "--count",
+        type=int,
+        metavar="N",
+        help="count the threshold functions of 0..N variables exactly, by symmetry (N <= 9; "
+        "N >= 8 needs --force)",
+    )
+    p.add_argument(
+        "--witnesses",
+        metavar="PATH",
+        help="with --count: write the canonical classes of N variables with integer weights and "
+        "thresholds as JSON",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="with --count: run N >= 8 (minutes to days)"
+    )
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> dict:
+    if args.count is not None:
+        return run_count(args)
+    if args.witnesses or args.force:
+        from jaxnn._cli import UsageError
+
+        raise UsageError("--witnesses and --force go with --count N")
     import time
 
     import numpy as np
@@ -68,3 +94,61 @@ def run(args: argparse.Namespace) -> dict:
             item["b"] = float(b)
         functions.append(item)
     return {"results": results, "detail": {"inputs": inputs, "functions": functions}}
+
+
+def run_count(args: argparse.Namespace) -> dict:
+    """``--count N``: one row per number of variables 0..N, the classes of N as witnesses."""
+    import sys
+
+    from jaxnn._cli import UsageError
+    from jaxnn._util import markdown_table
+    from jaxnn.perceptrons._counting import _check_n, count_threshold_functions, write_witnesses
+
+    def progress(level: int, levels: int, classes: int) -> None:
+        if levels >= 128 and level % (levels // 16) == 0:  # n >= 8: minutes
+            print(f"  level {level}/{levels}: {classes} classes so far", file=sys.stderr)
+
+    try:
+        n = _check_n(args.count)
+        top = count_threshold_functions(n, force=args.force, progress=progress)
+    except ValueError as e:
+        message = str(e).replace("force=True", "--force")
+        raise UsageError(f"--count {args.count}: {message}") from None
+    results = []
+    for m in range(n + 1):
+        r = top if m == n else count_threshold_functions(m)
+        results.append(
+            {
+                "n": m,
+                "threshold_functions": r.threshold_functions,
+                "exactly_n": r.exactly_n,
+                "n_classes": r.n_classes,
+                "npn_classes_exactly_n": r.npn_classes_exactly_n,
+                "canonical_classes": r.np_classes,
+                "candidates": r.candidates,
+                "rejected": r.rejected,
+                "seconds": round(r.seconds, 3),
+            }
+        )
+    heads = [
+        "n",
+        "threshold functions",
+        "exactly n",
+        "N-classes",
+        "NPN-classes, exactly n",
+        "canonical",
+        "candidates",
+        "rejected",
+        "seconds",
+    ]
+    print(markdown_table(heads, [list(row.values()) for row in results]))
+    print(
+        "\nexact: every canonical class has integer weights checked on all 2^n rows, every "
+        "rejected candidate an integer Gordan certificate; compare OEIS A000609, A000615, "
+        "A002078, A001530"
+    )
+    out = {"count": results}
+    if args.witnesses:
+        out["witnesses"] = write_witnesses(args.witnesses, top)
+        print(f"witnesses: {len(top.classes.tables)} classes of {n} variables in {args.witnesses}")
+    return out

@@ -21,6 +21,15 @@ from jaxnn.perceptrons._convergence import convergence_bound as convergence_boun
 from jaxnn.perceptrons._convergence import convergence_trials as convergence_trials
 from jaxnn.perceptrons._convergence import separable_data as separable_data
 from jaxnn.perceptrons._convergence import separation_margin as margin
+from jaxnn.perceptrons._counting import ThresholdCandidates as ThresholdCandidates
+from jaxnn.perceptrons._counting import ThresholdClasses as ThresholdClasses
+from jaxnn.perceptrons._counting import ThresholdCount as ThresholdCount
+from jaxnn.perceptrons._counting import canonical_form as canonical_form
+from jaxnn.perceptrons._counting import count_threshold_functions as count_threshold_functions
+from jaxnn.perceptrons._counting import decide_canonical as decide_canonical
+from jaxnn.perceptrons._counting import estimate_cost as estimate_cost
+from jaxnn.perceptrons._counting import is_threshold_function as is_threshold_function
+from jaxnn.perceptrons._counting import threshold_candidates as threshold_candidates
 from jaxnn.perceptrons._learning import ALGORITHMS as ALGORITHMS
 from jaxnn.perceptrons._learning import PerceptronFit as PerceptronFit
 from jaxnn.perceptrons._learning import learn_perceptron as learn
@@ -40,6 +49,15 @@ from jaxnn.perceptrons._perceptron import init_perceptron as init
 from jaxnn.perceptrons._perceptron import perceptron as perceptron
 
 __all__ = [
+    "ThresholdCandidates",
+    "ThresholdClasses",
+    "ThresholdCount",
+    "canonical_form",
+    "count_threshold_functions",
+    "decide_canonical",
+    "estimate_cost",
+    "is_threshold_function",
+    "threshold_candidates",
     "ALGORITHMS",
     "MAX_ENUMERATION_N",
     "TWO_INPUT_FUNCTION_NAMES",
