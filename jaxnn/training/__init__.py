@@ -28,12 +28,12 @@ from jaxnn.training._loop import make_hparams as make_hparams
 from jaxnn.training._loop import train as train
 from jaxnn.training._loop import train_epoch as train_epoch
 from jaxnn.training._loop import train_epochs as train_epochs
-from jaxnn.training._model import Model as Model
-from jaxnn.training._model import load_model as load_model
-from jaxnn.training._model import predict as predict
 from jaxnn.training._metrics import accuracy as accuracy
 from jaxnn.training._metrics import confusion_matrix as confusion_matrix
 from jaxnn.training._metrics import predicted_classes as predicted_classes
+from jaxnn.training._model import Model as Model
+from jaxnn.training._model import load_model as load_model
+from jaxnn.training._model import predict as predict
 from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
 from jaxnn.training._optimizers import SCHEDULES as SCHEDULES
 from jaxnn.training._optimizers import make_optimizer as make_optimizer

@@ -173,7 +173,9 @@ def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             arrays = {k: z[k] for k in z.files}
         meta = json.loads(arrays.pop(_META).tobytes().decode())
     except (zipfile.BadZipFile, EOFError, OSError):
-        raise ValueError(f"{path}: not a jaxnn checkpoint (a corrupt or truncated archive)") from None
+        raise ValueError(
+            f"{path}: not a jaxnn checkpoint (a corrupt or truncated archive)"
+        ) from None
     except KeyError:
         raise ValueError(f"{path}: not a jaxnn checkpoint (no {_META} entry)") from None
     except ValueError:  # object arrays, bad JSON: nothing a checkpoint of ours holds

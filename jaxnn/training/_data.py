@@ -372,7 +372,7 @@ def split_dataset(
     y_val: ArrayLike | None = None,
     dtype: Any = "float32",
 ) -> Dataset:
-    r"""Splits raw (x, y) into a `Dataset`: test, then validation from what is left, both stratified.
+    r"""Splits raw (x, y) into a `Dataset`: test, then validation from the rest, both stratified.
 
     The rules: ``x_test``/``y_test``, when given, are the test split, else ``test_fraction`` of
     (x, y) is held out; ``x_val``/``y_val``, when given, are the validation split, else
@@ -456,8 +456,7 @@ def split_dataset(
         pre = kind
         if pre.shift is not None and np.ndim(pre.shift) == 1 and pre.shift.size != x.shape[1]:
             raise ValueError(
-                f"the preprocessing has statistics of {pre.shift.size} features, x has "
-                f"{x.shape[1]}"
+                f"the preprocessing has statistics of {pre.shift.size} features, x has {x.shape[1]}"
             )
     else:
         pre = Preprocessing.fit(x_tr, kind, dtype)
@@ -651,9 +650,7 @@ def read_npz(path: str | os.PathLike, *, labels: bool = True) -> dict[str, np.nd
             missing = ys if xs in out else xs
             raise ValueError(f"{path}: {missing} is missing ({xs} and {ys} go together)")
         if xs in out and ys in out and len(out[xs]) != len(out[ys]):
-            raise ValueError(
-                f"{path}: {xs} has {len(out[xs])} samples, {ys} has {len(out[ys])}"
-            )
+            raise ValueError(f"{path}: {xs} has {len(out[xs])} samples, {ys} has {len(out[ys])}")
         if xs in out and len(out[xs]) == 0:
             raise ValueError(f"{path}: {xs} has 0 samples")
     return out
@@ -694,7 +691,8 @@ def read_csv(
         raise FileNotFoundError(f"csv:{path}: no such file")
     try:
         with path.open(newline="") as f:
-            rows = [(i, r) for i, r in enumerate(csv.reader(f), start=1) if any(c.strip() for c in r)]
+            lines = enumerate(csv.reader(f), start=1)
+            rows = [(i, r) for i, r in lines if any(c.strip() for c in r)]
     except (UnicodeDecodeError, csv.Error) as e:
         raise ValueError(f"{path}: not a readable CSV file ({e})") from None
     if not rows:
@@ -746,7 +744,8 @@ def _label_index(path: Path, label_column: Any, columns: list[str], has_header: 
         raise ValueError(f"{path}: no label column {text!r} ({where})") from None
     if not -width <= j < width:
         raise ValueError(
-            f"{path}: label column {j} is out of range: the file has {width} columns (0..{width - 1})"
+            f"{path}: label column {j} is out of range: the file has {width} columns "
+            f"(0..{width - 1})"
         )
     return j % width
 

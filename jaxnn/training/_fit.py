@@ -1,9 +1,9 @@
 """``jaxnn.fit``: the Python driver of training, what ``jaxnn train`` runs.
 
-It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once, compiles one epoch (`train_epoch`
-under `jax.jit`) and calls it once per epoch, updating a progress bar between calls (nothing is
-printed from inside jitted code). It times training apart from compilation, evaluates the test
-split and can save and resume checkpoints.
+It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once,
+compiles one epoch (`train_epoch` under `jax.jit`) and calls it once per epoch, updating a progress
+bar between calls (nothing is printed from inside jitted code). It times training apart from
+compilation, evaluates the test split and can save and resume checkpoints.
 """
 
 from __future__ import annotations
@@ -228,9 +228,7 @@ def _fit(
     split["standardize"] = s["standardize"]
     if isinstance(data, str):
         name = name or data
-        data = load_dataset(
-            data, data_dir=s["data_dir"], label_column=s["label_column"], **split
-        )
+        data = load_dataset(data, data_dir=s["data_dir"], label_column=s["label_column"], **split)
     elif isinstance(data, tuple) and not isinstance(data, Dataset):
         if len(data) not in (2, 4, 6):
             raise ValueError(

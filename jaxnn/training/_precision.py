@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["backend_has_float64", "check_dtype", "data_dtype", "enable_dtype"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def backend_has_float64(backend: str | None = None) -> bool:
     """Whether the default (or named) backend computes in float64 (a tiny matmul, once)."""
     try:
