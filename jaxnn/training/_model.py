@@ -27,7 +27,7 @@ from jaxnn.training._data import Preprocessing
 from jaxnn.training._loop import TrainConfig
 from jaxnn.training._loop import predict as _predict_outputs
 
-__all__ = ["Model", "load_model", "model_inputs", "predict"]
+__all__ = ["Model", "is_binary", "load_model", "model_inputs", "model_outputs", "predict"]
 
 
 class Model(NamedTuple):
@@ -160,8 +160,22 @@ def predict(model: Any, x: ArrayLike, *args: ArrayLike) -> jax.Array:
     if args:
         raise TypeError("predict(model, x) takes two arguments: a model and raw inputs")
     model = _as_model(model)
-    y_hat = _outputs(model.config, model.params, jnp.asarray(model_inputs(model, x)))
-    binary = model.config.sizes[-1] == 1 and get_loss(model.config.loss).targets == "unit"
-    if binary and get_output(model.config.output).name == "sigmoid":
+    return model_outputs(model, model_inputs(model, x))
+
+
+def is_binary(config: TrainConfig) -> bool:
+    """Whether the network is one sigmoid unit fitting binary labels (binary cross-entropy)."""
+    return (
+        config.sizes[-1] == 1
+        and get_loss(config.loss).targets == "unit"
+        and get_output(config.output).name == "sigmoid"
+    )
+
+
+def model_outputs(model: Model, inputs: ArrayLike) -> jax.Array:
+    """`predict` on inputs already preprocessed (`model_inputs`): class probabilities (two
+    columns for a binary network) or regression outputs."""
+    y_hat = _outputs(model.config, model.params, jnp.asarray(inputs))
+    if is_binary(model.config):
         y_hat = jnp.concatenate([1 - y_hat, y_hat], axis=1)  # P(class 0), P(class 1)
     return y_hat
