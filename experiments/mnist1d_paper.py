@@ -1,4 +1,4 @@
-"""Notes 4.1 against a published table: MNIST-1D (Greydanus 2020), logistic regression and an MLP."""
+"""Notes 4.1 against a published table: MNIST-1D (Greydanus 2020), linear model and MLP."""
 
 from __future__ import annotations
 

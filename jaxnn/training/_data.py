@@ -503,7 +503,8 @@ def _sine(rng: np.random.Generator, n: int = 1000) -> tuple[np.ndarray, np.ndarr
 def _sklearn_source(name: str, seed: int) -> dict[str, np.ndarray]:
     from jaxnn._util import require
 
-    datasets = require("sklearn.datasets", f"the {name} data set (embedded in scikit-learn)")
+    require("sklearn", f"the {name} data set (embedded in scikit-learn)")
+    from sklearn import datasets
     from sklearn.model_selection import train_test_split
 
     bunch = getattr(datasets, _SKLEARN[name])()
