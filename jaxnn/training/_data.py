@@ -617,10 +617,12 @@ def read_npz(path: str | os.PathLike, *, labels: bool = True) -> dict[str, np.nd
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"npz:{path}: no such file")
+    with path.open("rb") as f:
+        magic = f.read(4)
     try:
+        if magic != b"PK\x03\x04":
+            raise ValueError("not an archive")
         with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("not an archive")
             arrays = {k: z[k] for k in z.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
         why = "object arrays are refused" if "allow_pickle" in str(e) else "not an .npz archive"
