@@ -261,7 +261,9 @@ def test_two_dimensional_idx_images_are_accepted(tmp_path):
 def test_float_idx_labels_that_are_not_whole_are_refused(tmp_path):
     x, y = _arrays(60, features=4)
     files = _idx_dir(tmp_path, x.astype(np.float32), y.astype(np.float32) + 0.5)
-    with pytest.raises(ValueError, match=rf"{files['train', 'labels']}: class labels must be whole"):
+    with pytest.raises(
+        ValueError, match=rf"{files['train', 'labels']}: class labels must be whole"
+    ):
         load_dataset(f"idx:{tmp_path}")
     _idx_dir(tmp_path, x.astype(np.float32), y.astype(np.float32))  # whole numbers are labels
     assert load_dataset(f"idx:{tmp_path}").y_train.dtype == np.int32
@@ -319,6 +321,8 @@ def test_mnist1d_missing_package_names_the_extra(monkeypatch):
 
     _data._mnist1d_arrays.cache_clear()
     monkeypatch.setitem(sys.modules, "mnist1d", None)  # import mnist1d raises ImportError
-    with pytest.raises(ImportError, match=r'^-d mnist1d .*needs mnist1d: pip install "jaxnn\[mnist1d\]"$'):
+    with pytest.raises(
+        ImportError, match=r'^-d mnist1d .*needs mnist1d: pip install "jaxnn\[mnist1d\]"$'
+    ):
         load_dataset("mnist1d")
     _data._mnist1d_arrays.cache_clear()
