@@ -19,6 +19,13 @@ from jaxnn.training._settings import setting
 __all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure"]
 
 SPLITS = ("test", "all")
+_HELP = {
+    "dataset": "the data, as for jaxnn train: a name (digits, iris, mnist1d, ...) or a file "
+    "(npz:PATH, csv:PATH, idx:PATH)",
+    "data_dir": setting("data_dir").help,
+    "label_column": "the label column of a csv:PATH data set: a header name or a 0-based index "
+    "(none: no labels); default: the model's",
+}
 
 
 class ModelData(NamedTuple):
@@ -46,7 +53,7 @@ def add_model_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
             default=None,
             required=name == "dataset",
             metavar=s.dest.upper(),
-            help=s.help + ("" if name in ("dataset", "data_dir") else "; default: the model's"),
+            help=_HELP.get(name) or s.help.split(" (default")[0] + "; default: the model's",
         )
     g.add_argument(
         "--split",
