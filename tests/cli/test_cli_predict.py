@@ -268,6 +268,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_float64_from_the_command_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     out = subprocess.run(

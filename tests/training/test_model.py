@@ -258,6 +258,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_float64_end_to_end(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     out = subprocess.run(

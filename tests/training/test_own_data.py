@@ -301,7 +301,8 @@ def test_breast_cancer_trains_one_sigmoid_unit_with_binary_cross_entropy():
 
 
 def test_mnist1d_is_the_papers_data_generated_offline():
-    mnist1d = pytest.importorskip("mnist1d.data")
+    import mnist1d.data as mnist1d  # in the mnist1d extra (and in all): required here
+
     state = np.random.get_state()
     py_state = random.getstate()
     d = load_dataset("mnist1d", standardize="none")
