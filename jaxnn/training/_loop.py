@@ -288,8 +288,8 @@ def init_state(config: TrainConfig, hparams: HParams, key: ArrayLike) -> TrainSt
     _check_scalar_hparams(hparams)
     init_key, key = jax.random.split(_raw_key(key))
     params = init_mlp_scaled(config, hparams, init_key)
-    if config.dtype == "float64":  # the optimizer state in float64 too (bfloat16 cannot hold
-        hparams = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), hparams)  # beta2 = 0.999)
+    if config.dtype == "float64":  # the optimizer state's hyperparameters in float64 too
+        hparams = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), hparams)
     opt_state = _optimizer(config, hparams).init(params)
     return TrainState(params, opt_state, jnp.zeros((), jnp.int32), key)
 
