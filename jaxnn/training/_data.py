@@ -137,6 +137,9 @@ class Preprocessing:
     def __setattr__(self, name, value):
         raise AttributeError("Preprocessing is immutable")
 
+    def __reduce__(self):
+        return Preprocessing, (self.kind, self.shift, self.scale)
+
     def _key(self) -> tuple:
         arrays = tuple(
             None if v is None else (v.dtype.str, v.shape, v.tobytes())
@@ -177,7 +180,7 @@ class Preprocessing:
         return {} if self.kind == "none" else {"shift": self.shift, "scale": self.scale}
 
     @staticmethod
-    def fit(x: ArrayLike, kind: str, dtype: Any = "float32") -> Preprocessing:
+    def from_training(x: ArrayLike, kind: str, dtype: Any = "float32") -> Preprocessing:
         """The statistics of ``kind`` on raw training inputs ``x``, computed in float32 (float64
         for ``dtype`` float64); ``auto`` is ``scale255`` for uint8 inputs, else ``zscore``."""
         x = np.asarray(x)
@@ -459,7 +462,7 @@ def split_dataset(
                 f"the preprocessing has statistics of {pre.shift.size} features, x has {x.shape[1]}"
             )
     else:
-        pre = Preprocessing.fit(x_tr, kind, dtype)
+        pre = Preprocessing.from_training(x_tr, kind, dtype)
     data = Dataset(
         pre.apply(x_tr, dtype), y_tr, pre.apply(x_va, dtype), y_va, pre.apply(x_te, dtype), y_te
     )

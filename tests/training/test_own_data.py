@@ -2,6 +2,7 @@
 saved preprocessing, IDX edge cases, and the other embedded sets (iris, wine, breast_cancer,
 MNIST-1D)."""
 
+import pickle
 import random
 import sys
 
@@ -217,6 +218,7 @@ def test_preprocessing_travels_with_the_dataset():
     assert jax.device_put(d).preprocessing == d.preprocessing
     assert jax.tree.map(lambda a: a, d).preprocessing == d.preprocessing
     assert d._replace(x_val=d.x_test, y_val=d.y_test).preprocessing == d.preprocessing
+    assert pickle.loads(pickle.dumps(d)).preprocessing == d.preprocessing
     assert isinstance(d, Dataset) and len(tuple(d)) == 6
     seen = jax.jit(lambda data: data.x_train.sum())(d)
     assert np.isfinite(seen)
