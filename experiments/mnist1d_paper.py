@@ -101,8 +101,8 @@ def run(out: Path, *, seed: int = 0) -> Result:
                 f"{accs.min():.1%} .. {accs.max():.1%}",
                 f"{train_acc[:, -1].mean():.1%}",
                 f"{PAPER[name]:.0%}",
-                f"{accs.mean() - PAPER[name]:+.1%} (within {TOLERANCE[name]:.0%}: "
-                f"{'yes' if ok else 'no'})",
+                f"{100 * (accs.mean() - PAPER[name]):+.1f} points (target within "
+                f"{100 * TOLERANCE[name]:.0f}: {'yes' if ok else 'no'})",
             )
         )
     table = jaxnn.markdown_table(
