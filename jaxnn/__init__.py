@@ -118,6 +118,7 @@ from jaxnn.training._checkpoint import params_sha256 as params_sha256
 from jaxnn.training._checkpoint import save_checkpoint as save_checkpoint
 from jaxnn.training._data import DATASETS as DATASETS
 from jaxnn.training._data import Dataset as Dataset
+from jaxnn.training._data import Preprocessing as Preprocessing
 from jaxnn.training._data import load_dataset as load_dataset
 from jaxnn.training._data import read_idx as read_idx
 from jaxnn.training._data import split_dataset as split_dataset
@@ -132,13 +133,15 @@ from jaxnn.training._loop import evaluate as evaluate
 from jaxnn.training._loop import init_state as init_state
 from jaxnn.training._loop import make_config as make_config
 from jaxnn.training._loop import make_hparams as make_hparams
-from jaxnn.training._loop import predict as predict
 from jaxnn.training._loop import train as train
 from jaxnn.training._loop import train_epoch as train_epoch
 from jaxnn.training._loop import train_epochs as train_epochs
 from jaxnn.training._metrics import accuracy as accuracy
 from jaxnn.training._metrics import confusion_matrix as confusion_matrix
 from jaxnn.training._metrics import predicted_classes as predicted_classes
+from jaxnn.training._model import Model as Model
+from jaxnn.training._model import load_model as load_model
+from jaxnn.training._model import predict as predict
 from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
 from jaxnn.training._optimizers import make_optimizer as make_optimizer
 from jaxnn.training._settings import SETTINGS as SETTINGS
@@ -218,6 +221,7 @@ __all__ = [
     "linear_separability",
     "load_checkpoint",
     "load_dataset",
+    "load_model",
     "log_range",
     "Loss",
     "loss_fn",
@@ -232,6 +236,7 @@ __all__ = [
     "mp_neuron",
     "mp_neuron_search",
     "mp_neuron_settings",
+    "Model",
     "mp_representable",
     "MPNeuronSearch",
     "OPTIMIZERS",
@@ -256,6 +261,7 @@ __all__ = [
     "plot_sweep_heatmap",
     "predict",
     "predicted_classes",
+    "Preprocessing",
     "random_settings",
     "read_idx",
     "save_checkpoint",

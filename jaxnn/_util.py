@@ -42,6 +42,7 @@ EXTRAS = {
     "matplotlib": "demo",
     "sklearn": "demo",
     "tqdm": "demo",
+    "mnist1d": "mnist1d",
 }
 _PACKAGE_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
 _WARNED: set[tuple[str, str]] = set()

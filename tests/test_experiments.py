@@ -15,7 +15,7 @@ from jaxnn._cli._report import experiments_dir, find_experiments
 
 EXPERIMENTS = find_experiments()
 # the ones that take longer than about ten seconds on two cores
-SLOW = {"backprop_check", "digits_training", "universal_approximation", "xor_mlp"}
+SLOW = {"backprop_check", "digits_training", "universal_approximation", "xor_mlp", "mnist1d_paper"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FOLDER = experiments_dir()
 SOURCES = sorted(FOLDER.glob("*.py"))
@@ -51,11 +51,21 @@ def _threshold_counts(result):
     assert result.data["counts"][6] == 15028134  # OEIS A000609
 
 
+def _mnist1d_paper(result):
+    means, accs = result.data["mean"], result.data["test_accuracy"]
+    for name, paper in {"softmax regression": 0.32, "MLP": 0.68}.items():
+        assert len(accs[name]) == 5 and len(set(accs[name])) > 1  # five vmapped seeds, differing
+        assert abs(means[name] - paper) <= {"softmax regression": 0.03, "MLP": 0.04}[name]
+    assert means["MLP"] > means["softmax regression"] + 0.25
+    assert "32%" in result.table and "68%" in result.table and "residual" in result.verdict
+
+
 # deeper checks of what some experiments measured, beyond their own verdict
 CHECKS = {
     "xor_mlp": _xor_mlp,
     "universal_approximation": _universal_approximation,
     "threshold_counts": _threshold_counts,
+    "mnist1d_paper": _mnist1d_paper,
 }
 
 

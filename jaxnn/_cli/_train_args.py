@@ -17,6 +17,7 @@ from jaxnn.training._settings import SETTINGS, Setting, by_flag, check_setting
 
 __all__ = [
     "DatasetSpec",
+    "check_dataset_name",
     "FLAGS",
     "SWEEPABLE",
     "TrainSetting",
@@ -43,12 +44,16 @@ _MODEL = ("activation", "weight_init", "init_scale", "output")
 
 
 class DatasetSpec(NamedTuple):
-    """Which data to load: a name (or ``idx:PATH``), the IDX directory, the split seed and share."""
+    """Which data to load: a name (or ``npz:``/``csv:``/``idx:PATH``), the IDX directory, the
+    split seed and share, the input scaling, a CSV's label column and the dtype."""
 
     name: str
     data_dir: str | None
     seed: int
     val_fraction: float
+    standardize: str = "auto"
+    label_column: str | None = None
+    dtype: str = "float32"
 
 
 class TrainSetting(NamedTuple):
@@ -151,33 +156,65 @@ def _coerce(dest: str, value: Any) -> Any:
 
 
 def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
-    """The data flags as a `DatasetSpec` (the split does not depend on ``--seed``)."""
+    """The data flags as a `DatasetSpec` (the split does not depend on ``--seed``).
+
+    ``--dtype float64`` turns on 64-bit JAX here, before any array is made (refused on a backend
+    without float64).
+    """
+    from jaxnn.training._precision import enable_dtype
+
+    dtype = _coerce("dtype", args.dtype)
+    try:
+        enable_dtype(dtype, grad=_coerce("grad", args.grad))
+    except ValueError as e:
+        raise _usage(str(e)) from None
     return DatasetSpec(
         str(args.dataset),
         args.data_dir,
         _coerce("data_seed", args.data_seed),
         _coerce("val_fraction", args.val_fraction),
+        _coerce("standardize", args.standardize),
+        args.label_column,
+        dtype,
     )
 
 
-def load_data(spec: DatasetSpec):
-    """Loads and checks the `Dataset` of a `DatasetSpec`; errors name the flag or the file."""
-    from jaxnn.training._data import DATASETS, check_dataset, load_dataset
+def check_dataset_name(name: str, data_dir: str | None) -> str:
+    """The canonical data set name, or a `UsageError` naming the flag."""
+    from jaxnn.training._data import DATASETS, FILE_FORMATS
 
-    name = spec.name
-    if not name.startswith("idx:") and name.lower() not in DATASETS:
+    prefix, sep, _ = name.partition(":")
+    if sep and prefix.lower() in FILE_FORMATS:
+        return f"{prefix.lower()}:{name[len(prefix) + 1 :]}"
+    if name.lower() not in DATASETS:
+        files = ", ".join(f"{f}:PATH" for f in FILE_FORMATS)
         raise _usage(
-            f"-d/--dataset: unknown dataset {name!r}; valid: {', '.join(DATASETS)}, idx:PATH"
+            f"-d/--dataset: unknown dataset {name!r}; valid: {', '.join(DATASETS)}, {files}"
         )
-    if not name.startswith("idx:"):
-        name = name.lower()
-    if name in ("mnist", "fashion_mnist") and spec.data_dir is None:
+    name = name.lower()
+    if name in ("mnist", "fashion_mnist") and data_dir is None:
         raise _usage(
             f"-d {name} reads the IDX files from a directory: add --data-dir PATH "
             f"(or use -d idx:PATH); jaxnn never downloads data"
         )
+    return name
+
+
+def load_data(spec: DatasetSpec):
+    """Loads and checks the `Dataset` of a `DatasetSpec`; errors name the flag or the file."""
+    from jaxnn.training._data import check_dataset, load_dataset
+
+    name = check_dataset_name(spec.name, spec.data_dir)
     return check_dataset(
-        load_dataset(name, data_dir=spec.data_dir, val_fraction=spec.val_fraction, seed=spec.seed)
+        load_dataset(
+            name,
+            data_dir=spec.data_dir,
+            val_fraction=spec.val_fraction,
+            seed=spec.seed,
+            standardize=spec.standardize,
+            label_column=spec.label_column,
+            dtype=spec.dtype,
+        )
     )
 
 

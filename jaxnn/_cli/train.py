@@ -15,7 +15,8 @@ from jaxnn._cli._train_args import add_train_arguments, dataset_spec, load_data,
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train",
-        help="train a network on digits, MNIST-style IDX files or synthetic data",
+        help="train a network on an embedded data set, your own npz/csv/IDX files, or synthetic "
+        "data",
         description=__doc__.splitlines()[0],
     )
     add_train_arguments(p)
@@ -82,8 +83,14 @@ def run(args: argparse.Namespace) -> dict:
         save=args.save,
         save_every=args.save_every,
         progress=not args.quiet,
-        # resuming checks the data too: the same set, split the same way
-        name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}",
+        # resuming checks the data too: the same set, split and scaled the same way
+        name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}"
+        + ("" if spec.standardize == "auto" else f", standardize {spec.standardize}"),
+        # stored in the checkpoint: jaxnn evaluate splits the data the same way
+        data_seed=spec.seed,
+        val_fraction=spec.val_fraction,
+        standardize=spec.standardize,
+        label_column=spec.label_column,
     )
     h = result.history
     rows = [
@@ -107,6 +114,7 @@ def run(args: argparse.Namespace) -> dict:
             " -> ".join(map(str, result.config.sizes))
             + f" ({result.config.activation}, {result.config.output})",
         ),
+        ("inputs", f"{data.preprocessing.kind} scaling, {result.config.dtype}"),
         ("test loss", result.test_loss),
         ("test accuracy", result.test_accuracy),
         ("train seconds (no compile)", result.train_seconds),
@@ -141,6 +149,8 @@ def run(args: argparse.Namespace) -> dict:
         data_dir=spec.data_dir,
         data_seed=spec.seed,
         val_fraction=spec.val_fraction,
+        standardize=spec.standardize,
+        label_column=spec.label_column,
         resume=args.resume,
     )
     return _json_safe(

@@ -1,6 +1,7 @@
 """Training, built on the notes' chapters: the settings table (the one home of every default,
 range and flag), the training loop (`init_state`, `train_epoch`, `train_epochs`, `train`,
-`evaluate`, `predict`), `fit`, the optimizers, data sets, checkpoints and metrics.
+`evaluate`, `predict`), `fit`, the optimizers, data sets, checkpoints, models (`load_model`,
+`predict` on raw inputs) and metrics.
 """
 
 from jaxnn.training._checked import CheckFailed as CheckFailed
@@ -11,6 +12,7 @@ from jaxnn.training._checkpoint import params_sha256 as params_sha256
 from jaxnn.training._checkpoint import save_checkpoint as save_checkpoint
 from jaxnn.training._data import DATASETS as DATASETS
 from jaxnn.training._data import Dataset as Dataset
+from jaxnn.training._data import Preprocessing as Preprocessing
 from jaxnn.training._data import load_dataset as load_dataset
 from jaxnn.training._data import read_idx as read_idx
 from jaxnn.training._data import split_dataset as split_dataset
@@ -25,19 +27,23 @@ from jaxnn.training._loop import evaluate as evaluate
 from jaxnn.training._loop import init_state as init_state
 from jaxnn.training._loop import make_config as make_config
 from jaxnn.training._loop import make_hparams as make_hparams
-from jaxnn.training._loop import predict as predict
 from jaxnn.training._loop import train as train
 from jaxnn.training._loop import train_epoch as train_epoch
 from jaxnn.training._loop import train_epochs as train_epochs
 from jaxnn.training._metrics import accuracy as accuracy
 from jaxnn.training._metrics import confusion_matrix as confusion_matrix
 from jaxnn.training._metrics import predicted_classes as predicted_classes
+from jaxnn.training._model import Model as Model
+from jaxnn.training._model import load_model as load_model
+from jaxnn.training._model import predict as predict
 from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
 from jaxnn.training._optimizers import SCHEDULES as SCHEDULES
 from jaxnn.training._optimizers import make_optimizer as make_optimizer
+from jaxnn.training._settings import DTYPES as DTYPES
 from jaxnn.training._settings import GRADS as GRADS
 from jaxnn.training._settings import MAX_SEED as MAX_SEED
 from jaxnn.training._settings import SETTINGS as SETTINGS
+from jaxnn.training._settings import STANDARDIZE as STANDARDIZE
 from jaxnn.training._settings import Range as Range
 from jaxnn.training._settings import Setting as Setting
 
@@ -45,11 +51,13 @@ __all__ = [
     "CheckFailed",
     "checked_train",
     "DATASETS",
+    "DTYPES",
     "GRADS",
     "MAX_SEED",
     "OPTIMIZERS",
     "SCHEDULES",
     "SETTINGS",
+    "STANDARDIZE",
     "accuracy",
     "Checkpoint",
     "confusion_matrix",
@@ -62,12 +70,15 @@ __all__ = [
     "init_state",
     "load_checkpoint",
     "load_dataset",
+    "load_model",
     "make_config",
     "make_hparams",
     "make_optimizer",
+    "Model",
     "params_sha256",
     "predict",
     "predicted_classes",
+    "Preprocessing",
     "Range",
     "read_idx",
     "save_checkpoint",

@@ -1,11 +1,14 @@
 """Checkpoints: a `TrainState` (params, optimizer state, epoch, PRNG key) and its config in a file.
 
 The file is a NumPy ``.npz`` archive with one array per leaf, named by its path in the state
-(``params[1].W``, ``opt_state.inner_state[1][0].mu[0].W``, ``epoch``, ``key``), and a JSON entry
-holding the config, the hyperparameters, the data set's name and the metrics so far. It is written
-atomically (temporary file, fsync, rename), so a crash never leaves half a checkpoint under the
-final name. Loading checks the config, then every leaf's presence, shape and dtype, and names the
-leaf path of the first mismatch; nothing is written while loading.
+(``params[1].W``, ``opt_state.inner_state[1][0].mu[0].W``, ``epoch``, ``key``), the statistics of
+the input preprocessing (``__preprocessing__.shift`` and ``.scale``), and a JSON entry holding the
+config, the hyperparameters, the data set's name and settings, the preprocessing's kind and the
+metrics so far. A custom `Activation`, `Output` or `Loss` (functions, which no file can hold) is
+stored by name and must be passed again to load. The file is written atomically (temporary file,
+fsync, rename), so a crash never leaves half a checkpoint under the final name. Loading checks the
+config, then every leaf's presence, shape and dtype, and names the file and the leaf path of the
+first mismatch; nothing is written while loading.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import jax
 import numpy as np
 
 from jaxnn._util import atomic_writer
+from jaxnn.feedforward._activations import Activation
+from jaxnn.feedforward._losses import Loss, Output
+from jaxnn.training._data import Preprocessing
 from jaxnn.training._loop import (
     HParams,
     TrainConfig,
@@ -44,6 +50,8 @@ __all__ = [
 FORMAT = "jaxnn-checkpoint"
 VERSION = 1
 _META = "__jaxnn_meta__"
+_PRE = "__preprocessing__."
+_CUSTOM = {"activation": Activation, "output": Output, "loss": Loss}
 
 
 class Checkpoint(NamedTuple):
@@ -55,6 +63,9 @@ class Checkpoint(NamedTuple):
       hparams: the hyperparameters it was saved with, as a dict of floats (or None).
       dataset: the name of the data set it was trained on (or None).
       history: the per-epoch metrics saved with it: a dict of lists (or None).
+      preprocessing: the `Preprocessing` of the inputs (``none`` for files without one).
+      data: the data settings it was trained with (``data_seed``, ``val_fraction``, ...), or
+        None.
     """
 
     state: TrainState
@@ -62,6 +73,8 @@ class Checkpoint(NamedTuple):
     hparams: dict[str, Any] | None
     dataset: str | None
     history: dict[str, list] | None
+    preprocessing: Preprocessing = Preprocessing()
+    data: dict[str, Any] | None = None
 
 
 def leaf_paths(tree: Any) -> list[str]:
@@ -87,6 +100,16 @@ def _hparams_dict(hparams: HParams | dict | None) -> dict[str, Any] | None:
     return {k: short(np.asarray(v, np.float32)).tolist() for k, v in items.items()}
 
 
+def config_json(config: TrainConfig) -> dict[str, Any]:
+    """The config as JSON: custom `Activation`, `Output` and `Loss` values by name,
+    ``{"custom": "activation", "name": ...}``."""
+    out = config._asdict()
+    for field, cls in _CUSTOM.items():
+        if isinstance(out[field], cls):
+            out[field] = {"custom": field, "name": out[field].name}
+    return out
+
+
 def save_checkpoint(
     path: str | os.PathLike,
     state: TrainState,
@@ -95,6 +118,8 @@ def save_checkpoint(
     hparams: HParams | dict | None = None,
     dataset: str | None = None,
     history: dict[str, list] | None = None,
+    preprocessing: Preprocessing | None = None,
+    data: dict[str, Any] | None = None,
 ) -> Path:
     """Writes ``state`` and its config to ``path`` atomically.
 
@@ -105,21 +130,30 @@ def save_checkpoint(
       hparams: the hyperparameters (`HParams` or a dict), stored for checking on resume.
       dataset: the data set's name, stored for checking on resume.
       history: per-epoch metrics so far (a dict of lists), restored on resume.
+      preprocessing: how raw inputs become the network's inputs (`Dataset.preprocessing`), so
+        that a loaded model takes raw inputs; None: ``none``.
+      data: the data settings (``data_seed``, ``val_fraction``, ...), so that ``jaxnn
+        evaluate`` splits the data as training did.
 
     Returns:
       The path written.
     """
     config = check_config(config)
+    preprocessing = preprocessing if preprocessing is not None else Preprocessing()
     arrays = dict(zip(leaf_paths(state), (np.asarray(x) for x in jax.tree_util.tree_leaves(state))))
     meta = {
         "format": FORMAT,
         "version": VERSION,
-        "config": config._asdict(),
+        "config": config_json(config),
         "hparams": _hparams_dict(hparams),
         "dataset": dataset,
+        "data": data,
+        "preprocessing": preprocessing.kind,
         "history": history,
         "leaves": list(arrays),
     }
+    for name, a in preprocessing.to_arrays().items():
+        arrays[_PRE + name] = np.asarray(a)
     arrays[_META] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     with atomic_writer(path) as f:  # streamed: no second copy of a large state in memory
         np.savez(f, **arrays)
@@ -127,6 +161,8 @@ def save_checkpoint(
 
 
 def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The state's arrays (the preprocessing's apart, under ``meta["preprocessing_arrays"]``)
+    and the metadata."""
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     raw = path.read_bytes()
@@ -148,21 +184,64 @@ def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         raise ValueError(f"{path}: not a jaxnn checkpoint (no {FORMAT} header)")
     if meta.get("version") != VERSION:
         raise ValueError(f"{path}: checkpoint version {meta.get('version')}, expected {VERSION}")
+    meta["preprocessing_arrays"] = {
+        k[len(_PRE) :]: arrays.pop(k) for k in [k for k in arrays if k.startswith(_PRE)]
+    }
     return arrays, meta
 
 
+def _preprocessing(path: Path, meta: dict) -> Preprocessing:
+    try:
+        return Preprocessing(meta.get("preprocessing") or "none", **meta["preprocessing_arrays"])
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: the stored preprocessing is invalid ({e})") from None
+
+
 def read_checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The JSON metadata of a checkpoint: config, hparams, dataset, history, leaves."""
-    return _open(Path(path))[1]
+    """The JSON metadata of a checkpoint: config, hparams, dataset, data, preprocessing,
+    history, leaves."""
+    meta = _open(Path(path))[1]
+    meta.pop("preprocessing_arrays")
+    return meta
 
 
-def _saved_config(path: Path, meta: dict) -> TrainConfig:
+def saved_config(path: str | os.PathLike, meta: dict, **custom: Any) -> TrainConfig:
+    """The config stored in a checkpoint's metadata; ``custom`` values (``activation=``,
+    ``output=``, ``loss=``) stand for the custom ones stored by name.
+
+    Raises:
+      ValueError: naming the file, for an invalid config or a custom value not passed.
+    """
     try:
         fields = dict(meta["config"])
         fields["sizes"] = tuple(fields["sizes"])
-        return check_config(TrainConfig(**fields))
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path}: the stored config is invalid ({e})") from None
+    for field in _CUSTOM:
+        stored = fields.get(field)
+        if isinstance(stored, dict):
+            name = stored.get("name")
+            if custom.get(field) is None:
+                raise ValueError(
+                    f"{path} was trained with a custom {field} {name!r}, which a file cannot "
+                    f"hold (it is code): pass it again, jaxnn.load_model(path, {field}=...)"
+                )
+            fields[field] = custom[field]
+    try:
+        return check_config(TrainConfig(**fields))
+    except (KeyError, TypeError, ValueError) as e:
+        hint = ""
+        if "unknown" in str(e):
+            hint = "; a loss or activation added to a registry must be added again before loading"
+        raise ValueError(f"{path}: the stored config is invalid ({e}){hint}") from None
+
+
+def _check_x64(path: Path, config: TrainConfig) -> None:
+    if config.dtype == "float64" and not jax.config.jax_enable_x64:
+        raise ValueError(
+            f"{path} holds a float64 model: turn on 64-bit JAX before loading it, "
+            f"jax.config.update('jax_enable_x64', True) (jaxnn predict and evaluate do)"
+        )
 
 
 def _compare(path: Path, what: str, saved: dict, now: dict) -> None:
@@ -180,7 +259,7 @@ def _compare(path: Path, what: str, saved: dict, now: dict) -> None:
 
 def load_checkpoint(
     path: str | os.PathLike,
-    config: TrainConfig,
+    config: TrainConfig | None = None,
     *,
     hparams: HParams | dict | None = None,
     dataset: str | None = None,
@@ -191,7 +270,8 @@ def load_checkpoint(
     Args:
       path: the file written by `save_checkpoint`.
       config: the config of the run that resumes; every field but ``epochs`` must equal the
-        stored one.
+        stored one. None: the stored config (a custom activation or loss, stored by name, must
+        then be passed: see `jaxnn.load_model`).
       hparams: if given, must equal the stored hyperparameters (``init_scale`` aside: it only
         matters at initialization).
       dataset: if given, must equal the stored data set name.
@@ -208,11 +288,19 @@ def load_checkpoint(
     """
     path = Path(path)
     arrays, meta = _open(path)
-    config = check_config(config)
-    saved = _saved_config(path, meta)
-    _compare(
-        path, "settings", saved._replace(epochs=0)._asdict(), config._replace(epochs=0)._asdict()
-    )
+    if config is None:
+        config = saved = saved_config(path, meta)
+    else:
+        config = check_config(config)
+        given = {f: getattr(config, f) for f in _CUSTOM if not isinstance(getattr(config, f), str)}
+        saved = saved_config(path, meta, **given)
+        _compare(
+            path,
+            "settings",
+            config_json(saved._replace(epochs=0)),
+            config_json(config._replace(epochs=0)),
+        )
+    _check_x64(path, saved)
     if dataset is not None and meta.get("dataset") not in (None, dataset):
         raise ValueError(f"{path} was trained on {meta['dataset']!r}, this run uses {dataset!r}")
     if hparams is not None and meta.get("hparams") is not None:
@@ -234,9 +322,21 @@ def load_checkpoint(
             raise ValueError(f"{path}: {name} is missing from the checkpoint")
         a = arrays[name]
         if a.shape != tuple(t.shape):
-            raise ValueError(f"{name}: shape {a.shape} in checkpoint, {tuple(t.shape)} expected")
+            raise ValueError(
+                f"{path}: {name}: shape {a.shape} in checkpoint, {tuple(t.shape)} expected"
+            )
         if a.dtype != np.dtype(t.dtype):
-            raise ValueError(f"{name}: dtype {a.dtype} in checkpoint, {np.dtype(t.dtype)} expected")
+            raise ValueError(
+                f"{path}: {name}: dtype {a.dtype} in checkpoint, {np.dtype(t.dtype)} expected"
+            )
         leaves.append(jax.numpy.asarray(a))
     state = jax.tree_util.tree_unflatten(treedef, leaves)
-    return Checkpoint(state, saved, meta.get("hparams"), meta.get("dataset"), meta.get("history"))
+    return Checkpoint(
+        state,
+        saved,
+        meta.get("hparams"),
+        meta.get("dataset"),
+        meta.get("history"),
+        _preprocessing(path, meta),
+        meta.get("data"),
+    )

@@ -1,20 +1,41 @@
 """Data sets for training: the data {x_i, y_i} of notes 3.2, split into train, validation and test.
 
-Nothing is ever downloaded. ``digits`` is scikit-learn's embedded 8x8 handwritten digits; ``mnist``
-and ``fashion_mnist`` are read from the standard IDX files in a directory the user names; ``xor``,
-``blobs`` and ``sine`` are generated from a seed. Splits are stratified by class and seeded, so the
-same name and seed give the same arrays on every machine.
+Nothing is ever downloaded. ``digits``, ``iris``, ``wine`` and ``breast_cancer`` are embedded in
+scikit-learn; ``mnist1d`` is generated offline by the ``mnist1d`` package; ``mnist`` and
+``fashion_mnist`` are read from the standard IDX files in a directory the user names; ``npz:PATH``,
+``csv:PATH`` and ``idx:PATH`` read the user's own files; ``xor``, ``blobs`` and ``sine`` are
+generated from a seed.
+
+The split rules, the same for every source:
+
+1. **Test.** A source with its own test split keeps it (MNIST's t10k files, MNIST-1D's 1000 test
+   sequences, an npz's ``x_test``/``y_test``); the scikit-learn sets use scikit-learn's stratified
+   80/20 ``train_test_split(random_state=seed)``; any other source holds out 20% (stratified by
+   class for labels).
+2. **Validation.** A source with its own validation split keeps it (an npz's ``x_val``/``y_val``);
+   otherwise ``val_fraction`` of the training data is held out, stratified by class.
+3. **Scaling** (``standardize``): its statistics come from the training split only and are applied
+   to every split; they travel with the `Dataset` (``data.preprocessing``) into the checkpoint, so
+   that a loaded model takes raw inputs. ``auto`` scales uint8 inputs (images) by 1/255 and gives
+   anything else z-scores; floats are never divided by 255.
+
+Splits are seeded with ``seed``, so the same source and seed give the same arrays on every machine.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import gzip
 import os
+import random
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
@@ -23,20 +44,44 @@ from jaxnn._validation import check_finite, check_matrix, check_numeric, check_s
 
 __all__ = [
     "DATASETS",
+    "FILE_FORMATS",
     "IDX_FILES",
     "Dataset",
+    "Preprocessing",
     "check_dataset",
     "is_classification",
     "default_output",
     "load_dataset",
     "num_outputs",
     "output_width",
+    "read_csv",
     "read_idx",
+    "read_npz",
+    "read_source",
     "split_dataset",
     "write_idx",
 ]
 
-DATASETS = ("digits", "mnist", "fashion_mnist", "xor", "blobs", "sine")
+DATASETS = (
+    "digits",
+    "mnist",
+    "fashion_mnist",
+    "xor",
+    "blobs",
+    "sine",
+    "iris",
+    "wine",
+    "breast_cancer",
+    "mnist1d",
+)
+FILE_FORMATS = ("npz", "csv", "idx")
+"""The prefixes of the user's own files: ``npz:PATH``, ``csv:PATH``, ``idx:PATH`` (a directory)."""
+_SKLEARN = {
+    "digits": "load_digits",
+    "iris": "load_iris",
+    "wine": "load_wine",
+    "breast_cancer": "load_breast_cancer",
+}
 # The four files of an MNIST-style directory: (split, kind) -> base name (".gz" optional).
 IDX_FILES = {
     ("train", "images"): "train-images-idx3-ubyte",
@@ -54,12 +99,131 @@ _IDX_DTYPES = {
 }
 
 
+class Preprocessing:
+    r"""How raw inputs become the network's inputs, per feature, with training-split statistics.
+
+    .. math:: x' = (x - \text{shift}) / \text{scale}
+
+    ``kind`` is ``none`` (x' = x), ``zscore`` (shift the mean, scale the standard deviation; a
+    feature constant on the training split is only shifted), ``minmax`` (shift the minimum, scale
+    the range) or ``scale255`` (uint8 inputs: x / 255). It is computed once, on the training
+    split, stored in checkpoints and applied again at predict time, in the same arithmetic, so
+    that the same raw inputs give bitwise the same network inputs.
+
+    Attributes:
+      kind: one of ``KINDS``.
+      shift: float array of shape (features,) (or a scalar), or None for ``none``.
+      scale: likewise.
+    """
+
+    KINDS = ("none", "zscore", "minmax", "scale255")
+    __slots__ = ("kind", "shift", "scale")
+
+    def __init__(self, kind: str = "none", shift: Any = None, scale: Any = None):
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown preprocessing {kind!r}; valid: {', '.join(self.KINDS)}")
+        if (shift is None) != (kind == "none") or (scale is None) != (kind == "none"):
+            raise ValueError(f"preprocessing {kind!r} needs shift and scale (and none has none)")
+        for name, v in (("shift", shift), ("scale", scale)):
+            if v is not None:
+                v = np.array(v)  # a read-only copy: it is hashed
+                if not np.issubdtype(v.dtype, np.floating) or not np.all(np.isfinite(v)):
+                    raise ValueError(f"preprocessing {name} must be finite floats")
+                if name == "scale" and np.any(v == 0):
+                    raise ValueError("preprocessing scale must be nonzero")
+                v.setflags(write=False)
+            object.__setattr__(self, name, v)
+        object.__setattr__(self, "kind", kind)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Preprocessing is immutable")
+
+    def __reduce__(self):
+        return Preprocessing, (self.kind, self.shift, self.scale)
+
+    def _key(self) -> tuple:
+        arrays = tuple(
+            None if v is None else (v.dtype.str, v.shape, v.tobytes())
+            for v in (self.shift, self.scale)
+        )
+        return (self.kind, *arrays)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Preprocessing) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        if self.kind == "none":
+            return "Preprocessing('none')"
+        return f"Preprocessing({self.kind!r}, features={np.size(self.shift)})"
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype the statistics are applied in (float32, or float64 for float64 data)."""
+        return np.dtype(np.float32) if self.shift is None else self.shift.dtype
+
+    def apply(self, x: ArrayLike, dtype: Any = None) -> np.ndarray:
+        """Raw inputs (samples, features) to network inputs, as NumPy arrays of ``dtype``.
+
+        The arithmetic runs in the statistics' dtype (float32, float64 for float64 runs); the
+        result is cast to ``dtype`` (default: that dtype; bfloat16 runs cast at the end).
+        """
+        work = self.dtype if dtype is None or np.dtype(dtype) != np.float64 else np.float64
+        a = np.asarray(x).astype(work)
+        if self.kind != "none":
+            a = (a - self.shift.astype(work)) / self.scale.astype(work)
+        return a if dtype is None else a.astype(jnp.dtype(dtype))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The statistics by name (empty for ``none``), for a checkpoint."""
+        return {} if self.kind == "none" else {"shift": self.shift, "scale": self.scale}
+
+    @staticmethod
+    def from_training(x: ArrayLike, kind: str, dtype: Any = "float32") -> Preprocessing:
+        """The statistics of ``kind`` on raw training inputs ``x``, computed in float32 (float64
+        for ``dtype`` float64); ``auto`` is ``scale255`` for uint8 inputs, else ``zscore``."""
+        x = np.asarray(x)
+        if kind == "auto":
+            kind = "scale255" if x.dtype == np.uint8 else "zscore"
+        if kind == "none":
+            return Preprocessing()
+        work = np.float64 if jnp.dtype(dtype) == np.float64 else np.float32
+        a = x.astype(work)
+        if kind == "scale255":
+            return Preprocessing(kind, np.zeros((), work), np.full((), 255, work))
+        if kind == "zscore":
+            shift, spread = a.mean(axis=0), a.std(axis=0)
+        elif kind == "minmax":
+            shift, spread = a.min(axis=0), a.max(axis=0) - a.min(axis=0)
+        else:
+            raise ValueError(f"unknown standardize {kind!r}; valid: auto, none, zscore, minmax")
+        # a feature constant on the training split is only shifted
+        return Preprocessing(kind, shift, np.where(spread > 0, spread, 1.0).astype(work))
+
+
+def _standardize_kind(standardize: Any) -> str | Preprocessing:
+    """``standardize`` as a kind name or a `Preprocessing` (True: zscore, False: none)."""
+    if isinstance(standardize, Preprocessing):
+        return standardize
+    if isinstance(standardize, bool | np.bool_):
+        return "zscore" if standardize else "none"
+    from jaxnn.training._settings import check_setting
+
+    return check_setting("standardize", standardize)
+
+
 class Dataset(NamedTuple):
     """Train, validation and test arrays (a pytree: it can be passed to jitted functions).
 
+    A `Dataset` made by `split_dataset` or `load_dataset` also knows how its inputs were scaled:
+    ``data.preprocessing`` (a `Preprocessing`), which `jaxnn.fit` saves with the model; one built
+    by hand has ``preprocessing`` None (its arrays are the network's inputs as they are).
+
     Attributes:
-      x_train: float32 inputs, shape (n_train, features); likewise x_val, x_test.
-      y_train: int32 class labels of shape (n_train,) for classification, or float32 targets of
+      x_train: float inputs, shape (n_train, features); likewise x_val, x_test.
+      y_train: int32 class labels of shape (n_train,) for classification, or float targets of
         shape (n_train, k) for regression; likewise y_val, y_test.
     """
 
@@ -69,6 +233,39 @@ class Dataset(NamedTuple):
     y_val: jax.Array
     x_test: jax.Array
     y_test: jax.Array
+
+    @property
+    def preprocessing(self) -> Preprocessing | None:
+        """How the raw inputs were scaled, or None (a `Dataset` built by hand)."""
+        return None
+
+
+class _Prepared(Dataset):
+    """A `Dataset` with its `Preprocessing` (pytree metadata: kept by jit, device_put, tree_map)."""
+
+    preprocessing = None  # the instance's value shadows Dataset's property
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1].replace("_Prepared", "Dataset", 1) + (
+            f", preprocessing={self.preprocessing!r})"
+        )
+
+    def _replace(self, **changes) -> Dataset:
+        return _with_preprocessing(Dataset._replace(self, **changes), self.preprocessing)
+
+
+def _with_preprocessing(data: Dataset, preprocessing: Preprocessing | None) -> Dataset:
+    """``data`` carrying ``preprocessing`` (``data.preprocessing``)."""
+    out = _Prepared(*tuple(data))
+    out.preprocessing = preprocessing
+    return out
+
+
+jax.tree_util.register_pytree_node(
+    _Prepared,
+    lambda d: (tuple(d), d.preprocessing),
+    lambda pre, arrays: _with_preprocessing(Dataset(*arrays), pre),
+)
 
 
 def is_classification(data: Dataset) -> bool:
@@ -122,7 +319,7 @@ def check_dataset(data: Dataset) -> Dataset:
             check_numeric(name, value)
             value = np.asarray(value)
         arrays[name] = value
-    data = Dataset(**arrays)
+    data = data._replace(**arrays)  # keeps data.preprocessing
     features = None
     for split in ("train", "val", "test"):
         x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
@@ -164,6 +361,14 @@ def _split_indices(n: int, fraction: float, labels, rng: np.random.Generator):
     return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
+def _check_split_pair(x_name: str, x, y_name: str, y, features: int | None = None) -> None:
+    check_matrix(x_name, x, features=features)
+    check_numeric(y_name, y)
+    check_same_length(x_name, x, y_name, y)
+    check_finite(x_name, x)
+    check_finite(y_name, y)
+
+
 def split_dataset(
     x: ArrayLike,
     y: ArrayLike,
@@ -171,47 +376,70 @@ def split_dataset(
     test_fraction: float = 0.2,
     val_fraction: float = 0.1,
     seed: int = 0,
-    standardize: bool = True,
+    standardize: bool | str | Preprocessing = "auto",
     x_test: ArrayLike | None = None,
     y_test: ArrayLike | None = None,
+    x_val: ArrayLike | None = None,
+    y_val: ArrayLike | None = None,
+    dtype: Any = "float32",
 ) -> Dataset:
-    r"""Splits (x, y) into a `Dataset`: test, then validation from what is left, both stratified.
+    r"""Splits raw (x, y) into a `Dataset`: test, then validation from the rest, both stratified.
 
-    With ``standardize``, every feature is shifted and scaled by the mean and standard deviation of
-    the training split (features constant on it are only shifted):
+    The rules: ``x_test``/``y_test``, when given, are the test split, else ``test_fraction`` of
+    (x, y) is held out; ``x_val``/``y_val``, when given, are the validation split, else
+    ``val_fraction`` of the rest is held out. Held-out shares are stratified by class (each
+    class keeps its share, largest remainders rounding up) and drawn with ``seed``. The inputs of
+    every split are then scaled with statistics of the training split only:
 
-    .. math:: x \leftarrow (x - \mu_{train}) / \sigma_{train}
+    .. math:: x \leftarrow (x - \mu_{train}) / \sigma_{train} \quad \text{(zscore)}
 
     Args:
-      x: inputs, shape (n, features).
+      x: raw inputs, shape (n, features).
       y: integer labels (n,) (classification) or float targets (n,) or (n, k) (regression).
       test_fraction: the share of (x, y) held out for testing, in (0, 1); ignored when ``x_test``
         and ``y_test`` are given.
-      val_fraction: the share of the remaining training data held out for validation, in (0, 1).
+      val_fraction: the share of the remaining training data held out for validation, in (0, 1);
+        ignored when ``x_val`` and ``y_val`` are given.
       seed: the seed of the splits (NumPy's default_rng).
-      standardize: whether to standardize with the training statistics.
+      standardize: ``auto`` (uint8 inputs / 255, anything else z-scores), ``none``, ``zscore``,
+        ``minmax`` (True: zscore, False: none), or a `Preprocessing` to apply as it is (a saved
+        model's statistics).
       x_test: an existing test split (e.g. MNIST's t10k files), or None.
       y_test: its targets.
+      x_val: an existing validation split, or None.
+      y_val: its targets.
+      dtype: the inputs' (and regression targets') dtype: float32, float64 or bfloat16.
 
     Returns:
-      A `Dataset` with float32 inputs and int32 labels (or float32 (n, k) targets).
+      A `Dataset` with ``dtype`` inputs and int32 labels (or ``dtype`` (n, k) targets); its
+      ``preprocessing`` holds the statistics.
     """
     x, y = np.asarray(x), np.asarray(y)
-    check_matrix("x", x)
-    check_numeric("y", y)
-    check_same_length("x", x, "y", y)
-    check_finite("x", x)
-    check_finite("y", y)
+    _check_split_pair("x", x, "y", y)
     for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
         if not 0 < float(f) < 1:
             raise ValueError(f"{name} must be in (0, 1), got {f}")
+    for a, b in (("x_test", "y_test"), ("x_val", "y_val")):
+        given = {a: x_test if a == "x_test" else x_val, b: y_test if b == "y_test" else y_val}
+        if (given[a] is None) != (given[b] is None):
+            missing = b if given[b] is None else a
+            raise ValueError(f"{a} and {b} go together: {missing} is missing")
+    kind = _standardize_kind(standardize)
+    dtype = jnp.dtype(_check_dtype(dtype))
     classification = np.issubdtype(y.dtype, np.integer)
     if classification:
         if y.ndim != 1:
             raise ValueError(f"integer labels y must be 1-D, got shape {y.shape}")
         y = y.astype(np.int32)
     else:
-        y = y.astype(np.float32).reshape(len(y), -1)
+        y = y.astype(dtype).reshape(len(y), -1)
+
+    def targets(name: str, t) -> np.ndarray:
+        t = np.asarray(t)
+        if classification != np.issubdtype(t.dtype, np.integer):
+            raise TypeError(f"y and {name} must both be labels or both be regression targets")
+        return t.astype(np.int32) if classification else t.astype(dtype).reshape(len(t), -1)
+
     rng = np.random.default_rng(seed)
     strata = y if classification else None
     if x_test is None:
@@ -220,39 +448,46 @@ def split_dataset(
         x, y = x[rest], y[rest]
         strata = y if classification else None
     else:
-        x_te, y_te = np.asarray(x_test), np.asarray(y_test).astype(y.dtype)
-        check_matrix("x_test", x_te, features=x.shape[1])
-        check_same_length("x_test", x_te, "y_test", y_te)
-        check_finite("x_test", x_te)
-        if not classification:
-            y_te = y_te.reshape(len(y_te), -1)
-    train, val = _split_indices(len(x), val_fraction, strata, rng)
-    if len(train) == 0 or len(val) == 0 or len(x_te) == 0:
+        x_te, y_te = np.asarray(x_test), np.asarray(y_test)
+        _check_split_pair("x_test", x_te, "y_test", y_te, features=x.shape[1])
+        y_te = targets("y_test", y_te)
+    if x_val is None:
+        train, val = _split_indices(len(x), val_fraction, strata, rng)
+        x_tr, y_tr, x_va, y_va = x[train], y[train], x[val], y[val]
+    else:
+        x_va, y_va = np.asarray(x_val), np.asarray(y_val)
+        _check_split_pair("x_val", x_va, "y_val", y_va, features=x.shape[1])
+        x_tr, y_tr, y_va = x, y, targets("y_val", y_va)
+    if len(x_tr) == 0 or len(x_va) == 0 or len(x_te) == 0:
         raise ValueError(
-            f"too little data to split: {len(x) + len(x_te)} samples give {len(train)} train, "
-            f"{len(val)} validation, {len(x_te)} test"
+            f"too little data to split: {len(x_tr) + len(x_va) + len(x_te)} samples give "
+            f"{len(x_tr)} train, {len(x_va)} validation, {len(x_te)} test"
         )
-    x_tr, x_va = x[train].astype(np.float32), x[val].astype(np.float32)
-    x_te = x_te.astype(np.float32)
-    if standardize:
-        mu = x_tr.mean(axis=0)
-        sd = x_tr.std(axis=0)
-        sd = np.where(sd > 0, sd, 1.0).astype(np.float32)
-        x_tr, x_va, x_te = ((a - mu) / sd for a in (x_tr, x_va, x_te))
-    return Dataset(x_tr, y[train], x_va, y[val], x_te, y_te)
-
-
-def _digits(val_fraction: float, seed: int) -> Dataset:
-    require("sklearn", "the digits data set")
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    bunch = load_digits()
-    # The conventional split: scikit-learn's stratified 80/20 train_test_split, random_state=seed.
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        bunch.data, bunch.target, test_size=0.2, stratify=bunch.target, random_state=seed
+    if isinstance(kind, Preprocessing):
+        pre = kind
+        if pre.shift is not None and np.ndim(pre.shift) == 1 and pre.shift.size != x.shape[1]:
+            raise ValueError(
+                f"the preprocessing has statistics of {pre.shift.size} features, x has {x.shape[1]}"
+            )
+    else:
+        pre = Preprocessing.from_training(x_tr, kind, dtype)
+    data = Dataset(
+        pre.apply(x_tr, dtype), y_tr, pre.apply(x_va, dtype), y_va, pre.apply(x_te, dtype), y_te
     )
-    return split_dataset(x_tr, y_tr, x_test=x_te, y_test=y_te, val_fraction=val_fraction, seed=seed)
+    return _with_preprocessing(data, pre)
+
+
+def _check_dtype(dtype: Any) -> str:
+    """A dtype of `DTYPES` by name (NumPy and JAX dtypes accepted)."""
+    from jaxnn.training._settings import DTYPES
+
+    try:
+        name = jnp.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return name
 
 
 def _xor(rng: np.random.Generator, n: int = 800) -> tuple[np.ndarray, np.ndarray]:
@@ -274,6 +509,46 @@ def _sine(rng: np.random.Generator, n: int = 1000) -> tuple[np.ndarray, np.ndarr
     """The 1-D regression target y = sin(x) + 0.05 noise, x uniform on [-pi, pi]."""
     x = rng.uniform(-np.pi, np.pi, size=(n, 1))
     return x, (np.sin(x) + 0.05 * rng.standard_normal((n, 1))).astype(np.float32)
+
+
+def _sklearn_source(name: str, seed: int) -> dict[str, np.ndarray]:
+
+    require("sklearn", f"the {name} data set (embedded in scikit-learn)")
+    from sklearn import datasets
+    from sklearn.model_selection import train_test_split
+
+    bunch = getattr(datasets, _SKLEARN[name])()
+    # The conventional split: scikit-learn's stratified 80/20 train_test_split, random_state=seed.
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        bunch.data, bunch.target, test_size=0.2, stratify=bunch.target, random_state=seed
+    )
+    return {"x": x_tr, "y": y_tr, "x_test": x_te, "y_test": y_te}
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist1d_arrays() -> tuple[np.ndarray, ...]:
+
+    require("mnist1d", "-d mnist1d (the MNIST-1D generator)")
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    # make_dataset reseeds the global RNGs of random and NumPy: put them back
+    state, py_state = np.random.get_state(), random.getstate()
+    try:
+        # the paper's defaults: 5000 sequences of length 40, 4000 train / 1000 test, seed 42;
+        # generated here, never downloaded (mnist1d's get_dataset would fetch a pickle)
+        d = make_dataset(get_dataset_args())
+    finally:
+        np.random.set_state(state)
+        random.setstate(py_state)
+    out = tuple(np.asarray(d[k]) for k in ("x", "y", "x_test", "y_test"))
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+def _mnist1d_source() -> dict[str, np.ndarray]:
+    x, y, x_test, y_test = _mnist1d_arrays()
+    return {"x": x, "y": y.astype(np.int32), "x_test": x_test, "y_test": y_test.astype(np.int32)}
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -330,6 +605,163 @@ def write_idx(path: str | os.PathLike, array: ArrayLike) -> Path:
     return path
 
 
+def read_npz(path: str | os.PathLike, *, labels: bool = True) -> dict[str, np.ndarray]:
+    """Reads a data set from an ``.npz`` archive: ``x``, ``y``, optionally ``x_test``, ``y_test``,
+    ``x_val``, ``y_val``.
+
+    Inputs of more than two dimensions (images) are flattened to (samples, features).
+
+    Args:
+      path: the file (``np.savez(path, x=..., y=...)``).
+      labels: whether ``y`` is required (False: inputs alone, for predictions).
+
+    Returns:
+      The arrays by name.
+
+    Raises:
+      FileNotFoundError: if the file does not exist.
+      ValueError: naming the file: not an npz, no ``x`` or ``y``, a split without its
+        partner, lengths that differ, an array that is not numeric.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"npz:{path}: no such file")
+    with path.open("rb") as f:
+        magic = f.read(4)
+    try:
+        if magic != b"PK\x03\x04":
+            raise ValueError("not an archive")
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+        why = "object arrays are refused" if "allow_pickle" in str(e) else "not an .npz archive"
+        raise ValueError(f"{path}: {why} (np.savez(path, x=..., y=...) writes one)") from None
+    known = ("x", "y", "x_test", "y_test", "x_val", "y_val")
+    needed = ("x", "y") if labels else ("x",)
+    for name in needed:
+        if name not in arrays:
+            raise ValueError(
+                f"{path}: no array {name!r} (it holds {', '.join(sorted(arrays)) or 'nothing'}; "
+                f"a data set needs x and y, optionally x_test, y_test, x_val, y_val)"
+            )
+    out = {}
+    for name in known:
+        if name not in arrays:
+            continue
+        a = arrays[name]
+        if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool) or a.dtype.kind == "c":
+            raise ValueError(f"{path}: {name} must be numeric, got dtype {a.dtype}")
+        if name.startswith("x"):
+            if a.ndim < 2:
+                raise ValueError(f"{path}: {name} must be (samples, features), got {a.shape}")
+            a = a.reshape(len(a), -1)
+        out[name] = a
+    for split in ("", "_test", "_val"):
+        xs, ys = f"x{split}", f"y{split}"
+        if split and (xs in out) != (ys in out) and (labels or xs not in out):
+            missing = ys if xs in out else xs
+            raise ValueError(f"{path}: {missing} is missing ({xs} and {ys} go together)")
+        if xs in out and ys in out and len(out[xs]) != len(out[ys]):
+            raise ValueError(f"{path}: {xs} has {len(out[xs])} samples, {ys} has {len(out[ys])}")
+        if xs in out and len(out[xs]) == 0:
+            raise ValueError(f"{path}: {xs} has 0 samples")
+    return out
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_csv(
+    path: str | os.PathLike, *, label_column: str | int | None = None
+) -> dict[str, np.ndarray]:
+    """Reads a data set from a CSV file: one row per sample, numbers only, an optional header.
+
+    The first row is a header when any of its cells is not a number. The labels are one column:
+    ``label_column`` (a header name or a 0-based index, negative from the end; default: the last
+    column; ``"none"``: no labels). A label column of whole numbers >= 0 holds class labels; any
+    other numbers make regression targets.
+
+    Args:
+      path: the file.
+      label_column: which column holds the labels.
+
+    Returns:
+      ``{"x": (n, features) float64, "y": (n,) int32 labels or (n, 1) float64 targets}`` (no
+      ``y`` for ``label_column="none"``).
+
+    Raises:
+      FileNotFoundError: if the file does not exist.
+      ValueError: naming the file and, for a cell that is not a number, its row and column
+        (1-based, as an editor shows them); a missing label column; rows of other lengths.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"csv:{path}: no such file")
+    try:
+        with path.open(newline="") as f:
+            lines = enumerate(csv.reader(f), start=1)
+            rows = [(i, r) for i, r in lines if any(c.strip() for c in r)]
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{path}: not a readable CSV file ({e})") from None
+    if not rows:
+        raise ValueError(f"{path}: the file is empty")
+    header = None
+    if any(_number(c) is None for c in rows[0][1]):
+        header = [c.strip() for c in rows[0][1]]
+        rows = rows[1:]
+    if not rows:
+        raise ValueError(f"{path}: a header and no data rows")
+    width = len(header) if header is not None else len(rows[0][1])
+    columns = header or [str(j) for j in range(width)]
+    values = np.empty((len(rows), width), np.float64)
+    for r, (line, cells) in enumerate(rows):
+        if len(cells) != width:
+            raise ValueError(f"{path}: row {line} has {len(cells)} columns, expected {width}")
+        for j, cell in enumerate(cells):
+            v = _number(cell)
+            if v is None or not np.isfinite(v):
+                named = f" ({header[j]})" if header is not None else ""
+                raise ValueError(
+                    f"{path}: row {line}, column {j + 1}{named}: {cell.strip()!r} is not a "
+                    f"finite number"
+                )
+            values[r, j] = v
+    if isinstance(label_column, str) and label_column.strip().lower() == "none":
+        return {"x": values}
+    j = _label_index(path, label_column, columns, header is not None)
+    x = np.delete(values, j, axis=1)
+    if x.shape[1] == 0:
+        raise ValueError(f"{path}: only the label column; no feature columns")
+    labels = values[:, j]
+    if np.all(labels == np.round(labels)) and np.all(labels >= 0) and labels.max() < 2**31:
+        return {"x": x, "y": labels.astype(np.int32)}
+    return {"x": x, "y": labels.reshape(-1, 1)}
+
+
+def _label_index(path: Path, label_column: Any, columns: list[str], has_header: bool) -> int:
+    width = len(columns)
+    if label_column is None:
+        return width - 1
+    text = str(label_column).strip()
+    if has_header and text in columns:
+        return columns.index(text)
+    try:
+        j = int(text)
+    except ValueError:
+        where = f"columns: {', '.join(columns)}" if has_header else "the file has no header"
+        raise ValueError(f"{path}: no label column {text!r} ({where})") from None
+    if not -width <= j < width:
+        raise ValueError(
+            f"{path}: label column {j} is out of range: the file has {width} columns "
+            f"(0..{width - 1})"
+        )
+    return j % width
+
+
 def _find_idx(directory: Path, base: str, dataset: str) -> Path:
     names = [base, base + ".gz", base.replace("-idx", ".idx"), base.replace("-idx", ".idx") + ".gz"]
     for name in names:
@@ -341,7 +773,7 @@ def _find_idx(directory: Path, base: str, dataset: str) -> Path:
     )
 
 
-def _idx_dataset(directory: str | os.PathLike, dataset: str, val_fraction: float, seed: int):
+def _idx_source(directory: str | os.PathLike, dataset: str) -> dict[str, np.ndarray]:
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"{dataset}: data directory {directory} does not exist")
@@ -349,9 +781,23 @@ def _idx_dataset(directory: str | os.PathLike, dataset: str, val_fraction: float
     for (split, kind), base in IDX_FILES.items():
         files[split, kind] = path = _find_idx(directory, base, dataset)
         a = read_idx(path)
-        want = 3 if kind == "images" else 1
-        if a.ndim != want:
-            raise ValueError(f"{path}: expected {want}-D {kind}, got shape {a.shape}")
+        if kind == "images" and a.ndim not in (2, 3):
+            raise ValueError(
+                f"{path}: expected 3-D images (n, rows, columns) or 2-D (n, features), got "
+                f"shape {a.shape}"
+            )
+        if kind == "labels" and a.ndim != 1:
+            raise ValueError(f"{path}: expected 1-D labels, got shape {a.shape}")
+        if len(a) == 0:
+            raise ValueError(f"{path}: holds 0 {kind}; a data set needs at least one")
+        if kind == "labels" and np.issubdtype(a.dtype, np.floating):
+            whole = np.isfinite(a) & (a == np.round(a))
+            if not np.all(whole):
+                bad = a[~whole].ravel()[0]
+                raise ValueError(
+                    f"{path}: class labels must be whole numbers, got {bad:g} (an IDX file of "
+                    f"{a.dtype} values)"
+                )
         arrays[split, kind] = a
     for split in ("train", "test"):
         n_img, n_lab = len(arrays[split, "images"]), len(arrays[split, "labels"])
@@ -360,23 +806,80 @@ def _idx_dataset(directory: str | os.PathLike, dataset: str, val_fraction: float
                 f"{files[split, 'images']} has {n_img} images, "
                 f"{files[split, 'labels']} has {n_lab} labels"
             )
-        if dataset in ("mnist", "fashion_mnist") and np.any(arrays[split, "labels"] > 9):
+        labels = arrays[split, "labels"]
+        if np.any(labels < 0):
+            raise ValueError(f"{files[split, 'labels']}: negative labels; labels must be 0..k-1")
+        if dataset in ("mnist", "fashion_mnist") and np.any(labels > 9):
             raise ValueError(f"{files[split, 'labels']}: labels above 9 in a 10-class data set")
     if arrays["train", "images"].shape[1:] != arrays["test", "images"].shape[1:]:
         raise ValueError(
             f"train images are {arrays['train', 'images'].shape[1:]}, "
             f"test images {arrays['test', 'images'].shape[1:]}"
         )
-    flat = lambda a: a.reshape(len(a), -1).astype(np.float32) / 255.0  # noqa: E731
-    return split_dataset(
-        flat(arrays["train", "images"]),
-        arrays["train", "labels"].astype(np.int32),
-        x_test=flat(arrays["test", "images"]),
-        y_test=arrays["test", "labels"].astype(np.int32),
-        val_fraction=val_fraction,
-        seed=seed,
-        standardize=False,
+    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+    return {
+        "x": flat(arrays["train", "images"]),
+        "y": arrays["train", "labels"].astype(np.int32),
+        "x_test": flat(arrays["test", "images"]),
+        "y_test": arrays["test", "labels"].astype(np.int32),
+    }
+
+
+def _check_name(name: Any) -> str:
+    """The canonical source name (lower-case names; ``npz:``/``csv:``/``idx:`` paths as given)."""
+    if not isinstance(name, str):
+        raise TypeError(f"dataset name must be a string, got {type(name).__name__}")
+    prefix, sep, _ = name.partition(":")
+    if sep and prefix.lower() in FILE_FORMATS:
+        return name
+    if name.strip().lower() in DATASETS:
+        return name.strip().lower()
+    raise ValueError(
+        f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}, "
+        + ", ".join(f"{f}:PATH" for f in FILE_FORMATS)
     )
+
+
+def read_source(
+    name: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    label_column: str | int | None = None,
+    seed: int = 0,
+    labels: bool = True,
+) -> dict[str, np.ndarray]:
+    """The raw arrays of a data set, before splitting and scaling (see `load_dataset`).
+
+    Returns:
+      ``x``, ``y`` and, where the source has them, ``x_test``, ``y_test``, ``x_val``, ``y_val``
+      (``y`` may be absent when ``labels`` is False: an npz without ``y``, a CSV with
+      ``label_column="none"``).
+    """
+    name = _check_name(name)
+    prefix, sep, rest = name.partition(":")
+    if sep:
+        kind = prefix.lower()
+        if kind == "npz":
+            return read_npz(rest, labels=labels)
+        if kind == "csv":
+            out = read_csv(rest, label_column=label_column)
+            if labels and "y" not in out:
+                raise ValueError(f"{rest}: no labels (--label-column none); training needs them")
+            return out
+        return _idx_source(rest, name)
+    if name in ("mnist", "fashion_mnist"):
+        if data_dir is None:
+            raise ValueError(
+                f"dataset {name!r} is read from IDX files: name their directory with --data-dir "
+                f"PATH (or -d idx:PATH); jaxnn never downloads data"
+            )
+        return _idx_source(data_dir, name)
+    if name in _SKLEARN:
+        return _sklearn_source(name, seed)
+    if name == "mnist1d":
+        return _mnist1d_source()
+    x, y = {"xor": _xor, "blobs": _blobs, "sine": _sine}[name](np.random.default_rng(seed))
+    return {"x": x, "y": y}
 
 
 def load_dataset(
@@ -385,23 +888,35 @@ def load_dataset(
     data_dir: str | os.PathLike | None = None,
     val_fraction: float = 0.1,
     seed: int = 0,
+    standardize: bool | str | Preprocessing = "auto",
+    label_column: str | int | None = None,
+    dtype: Any = "float32",
 ) -> Dataset:
-    """Loads a data set by name, split into train, validation and test.
+    """Loads a data set by name or file, split into train, validation and test, and scaled.
 
     ================  ==========================================================================
-    digits            scikit-learn's 1797 8x8 digits (64 features, 10 classes); the stratified
-                      80/20 ``train_test_split(..., random_state=seed)`` of scikit-learn,
-                      standardized with the training split's statistics
-    mnist             the IDX files in ``data_dir`` (784 features scaled to [0, 1], 10 classes);
+    digits            scikit-learn's 1797 8x8 digits (64 features, 10 classes)
+    iris              scikit-learn's 150 irises (4 features, 3 classes)
+    wine              scikit-learn's 178 wines (13 features, 3 classes)
+    breast_cancer     scikit-learn's 569 tumours (30 features, 2 classes: binary)
+    mnist1d           MNIST-1D (Greydanus 2020), generated by the ``mnist1d`` package with its
+                      paper's defaults: 4000 train and 1000 test sequences of length 40 (seed 42)
+    mnist             the IDX files in ``data_dir`` (784 uint8 pixels, 10 classes);
     fashion_mnist     test = the t10k files
-    idx:PATH          any directory of the four MNIST-named IDX files
+    idx:PATH          any directory of the four MNIST-named IDX files (3-D or 2-D inputs)
+    npz:PATH          an archive of ``x``, ``y`` and optionally ``x_test``, ``y_test``, ``x_val``,
+                      ``y_val`` (integer ``y``: class labels; float ``y``: regression targets)
+    csv:PATH          numbers, one sample per row, optional header; labels in ``label_column``
     xor               800 points around (+-1, +-1), label = XOR of the signs (2 classes)
     blobs             900 points in 3 Gaussian blobs (3 classes)
     sine              1000 points of y = sin(x) + noise on [-pi, pi] (regression, 1 output)
     ================  ==========================================================================
 
-    In every case ``val_fraction`` of the training data (stratified) is held out for validation,
-    and synthetic sets use an 80/20 train/test split. Nothing is downloaded.
+    The scikit-learn sets are split by scikit-learn's stratified 80/20 ``train_test_split``
+    (``random_state=seed``); sources without a test split lose 20% to it (stratified); then
+    ``val_fraction`` of the training data (stratified) is held out for validation, unless the
+    source has a validation split. Inputs are scaled by ``standardize`` with statistics of the
+    training split, kept in ``data.preprocessing``. Nothing is downloaded.
 
     Args:
       name: a name from the table.
@@ -409,29 +924,36 @@ def load_dataset(
       val_fraction: the share of the training data held out for validation, in (0, 1).
       seed: the seed of the splits and of the synthetic data (default 0: the same data for every
         training seed).
+      standardize: ``auto`` (uint8 inputs / 255, anything else z-scores), ``none``, ``zscore``,
+        ``minmax``, or a saved `Preprocessing` to apply.
+      label_column: the label column of a CSV file (a header name or index; default the last).
+      dtype: the inputs' dtype (float32, float64 or bfloat16).
 
     Returns:
-      A `Dataset` of NumPy arrays (float32 inputs; int32 labels or float32 (n, 1) targets).
+      A `Dataset` of NumPy arrays (``dtype`` inputs; int32 labels or (n, k) targets).
 
     Raises:
       ValueError: for an unknown name, a malformed or truncated file (named), NaN in the data.
       FileNotFoundError: for a missing directory or file (named).
+      ImportError: for a source whose package is missing (scikit-learn, mnist1d), naming the
+        extra that installs it.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"dataset name must be a string, got {type(name).__name__}")
-    if name.startswith("idx:"):
-        return _idx_dataset(name[4:], name, val_fraction, seed)
-    if name in ("mnist", "fashion_mnist"):
-        if data_dir is None:
-            raise ValueError(
-                f"dataset {name!r} is read from IDX files: name their directory with --data-dir "
-                f"PATH (or -d idx:PATH); jaxnn never downloads data"
-            )
-        return _idx_dataset(data_dir, name, val_fraction, seed)
-    if name == "digits":
-        return _digits(val_fraction, seed)
-    makers = {"xor": _xor, "blobs": _blobs, "sine": _sine}
-    if name not in makers:
-        raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}, idx:PATH")
-    x, y = makers[name](np.random.default_rng(seed))
-    return split_dataset(x, y, val_fraction=val_fraction, seed=seed, standardize=False)
+    raw = read_source(name, data_dir=data_dir, label_column=label_column, seed=seed)
+    where = _check_name(name)
+    try:
+        return split_dataset(
+            raw["x"],
+            raw["y"],
+            x_test=raw.get("x_test"),
+            y_test=raw.get("y_test"),
+            x_val=raw.get("x_val"),
+            y_val=raw.get("y_val"),
+            val_fraction=val_fraction,
+            seed=seed,
+            standardize=standardize,
+            dtype=dtype,
+        )
+    except (ValueError, TypeError) as e:
+        if ":" in where:  # the user's file: name it
+            raise type(e)(f"{where.partition(':')[2]}: {e}") from None
+        raise

@@ -1,9 +1,9 @@
 """``jaxnn.fit``: the Python driver of training, what ``jaxnn train`` runs.
 
-It loads and checks the data, puts them on the device once, compiles one epoch (`train_epoch`
-under `jax.jit`) and calls it once per epoch, updating a progress bar between calls (nothing is
-printed from inside jitted code). It times training apart from compilation, evaluates the test
-split and can save and resume checkpoints.
+It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once,
+compiles one epoch (`train_epoch` under `jax.jit`) and calls it once per epoch, updating a progress
+bar between calls (nothing is printed from inside jitted code). It times training apart from
+compilation, evaluates the test split and can save and resume checkpoints.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from jaxnn.feedforward._network import Dense
 from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
 from jaxnn.training._data import (
     Dataset,
+    Preprocessing,
     check_dataset,
     default_output,
     is_classification,
     load_dataset,
     output_width,
+    split_dataset,
 )
 from jaxnn.training._loop import (
     HParams,
@@ -43,6 +45,7 @@ from jaxnn.training._loop import (
     train_epochs,
 )
 from jaxnn.training._metrics import confusion_matrix as _confusion_matrix
+from jaxnn.training._precision import check_dtype, data_dtype
 from jaxnn.training._settings import SETTINGS, check_setting
 
 __all__ = ["FitResult", "fit"]
@@ -75,6 +78,8 @@ class FitResult(NamedTuple):
       samples_trained: examples in the minibatches of this call's epochs.
       train_samples_per_second: ``samples_trained / train_seconds``.
       params_sha256: SHA-256 over the bytes of every parameter array, in tree order.
+      preprocessing: how raw inputs became the network's inputs (saved with the checkpoint);
+        ``jaxnn.predict(result, x)`` applies it to raw ``x``.
     """
 
     params: tuple[Dense, ...]
@@ -91,11 +96,21 @@ class FitResult(NamedTuple):
     samples_trained: int
     train_samples_per_second: float
     params_sha256: str
+    preprocessing: Preprocessing | None = None
+
+    @property
+    def model(self):
+        """The trained `jaxnn.training.Model` (config, params, preprocessing)."""
+        from jaxnn.training._model import Model
+
+        pre = self.preprocessing if self.preprocessing is not None else Preprocessing()
+        return Model(self.config, self.params, pre, self.dataset, history=self.history)
 
 
 _FIT_SETTINGS = tuple(
     s for s in SETTINGS if s.kind in ("static", "traced", "shape", "run") and s.name != "sizes"
-) + tuple(s for s in SETTINGS if s.name in ("data_dir", "val_fraction", "data_seed"))
+) + tuple(s for s in SETTINGS if s.kind == "data" and s.name != "dataset")
+_DATA_SETTINGS = ("data_seed", "val_fraction", "standardize", "label_column")
 
 
 def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +123,7 @@ def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def fit(
-    data: str | Dataset = "digits",
+    data: str | Dataset | tuple = "digits",
     *,
     hidden_sizes: Sequence[int] | None = None,
     config: TrainConfig | None = None,
@@ -126,13 +141,26 @@ def fit(
     Every setting of the settings table is a keyword (`jaxnn.training.SETTINGS`: ``activation``,
     ``loss``, ``optimizer``, ``batch_size``, ``epochs``, ``weight_init``, ``grad``,
     ``lr_schedule``, ``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``, ``eps``,
-    ``weight_decay``, ``init_scale``, ``seed``, ``num_layers``, ``hidden_size``, ``data_dir``,
-    ``val_fraction``, ``data_seed``), with the table's defaults: digits, 2 hidden layers of 128 tanh
-    units, softmax with cross-entropy, adam with learning rate 1e-3, batch 32, 30 epochs, Xavier
-    initialization, seed 0. ``activation`` and ``loss`` may be `Activation` and `Loss` values.
+    ``weight_decay``, ``init_scale``, ``dtype``, ``seed``, ``num_layers``, ``hidden_size``,
+    ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``), with the
+    table's defaults: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy, adam
+    with learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
+    ``activation`` and ``loss`` may be `Activation` and `Loss` values.
+
+    Data come as a name (``"digits"``, ``"npz:PATH"``, ...: see `load_dataset`), as raw arrays
+    ``(x, y)`` or ``(x, y, x_test, y_test)`` (split and scaled by `split_dataset`'s rules: a
+    stratified validation split, a 20% test split when none is given, ``standardize`` statistics
+    from the training split), or as a `Dataset`. The scaling travels with the result and the
+    checkpoint, so ``jaxnn.predict(result, raw_x)`` and a loaded model take raw inputs.
+
+    ``dtype`` (float32, float64, bfloat16) is the dtype of the parameters, the optimizer state
+    and the data; float64 needs 64-bit JAX (``jax.config.update("jax_enable_x64", True)``). By
+    default it is float32, or the dtype of the arrays given: float64 arrays under 64-bit JAX train
+    in float64, bfloat16 arrays in bfloat16. Nothing is cast down silently.
 
     Args:
-      data: a data set name (see `load_dataset`) or a `Dataset`.
+      data: a data set name (see `load_dataset`), a tuple of raw arrays ``(x, y)``,
+        ``(x, y, x_test, y_test)`` or ``(x, y, x_test, y_test, x_val, y_val)``, or a `Dataset`.
       hidden_sizes: the hidden widths; default ``num_layers`` layers of ``hidden_size``. The input
         and output widths come from the data (one output for binary cross-entropy).
       config: a full `TrainConfig`, replacing the model and training settings.
@@ -157,6 +185,7 @@ def fit(
       TypeError: for an unknown setting.
     """
     s = _fit_settings(settings)
+    s["_dtype_given"] = "dtype" in settings
     if save_every is not None:
         save_every = check_int_range("save_every", save_every, 1, 10**9)
         if save is None:
@@ -185,11 +214,29 @@ def _fit(
     """`fit` once its outputs are checked and locked."""
     for key in ("seed", "data_seed"):
         s[key] = check_setting(key, s[key])
+    if config is not None:
+        dtype = check_config(config).dtype
+    elif s["_dtype_given"]:
+        dtype = check_setting("dtype", s["dtype"])
+    elif isinstance(data, tuple) and not isinstance(data, Dataset) and data:
+        dtype = data_dtype(data[0])
+    else:
+        dtype = data_dtype(data.x_train) if isinstance(data, Dataset) else "float32"
+    grad = config.grad if config is not None else check_setting("grad", s["grad"])
+    check_dtype(dtype, grad=grad)
+    split = {"val_fraction": s["val_fraction"], "seed": s["data_seed"], "dtype": dtype}
+    split["standardize"] = s["standardize"]
     if isinstance(data, str):
         name = name or data
-        data = load_dataset(
-            data, data_dir=s["data_dir"], val_fraction=s["val_fraction"], seed=s["data_seed"]
-        )
+        data = load_dataset(data, data_dir=s["data_dir"], label_column=s["label_column"], **split)
+    elif isinstance(data, tuple) and not isinstance(data, Dataset):
+        if len(data) not in (2, 4, 6):
+            raise ValueError(
+                f"data as a tuple is (x, y), (x, y, x_test, y_test) or (x, y, x_test, y_test, "
+                f"x_val, y_val); got {len(data)} arrays"
+            )
+        names = ("x_test", "y_test", "x_val", "y_val")
+        data = split_dataset(data[0], data[1], **dict(zip(names, data[2:])), **split)
     name = name or "custom"
     data = check_dataset(data)
     if config is None:
@@ -198,9 +245,15 @@ def _fit(
             hidden_sizes = [check_setting("hidden_size", s["hidden_size"])] * layers
         static = {f: s[f] for f in TrainConfig._fields if f != "sizes"}
         static["output"] = default_output(data, static["loss"], static["output"])
+        static["dtype"] = dtype
         sizes = (int(data.x_train.shape[1]), *hidden_sizes, output_width(data, static["loss"]))
         config = TrainConfig(sizes, **static)
     config = check_config(config)
+    preprocessing = data.preprocessing
+    saved = {
+        "preprocessing": preprocessing,
+        "data": {k: s[k] for k in _DATA_SETTINGS},
+    }
     for split in ("train", "val", "test"):
         _check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
     n = int(data.x_train.shape[0])
@@ -211,7 +264,7 @@ def _fit(
     if hparams is None:
         hparams = make_hparams(**{f: s[f] for f in HParams._fields})
     seed = s["seed"]
-    device_data = jax.device_put(Dataset(*(jnp.asarray(a) for a in data)))
+    device_data = jax.device_put(Dataset(*(jnp.asarray(a) for a in tuple(data))))
 
     history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
     if resume is not None:
@@ -257,7 +310,9 @@ def _fit(
                     on_epoch({k: history[k][-1] for k in HISTORY_KEYS})
             epoch += length
             if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
-                save_checkpoint(save, state, config, hparams=hparams, dataset=name, history=history)
+                save_checkpoint(
+                    save, state, config, hparams=hparams, dataset=name, history=history, **saved
+                )
             bar.update(length)
             bar.set_postfix(
                 loss=f"{metrics.train_loss[-1]:.4f}",
@@ -276,7 +331,9 @@ def _fit(
         pred = _classes_jit(config, state.params, device_data.x_test)
         cm = np.asarray(_confusion_matrix(device_data.y_test, pred, max(2, config.sizes[-1])))
     if save is not None and save_every is None:
-        save_checkpoint(save, state, config, hparams=hparams, dataset=name, history=history)
+        save_checkpoint(
+            save, state, config, hparams=hparams, dataset=name, history=history, **saved
+        )
     samples = (config.epochs - first) * (n // config.batch_size) * config.batch_size
     return FitResult(
         params=state.params,
@@ -293,4 +350,5 @@ def _fit(
         samples_trained=samples,
         train_samples_per_second=samples / train_seconds if train_seconds > 0 else float("nan"),
         params_sha256=params_sha256(state.params),
+        preprocessing=preprocessing,
     )

@@ -289,13 +289,17 @@ def init_state(config: TrainConfig, hparams: HParams, key: ArrayLike) -> TrainSt
     _check_scalar_hparams(hparams)
     init_key, key = jax.random.split(_raw_key(key))
     params = init_mlp_scaled(config, hparams, init_key)
+    if config.dtype == "float64":  # the optimizer state's hyperparameters in float64 too
+        hparams = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), hparams)
     opt_state = _optimizer(config, hparams).init(params)
     return TrainState(params, opt_state, jnp.zeros((), jnp.int32), key)
 
 
 def init_mlp_scaled(config: TrainConfig, hparams: HParams, key: jax.Array) -> tuple[Dense, ...]:
     """`init_mlp` with the config's sizes and init and the traced ``hparams.init_scale``."""
-    return init_mlp(key, config.sizes, init=config.weight_init, scale=hparams.init_scale)
+    return init_mlp(
+        key, config.sizes, init=config.weight_init, scale=hparams.init_scale, dtype=config.dtype
+    )
 
 
 def _targets(config: TrainConfig, y: jax.Array) -> jax.Array:
@@ -346,6 +350,7 @@ def _check_data(config: TrainConfig, x: ArrayLike, y: ArrayLike, split: str) -> 
 
 
 def _logits_and_loss(config: TrainConfig, params, x, y):
+    x = jnp.asarray(x, config.dtype)
     _, cache = forward(params, x, activation=config.activation, output=config.output)
     a_L = cache.a[-1]
     return (
@@ -405,8 +410,12 @@ def evaluate(
 
 
 def predict(config: TrainConfig, params: tuple[Dense, ...], x: ArrayLike) -> jax.Array:
-    """The network's outputs y_hat = O(a_L) for inputs ``x`` of shape (samples, n_in)."""
+    """The network's outputs y_hat = O(a_L) for inputs ``x`` of shape (samples, n_in).
+
+    (`jaxnn.predict` also takes a loaded model and raw inputs: ``jaxnn.predict(model, x)``.)
+    """
     config = check_config(config)
+    x = jnp.asarray(x, config.dtype)
     y_hat, _ = forward(params, x, activation=config.activation, output=config.output)
     return y_hat
 
@@ -414,6 +423,7 @@ def predict(config: TrainConfig, params: tuple[Dense, ...], x: ArrayLike) -> jax
 def predict_classes(config: TrainConfig, params: tuple[Dense, ...], x: ArrayLike) -> jax.Array:
     """The predicted class of every row of ``x``: `predicted_classes` of the logits a_L."""
     config = check_config(config)
+    x = jnp.asarray(x, config.dtype)
     _, cache = forward(params, x, activation=config.activation, output=config.output)
     return predicted_classes(cache.a[-1])
 
@@ -482,7 +492,7 @@ def train_epoch(
     key, perm_key = jax.random.split(state.key)
     batches = _permutation(perm_key, n)[: steps * config.batch_size]
     batches = batches.reshape(steps, config.batch_size)
-    x_train = jnp.asarray(data.x_train, jnp.float32)
+    x_train = jnp.asarray(data.x_train, config.dtype)  # the run's dtype: no silent downcast
     y_train = jnp.asarray(data.y_train)
     opt = _optimizer(config, total_steps=config.epochs * steps)
 
@@ -490,7 +500,9 @@ def train_epoch(
         params, opt_state = carry
         x, y = x_train[idx], y_train[idx]
         loss, a_L, grads = _gradients(config, params, x, y)
-        updates, opt_state = opt.update(grads, opt_state, params)
+        updates, new_state = opt.update(grads, opt_state, params)
+        # the state keeps its dtypes (bfloat16 moments updated with float32 hyperparameters)
+        opt_state = jax.tree.map(lambda new, old: new.astype(old.dtype), new_state, opt_state)
         return (optax.apply_updates(params, updates), opt_state), (loss, _accuracy(a_L, y))
 
     (params, opt_state), (losses, accs) = jax.lax.scan(

@@ -31,7 +31,9 @@ from jaxnn.feedforward._network import INITS
 from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES
 
 __all__ = [
+    "DTYPES",
     "GRADS",
+    "STANDARDIZE",
     "MAX_SEED",
     "SETTINGS",
     "Range",
@@ -42,6 +44,10 @@ __all__ = [
 ]
 
 GRADS = ("explicit", "autodiff")
+DTYPES = ("float32", "float64", "bfloat16")
+"""The floating-point types a run computes in: parameters, optimizer state and data."""
+STANDARDIZE = ("auto", "none", "zscore", "minmax")
+"""How raw inputs are scaled (the statistics come from the training split and are saved)."""
 MAX_SEED = 2**31 - 1
 """Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
 
@@ -125,7 +131,8 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "digits",
         None,
-        "digits, mnist, fashion_mnist, xor, blobs, sine, or idx:PATH",
+        "digits, iris, wine, breast_cancer, mnist1d, mnist, fashion_mnist, xor, "
+        "blobs, sine, or a file: npz:PATH, csv:PATH, idx:PATH",
         sweep=False,
     ),
     Setting(
@@ -156,6 +163,28 @@ SETTINGS: tuple[Setting, ...] = (
         0.1,
         Range(0.0, 1.0, False, False),
         "share of the training data held out for validation",
+        sweep=False,
+    ),
+    Setting(
+        "standardize",
+        ("--standardize",),
+        "data",
+        str,
+        "auto",
+        lambda: STANDARDIZE,
+        "input scaling, statistics from the training split, saved with the model: auto "
+        "(default: uint8 inputs / 255, anything else z-scores), none, zscore, minmax",
+        sweep=False,
+    ),
+    Setting(
+        "label_column",
+        ("--label-column",),
+        "data",
+        str,
+        None,
+        None,
+        "the label column of a csv:PATH data set: a header name or a 0-based index (default: "
+        "the last column; none: no labels)",
         sweep=False,
     ),
     # --- the static config, in the order of TrainConfig's fields ---
@@ -244,6 +273,17 @@ SETTINGS: tuple[Setting, ...] = (
         "constant",
         _names(SCHEDULES),
         "learning-rate schedule; cosine decays to lr/100 over the run",
+    ),
+    Setting(
+        "dtype",
+        ("--dtype",),
+        "static",
+        str,
+        "float32",
+        lambda: DTYPES,
+        "the dtype of parameters, optimizer state and data (default float32; float64 turns on "
+        "64-bit JAX)",
+        sweep=False,
     ),
     # --- the architecture, from which the sizes are built ---
     Setting(

@@ -287,7 +287,7 @@ def test_contract_field_names():
         "weight_init",
         "grad",
     )
-    assert TrainConfig._fields[9:] == ("lr_schedule",)
+    assert TrainConfig._fields[9:] == ("lr_schedule", "dtype")
     assert HParams._fields == (
         "learning_rate",
         "momentum",

@@ -1,0 +1,213 @@
+"""What ``jaxnn predict`` and ``jaxnn evaluate`` share: the flags, loading the model, its data.
+
+The data of ``-d SPEC`` are split exactly as training split them (the data seed, validation share
+and label column stored in the model, unless given) and scaled with the model's saved statistics,
+never new ones: on the data it was trained on, the test split gives bitwise training's test inputs,
+so the accuracy is exactly the one training reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from jaxnn.training._settings import setting
+
+__all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure"]
+
+SPLITS = ("test", "all")
+_HELP = {
+    "dataset": "the data, as for jaxnn train: a name (digits, iris, mnist1d, ...) or a file "
+    "(npz:PATH, csv:PATH, idx:PATH)",
+    "data_dir": setting("data_dir").help,
+    "label_column": "the label column of a csv:PATH data set: a header name or a 0-based index "
+    "(none: no labels); default: the model's",
+}
+
+
+class ModelData(NamedTuple):
+    """A loaded model and the rows to run it on (network inputs, preprocessed)."""
+
+    model: Any  # jaxnn.training.Model
+    inputs: np.ndarray
+    labels: np.ndarray | None
+    split: str
+    spec: str
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--model`` and the data flags of the settings table (defaults: the model's own)."""
+    p.add_argument(
+        "--model", required=True, metavar="PATH", help="a checkpoint (jaxnn train --save)"
+    )
+    g = p.add_argument_group("data")
+    for name in ("dataset", "data_dir", "data_seed", "val_fraction", "label_column"):
+        s = setting(name)
+        g.add_argument(
+            *s.flags,
+            dest=s.dest,
+            type=s.type,
+            default=None,
+            required=name == "dataset",
+            metavar=s.dest.upper(),
+            help=_HELP.get(name) or s.help.split(" (default")[0] + "; default: the model's",
+        )
+    g.add_argument(
+        "--split",
+        choices=SPLITS,
+        default=None,
+        help="test: the test split as training made it (default when there are labels); all: "
+        "every row of the data set (default without labels)",
+    )
+    return p
+
+
+def _usage(message: str) -> Exception:
+    from jaxnn._cli import UsageError
+
+    return UsageError(message)
+
+
+def _load_model(path: str):
+    from jaxnn.training._checkpoint import read_checkpoint_metadata
+    from jaxnn.training._model import load_model
+    from jaxnn.training._precision import enable_dtype
+
+    if not Path(path).is_file():
+        raise _usage(f"--model: {path} does not exist")
+    meta = read_checkpoint_metadata(path)
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    if config.get("dtype") == "float64":  # 64-bit JAX before the arrays are made
+        enable_dtype("float64", grad=config.get("grad", "explicit"), label=f"{path}: dtype")
+    return load_model(path)
+
+
+def load_model_data(args: argparse.Namespace) -> ModelData:
+    """The model of ``--model`` and the rows of ``-d SPEC`` (``--split``), preprocessed.
+
+    Raises:
+      UsageError, ValueError: naming the flag or the file: a missing or corrupt model, a data set
+        with another number of features, ``--split test`` on data without labels.
+    """
+    from jaxnn._cli._train_args import check_dataset_name
+    from jaxnn.training._data import read_source, split_dataset
+    from jaxnn.training._model import model_inputs
+    from jaxnn.training._settings import check_setting
+
+    model = _load_model(args.model)
+    stored = model.data or {}
+
+    def chosen(name: str):
+        value = getattr(args, setting(name).dest)
+        value = stored.get(name, setting(name).default) if value is None else value
+        return value if name == "label_column" else check_setting(name, value, label=name)
+
+    name = check_dataset_name(args.dataset, args.data_dir)
+    seed = chosen("data_seed")
+    raw = read_source(
+        name,
+        data_dir=args.data_dir,
+        label_column=chosen("label_column"),
+        seed=seed,
+        labels=False,
+    )
+    where = name.partition(":")[2] if ":" in name else f"-d {name}"
+    n_in = model.config.sizes[0]
+    features = raw["x"].shape[1] if raw["x"].ndim == 2 else int(np.prod(raw["x"].shape[1:]))
+    if features != n_in:
+        raise ValueError(
+            f"{where}: {features} features, the model {args.model} takes {n_in} (sizes "
+            f"{' -> '.join(map(str, model.config.sizes))})"
+        )
+    split = args.split or ("test" if "y" in raw else "all")
+    if split == "test":
+        if "y" not in raw:
+            raise _usage(f"--split test: {where} has no labels to split by; use --split all")
+        try:
+            data = split_dataset(
+                raw["x"],
+                raw["y"],
+                x_test=raw.get("x_test"),
+                y_test=raw.get("y_test"),
+                x_val=raw.get("x_val"),
+                y_val=raw.get("y_val"),
+                val_fraction=chosen("val_fraction"),
+                seed=seed,
+                standardize=model.preprocessing,
+                dtype=model.config.dtype,
+            )
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"{where}: {e}") from None
+        return ModelData(model, data.x_test, np.asarray(data.y_test), split, name)
+    parts = [p for p in ("", "_val", "_test") if f"x{p}" in raw]
+    x = np.concatenate([raw[f"x{p}"].reshape(len(raw[f"x{p}"]), -1) for p in parts])
+    labelled = all(f"y{p}" in raw for p in parts)
+    y = np.concatenate([raw[f"y{p}"] for p in parts]) if labelled else None
+    return ModelData(model, model_inputs(model, x, name=where), y, split, name)
+
+
+def measure(md: ModelData) -> dict[str, Any]:
+    """Outputs, predicted classes, and with labels the loss, accuracy and confusion matrix, all
+    computed by the same jitted functions as `jaxnn.fit`'s test evaluation."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxnn.feedforward._losses import get_output
+    from jaxnn.training._fit import _classes_jit, _evaluate_jit
+    from jaxnn.training._metrics import confusion_matrix
+    from jaxnn.training._model import is_binary, model_outputs
+
+    config, params = md.model.config, md.model.params
+    x = jnp.asarray(md.inputs)
+    outputs = np.asarray(model_outputs(md.model, x), np.float64)
+    classifier = is_binary(config) or get_output(config.output).name == "softmax"
+    regression = not classifier or (md.labels is not None and md.labels.dtype.kind == "f")
+    out: dict[str, Any] = {"samples": int(len(x)), "outputs": outputs}
+    if not regression:
+        out["classes"] = np.asarray(jax.device_get(_classes_jit(config, params, x)))
+    if md.labels is not None:
+        y = jnp.asarray(md.labels)
+        loss, acc = jax.device_get(_evaluate_jit(config, params, x, y))
+        out["loss"], out["accuracy"] = float(loss), float(acc)
+        if not regression:
+            k = max(2, config.sizes[-1])
+            out["confusion_matrix"] = np.asarray(confusion_matrix(y, out["classes"], k))
+    return out
+
+
+def summary_rows(md: ModelData, m: dict[str, Any]) -> list[tuple[str, Any]]:
+    config = md.model.config
+    rows = [
+        ("model", f"{' -> '.join(map(str, config.sizes))} ({config.activation}, {config.output})"),
+        ("data", f"{md.spec}, {md.split} split: {m['samples']} rows"),
+        ("inputs", f"{md.model.preprocessing.kind} scaling (saved), {config.dtype}"),
+    ]
+    if "loss" in m:
+        rows.append(("loss", m["loss"]))
+    if "accuracy" in m and np.isfinite(m["accuracy"]):
+        rows.append(("accuracy", m["accuracy"]))
+    return rows
+
+
+def print_confusion(cm: np.ndarray) -> None:
+    from jaxnn._util import markdown_table
+
+    k = cm.shape[0]
+    print("\nconfusion matrix (rows: true class, columns: predicted)\n")
+    print(markdown_table(["", *map(str, range(k))], [(i, *cm[i].tolist()) for i in range(k)]))
+
+
+def json_result(args: argparse.Namespace, md: ModelData, m: dict[str, Any]) -> dict[str, Any]:
+    accuracy = m.get("accuracy")
+    return {
+        "model": args.model,
+        "dataset": md.spec,
+        "split": md.split,
+        "samples": m["samples"],
+        "loss": m.get("loss"),
+        "accuracy": accuracy if accuracy is not None and np.isfinite(accuracy) else None,
+        "confusion_matrix": m["confusion_matrix"].tolist() if "confusion_matrix" in m else None,
+    }

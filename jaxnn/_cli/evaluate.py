@@ -1,0 +1,47 @@
+"""``jaxnn evaluate --model PATH -d SPEC``: a saved model's loss, accuracy and confusion matrix.
+
+The data are split as training split them and scaled with the statistics saved in the model, so
+on the data the model was trained on the test accuracy is exactly the one training reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from jaxnn._cli._model_args import add_model_arguments
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="loss, accuracy and confusion matrix of a saved model on a data set",
+        description=__doc__.splitlines()[0],
+        epilog="example: jaxnn evaluate --model model.npz -d digits",
+    )
+    add_model_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> dict:
+    from jaxnn._cli import UsageError
+    from jaxnn._cli._model_args import (
+        json_result,
+        load_model_data,
+        measure,
+        print_confusion,
+        summary_rows,
+    )
+    from jaxnn._util import markdown_table
+
+    md = load_model_data(args)
+    if md.labels is None:
+        raise UsageError(
+            f"-d {args.dataset}: no labels to evaluate against (use jaxnn predict for "
+            f"predictions alone)"
+        )
+    m = measure(md)
+    print(markdown_table(["result", "value"], summary_rows(md, m)))
+    if "confusion_matrix" in m:
+        print_confusion(m["confusion_matrix"])
+    return json_result(args, md, m)
