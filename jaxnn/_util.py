@@ -42,6 +42,9 @@ EXTRAS = {
     "matplotlib": "demo",
     "sklearn": "demo",
     "tqdm": "demo",
+    "wandb": "wandb",
+    "optuna": "search",
+    "yaml": "search",
 }
 _PACKAGE_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
 _WARNED: set[tuple[str, str]] = set()
