@@ -96,6 +96,7 @@ class HyperbandResult(NamedTuple):
       member_epochs_computed: epochs the programs computed, summed over members (with
         ``compact=False`` the frozen members still compute: equal to ``member_epochs_full``;
         padding to the program's shape is not counted).
+      params: each member's final network, or None unless ``keep_params=True``.
       groups: how many distinct `TrainConfig`s.
       compile_seconds: tracing and compiling.
       train_seconds: running the programs, host transfers included.
@@ -115,6 +116,7 @@ class HyperbandResult(NamedTuple):
     member_epochs: int
     member_epochs_full: int
     member_epochs_computed: int
+    params: tuple | None
     groups: int
     compile_seconds: float
     train_seconds: float
@@ -260,6 +262,7 @@ def successive_halving(
     compact: bool = True,
     rung_values: dict[int, list[float]] | None = None,
     devices: int | Sequence[jax.Device] | None = None,
+    keep_params: bool = False,
 ) -> HyperbandResult:
     """Trains one network per setting with successive halving at the hyperband rungs.
 
@@ -277,6 +280,7 @@ def successive_halving(
       rung_values: earlier members' values at each rung (updated in place): the thresholds are
         taken over every member so far, as wandb's are over every run of the sweep.
       devices: ``None`` for every device, an int n for the first n, or a list of devices.
+      keep_params: keep every member's final network in the result.
 
     Returns:
       A `HyperbandResult`.
@@ -372,8 +376,11 @@ def successive_halving(
     finals = {name: np.empty(k, np.float32) for name in _EPOCH_METRICS}
     diverged, epochs_run = np.empty(k, bool), np.empty(k, int)
     history: list[Any] = [None] * k
+    params: list[Any] = [None] * k
     for g in groups.values():
         for j, i in enumerate(g.index):
+            if keep_params:
+                params[i] = jax.tree.map(lambda x, j=j: np.asarray(x)[j], g.states.params)
             series = np.concatenate(g.history[j], axis=1)
             history[i] = EpochMetrics(*series)
             epochs_run[i] = series.shape[1]
@@ -398,6 +405,7 @@ def successive_halving(
         member_epochs=int(epochs_run.sum()),
         member_epochs_full=full,
         member_epochs_computed=computed,
+        params=tuple(params) if keep_params else None,
         groups=len(groups),
         compile_seconds=programs.compile_seconds,
         train_seconds=programs.train_seconds,

@@ -69,7 +69,8 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     denominator = math.sqrt(float(dx @ dx) * float(dy @ dy))
     if denominator == 0 or not math.isfinite(denominator):
         return None
-    return float(np.clip(dx @ dy / denominator, -1.0, 1.0))
+    r = float(np.clip(dx @ dy / denominator, -1.0, 1.0))
+    return 0.0 if abs(r) < 1e-9 else r  # rounding noise of an uncorrelated column
 
 
 def parameter_importance(
