@@ -205,9 +205,7 @@ class SweepLogs:
                 continue
             for row in rows:
                 run.log_epoch(row)
-            summary = {
-                k: record[k] for k in ("diverged", "epochs_run", "stopped", "rank") if k in record
-            }
+            summary = {k: record[k] for k in ("diverged", "epochs_run", "stopped") if k in record}
             run.log_test(
                 record.get("test_loss"),
                 record.get("test_accuracy"),

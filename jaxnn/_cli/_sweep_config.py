@@ -359,7 +359,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
             batch,
             range(first, len(records)),
             result.history,
-            result.settings,
+            settings,
             line_keys=keys,
             confusion=confusion,
             data=data_settings,
@@ -524,13 +524,24 @@ def _figures(args, records, swept, metric, report) -> list[str]:
 def flag_sweep_logs(
     args: argparse.Namespace,
     members: list[dict[str, Any]],
+    settings: Sequence[Mapping[str, Any]],
     result: Any,
     swept: Mapping[str, Sequence[Any]],
     data: Any,
     data_settings: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The logs of a flag sweep (``--log``, ``-wp``/``-we``) and its parameter importance;
-    returns the JSON entries to add."""
+    returns the JSON entries to add.
+
+    Args:
+      args: the parsed flags.
+      members: the member records (flag names, results).
+      settings: each member's full setting as given to the sweep (values as typed).
+      result: the `SweepResult`.
+      swept: the swept axes by short flag name.
+      data: the `Dataset`.
+      data_settings: the data flags, for wandb's config.
+    """
     logs = SweepLogs(args)
     try:
         confusion = None
@@ -541,7 +552,7 @@ def flag_sweep_logs(
             members,
             range(len(members)),
             result.history,
-            result.settings,
+            settings,
             line_keys=[long_names.get(k, k) for k in swept],
             confusion=confusion,
             data=data_settings,

@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> dict:
     logged = {}
     if main_process:
         data_settings = {"dataset": spec.name, "data_seed": spec.seed}
-        logged = flag_sweep_logs(args, members, result, swept, data, data_settings)
+        logged = flag_sweep_logs(args, members, settings, result, swept, data, data_settings)
     figures = []
     if args.out and main_process:
         from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
