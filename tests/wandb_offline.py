@@ -92,7 +92,8 @@ def offline_runs(root):
 def epoch_rows(run):
     """The run's per-epoch rows (those with an ``epoch`` key), without wandb's own keys."""
     return [
-        {k: v for k, v in row.items() if not k.startswith("_")} for row in run["history"]
+        {k: v for k, v in row.items() if not k.startswith("_")}
+        for row in run["history"]
         if "epoch" in row
     ]
 

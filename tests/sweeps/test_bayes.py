@@ -77,5 +77,6 @@ def test_a_nan_metric_is_told_as_failed():
 
 def test_without_optuna_bayes_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "optuna", None)
-    with pytest.raises(ImportError, match=r'method: bayes needs optuna: pip install "jaxnn\[search\]"'):
+    message = r'method: bayes needs optuna: pip install "jaxnn\[search\]"'
+    with pytest.raises(ImportError, match=message):
         bayes_search(SPEC, lambda p, i: [0.0] * len(p), total=2, round_size=2)

@@ -239,7 +239,7 @@ BAD = [
         "early_terminate.eta: expected a number > 1",
     ),
     (
-        {"method": "grid", "metric": {"name": "val_loss"}, "early_terminate": {"type": "hyperband"}},
+        {"method": "grid", "metric": {"name": "loss"}, "early_terminate": {"type": "hyperband"}},
         "early_terminate: expected min_iter, or max_iter and s",
     ),
     ({"method": "grid", "run_cap": 0}, "run_cap: expected an integer >= 1, got 0"),
