@@ -195,6 +195,8 @@ def start_wandb(
             group=group,
             job_type=job_type,
             mode=mode,
+            # read now: wandb's process-wide settings keep the value of its first run
+            dir=os.environ.get("WANDB_DIR") or os.getcwd(),
             reinit="create_new",
             settings=wandb.Settings(
                 silent=True, console="off", x_disable_stats=True, disable_git=True, save_code=False
