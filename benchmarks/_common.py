@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Bench", "Timing", "machine", "ratio", "time_fn"]
+__all__ = ["Bench", "Timing", "child_json", "machine", "ratio", "time_fn"]
 
 
 @dataclass
@@ -81,3 +81,32 @@ def machine() -> dict[str, Any]:
     if gpus:
         info["gpu"] = gpus[0]
     return info
+
+
+def child_json(module: str, payload: Any, *, devices_per_core: bool = True) -> Any:
+    """Runs ``python -m MODULE JSON`` in a fresh process and returns the JSON it prints last.
+
+    A fresh process compiles from cold, so its timings include compilation. With
+    ``devices_per_core`` the child gets one XLA host device per core (what ``jaxnn sweep`` sets)
+    on CPU, set before JAX starts.
+    """
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    if devices_per_core:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        flags = env.get("XLA_FLAGS", "").replace("--xla_force_host_platform_device_count", "--x")
+        env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
+    child = subprocess.run(
+        [sys.executable, "-m", module, json.dumps(payload)],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmark child {module} failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
