@@ -9,13 +9,14 @@ import os
 import statistics
 import sys
 
-from benchmarks._common import Bench, child_json
+from benchmarks._common import Bench, child_json, digits_data
 
 TITLE = "Bayesian search: 4 rounds x 16 members as vectorized sweeps vs 64 sequential optuna trials"
 ORDER = 60
 
 SIZES = (64, 32, 10)
 EPOCHS = 5
+COPIES = 16  # the larger workload: digits' training split 16 times (noisy copies)
 _TRACED = {
     "learning_rate": {"distribution": "log_uniform_values", "min": 1e-4, "max": 3e-1},
     "weight_decay": {"values": [0, 5e-4, 5e-3]},
@@ -41,7 +42,7 @@ def _spec(space: str):
     return parse_sweep_config({**raw, "parameters": SPACES[space]}, source="benchmark")
 
 
-def _measure(space: str, mode: str, rounds: int, size: int, epochs: int) -> dict:
+def _measure(space: str, mode: str, rounds: int, size: int, epochs: int, copies: int) -> dict:
     """One search in this (fresh) process: ``sweep`` (rounds of vectorized sweeps) or ``optuna``
     (one `jaxnn.fit` per trial). Returns the wall time and the values found."""
     import time
@@ -51,7 +52,7 @@ def _measure(space: str, mode: str, rounds: int, size: int, epochs: int) -> dict
     import jaxnn
     from jaxnn.sweeps._bayes import bayes_search
 
-    data = jaxnn.load_dataset("digits")
+    data = digits_data(copies)
     spec = _spec(space)
     base = jaxnn.TrainConfig(sizes=SIZES, epochs=epochs, batch_size=32)
     values: list[float] = []
@@ -70,7 +71,7 @@ def _measure(space: str, mode: str, rounds: int, size: int, epochs: int) -> dict
         def evaluate(proposals, index):
             out = []
             for p in proposals:
-                static = {k: p[k] for k in _STATIC}
+                static = {k: p[k] for k in _STATIC if k in p}
                 traced = {k: v for k, v in p.items() if k not in _STATIC}
                 result = jaxnn.fit(data, config=base._replace(**static), **traced, seed=0)
                 out.append(float(result.history["val_accuracy"][-1]))
@@ -82,9 +83,11 @@ def _measure(space: str, mode: str, rounds: int, size: int, epochs: int) -> dict
     seconds = time.perf_counter() - start
     return {
         "space": space,
+        "copies": copies,
         "mode": mode,
         "seconds": seconds,
         "trials": len(values),
+        "train_samples": int(data.x_train.shape[0]),
         "best": max(values),
         "values": values,
         "devices": jax.device_count(),
@@ -96,13 +99,16 @@ def run(quick: bool = False) -> Bench:
     from jaxnn import markdown_table
 
     rounds, size, epochs, repeats = (2, 4, 1, 1) if quick else (4, 16, EPOCHS, 1)
+    # (space, training-set copies): digits as it is (compiling dominates), and a training set
+    # 16 times larger with the traced space (training dominates)
+    workloads = [("traced", 1), ("static", 1)] + ([] if quick else [("traced", COPIES)])
     load_before = os.getloadavg()
-    runs: dict[tuple[str, str], list[dict]] = {}
+    runs: dict[tuple[str, int, str], list[dict]] = {}
     for _ in range(repeats):  # fresh processes, alternating: every search compiles from cold
-        for space in SPACES:
+        for space, copies in workloads:
             for mode in ("sweep", "optuna"):
-                result = child_json(__name__, [space, mode, rounds, size, epochs])
-                runs.setdefault((space, mode), []).append(result)
+                result = child_json(__name__, [space, mode, rounds, size, epochs, copies])
+                runs.setdefault((space, copies, mode), []).append(result)
     load_after = os.getloadavg()
     med = {k: statistics.median(r["seconds"] for r in rs) for k, rs in runs.items()}
     labels = {
@@ -114,17 +120,19 @@ def run(quick: bool = False) -> Bench:
         "static": "the same + optimizer, activation (static)",
     }
     rows = []
-    for (space, mode), rs in runs.items():
+    for (space, copies, mode), rs in runs.items():
         times = [r["seconds"] for r in rs]
-        shown = f"{med[space, mode]:.1f} s" + (
+        shown = f"{med[space, copies, mode]:.1f} s" + (
             f" [{min(times):.1f}, {max(times):.1f}]" if len(times) > 1 else ""
         )
+        n_train = rs[0]["train_samples"]
         rows.append(
             (
                 spaces[space],
+                f"{n_train}",
                 labels[mode],
                 shown,
-                f"{med[space, 'optuna'] / med[space, mode]:.2f}x",
+                f"{med[space, copies, 'optuna'] / med[space, copies, mode]:.2f}x",
                 f"{statistics.median(r['best'] for r in rs):.4f}",
                 rs[0]["trials"],
             )
@@ -132,6 +140,7 @@ def run(quick: bool = False) -> Bench:
     table = markdown_table(
         [
             "search space",
+            "train samples",
             "search",
             "wall time, compilation included",
             "speedup",
@@ -146,7 +155,9 @@ def run(quick: bool = False) -> Bench:
         f"beta1 uniform 0.8..0.99 (adam, tanh), and the same with optimizer adam/nadam and "
         f"activation tanh/relu. The same sampler for both searches (optuna TPE, seed 0, "
         f"multivariate, constant liar) and the same network ({'-'.join(map(str, SIZES))}, "
-        f"{epochs} epoch(s) on digits, batch 32). jaxnn asks {size} trials per round and trains "
+        f"{epochs} epoch(s), batch 32) on digits (1293 training samples) and on its training "
+        f"split {COPIES} times (noisy copies: training, not compiling, takes most of a run). "
+        f"jaxnn asks {size} trials per round and trains "
         f"them as one `jaxnn.sweep` (vmapped, sharded over {first['devices']} "
         f"{first['backend']} device(s); one program per static setting: with only traced "
         f"parameters every round reuses one compiled program, with the static choices a round "
@@ -160,10 +171,9 @@ def run(quick: bool = False) -> Bench:
         f"{tuple(round(x, 2) for x in load_before)}, after "
         f"{tuple(round(x, 2) for x in load_after)}: other work on this machine distorts timings."
     )
-    data = {"runs": {f"{s}/{m}": rs for (s, m), rs in runs.items()}}
+    data = {"runs": {f"{s}/{c}/{m}": rs for (s, c, m), rs in runs.items()}}
     return Bench(table=table, notes=notes, data=data)
 
 
 if __name__ == "__main__":
-    space, mode, rounds, size, epochs = json.loads(sys.argv[1])
-    print(json.dumps(_measure(space, mode, rounds, size, epochs)))
+    print(json.dumps(_measure(*json.loads(sys.argv[1]))))
