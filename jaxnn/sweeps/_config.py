@@ -393,20 +393,15 @@ def load_sweep_config(path: str | os.PathLike) -> SweepSpec:
 
 def _number(source: str, key: str, raw: Any, *, integer: bool = False) -> float | int:
     """A number of the file: a number, or a string of one (``"1e-3"``)."""
+    from jaxnn.sweeps._search_space import parse_number
+
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         what = "an integer" if integer else "a number"
         raise SweepConfigError(f"{source}: {key}: expected {what}, got {raw!r}")
     try:
-        value = float(raw)
-    except ValueError:
-        what = "an integer" if integer else "a number"
-        raise SweepConfigError(f"{source}: {key}: expected {what}, got {raw!r}") from None
-    if not math.isfinite(value):
-        raise SweepConfigError(f"{source}: {key}: expected a finite number, got {raw!r}")
-    if integer:
-        if not value.is_integer():
-            raise SweepConfigError(f"{source}: {key}: expected an integer, got {raw!r}")
-        return int(value)
+        value = parse_number(f"{source}: {key}", str(raw), integer=integer)
+    except ValueError as e:
+        raise SweepConfigError(str(e)) from None
     return int(raw) if isinstance(raw, int) else value
 
 

@@ -210,8 +210,9 @@ BAD = [
     ),
     (config(lr={"values": [-1e-3]}), "parameters.lr.values[0]: expected > 0, got -0.001"),
     (config(momentum={"min": 0.5, "max": 1.0}), "parameters.momentum.max: expected in [0, 1)"),
-    (config(epochs={"values": [2.5]}), "parameters.epochs.values[0]: expected an integer"),
-    (config(lr={"values": ["fast"]}), "parameters.lr.values[0]: expected a number, got 'fast'"),
+    (config(epochs={"values": [2.5]}), "parameters.epochs.values[0]: '2.5' is not an integer"),
+    (config(lr={"values": ["fast"]}), "parameters.lr.values[0]: 'fast' is not a number"),
+    (config(lr={"values": [True]}), "parameters.lr.values[0]: expected a number, got True"),
     (config(lr={"values": []}), "parameters.lr.values: expected a non-empty list"),
     (config(num_layers={"min": 1.0, "max": 4.5}), "num_layers takes integers; expected int_uni"),
     (
