@@ -266,7 +266,12 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         raise _usage(f"--round-size must be >= 1, got {args.round_size}")
     if args.top < 0:
         raise _usage(f"--top must be >= 0, got {args.top}")
+    if any(v is not None for v in (args.coordinator, args.num_processes, args.process_id)):
+        raise _usage(
+            "--config runs on one host: leave out --coordinator/--num-processes/--process-id"
+        )
     spec = _override(load_sweep_config(args.config), given, args)
+    heatmap = _heatmap_pair(args.heatmap, spec)
     if spec.method == "bayes":
         from jaxnn.sweeps._bayes import check_optuna
 
@@ -431,7 +436,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
     report = importance_report(records, list(swept), metric)
     figures = []
     if args.out:
-        figures = _figures(args, records, swept, metric, report)
+        figures = _figures(args, records, swept, metric, report, heatmap)
         for f in figures:
             print(f"figure: {f}")
     if args.log:
@@ -492,21 +497,29 @@ def _swept_axes(spec, records: Sequence[Mapping[str, Any]]) -> dict[str, list]:
     return axes
 
 
-def _figures(args, records, swept, metric, report) -> list[str]:
+def _heatmap_pair(text: str | None, spec) -> list[str] | None:
+    """``--heatmap A,B`` checked against the config's swept parameters (before any work)."""
+    if text is None:
+        return None
+    keys = [p.key for p in spec.swept().values()]
+    chosen = [part.strip() for part in text.split(",")]
+    if len(chosen) != 2 or chosen[0] == chosen[1] or any(c not in keys for c in chosen):
+        raise _usage(
+            f"--heatmap takes two different swept parameters of the config; got {text!r}; "
+            f"swept: {', '.join(keys) or 'none'}"
+        )
+    return chosen
+
+
+def _figures(args, records, swept, metric, report, heatmap) -> list[str]:
     from pathlib import Path
 
     from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
 
     out = Path(args.out)
     figures = []
-    if args.heatmap:
-        chosen = [part.strip() for part in args.heatmap.split(",")]
-        if len(chosen) != 2 or chosen[0] == chosen[1] or any(c not in swept for c in chosen):
-            raise _usage(
-                f"--heatmap takes two different swept parameters of the config; got "
-                f"{args.heatmap!r}; swept: {', '.join(swept) or 'none'}"
-            )
-        pair = chosen
+    if heatmap:  # both must have taken two or more values
+        pair = heatmap if all(k in swept for k in heatmap) else None
     else:
         small = [k for k in swept if len(swept[k]) <= HEATMAP_MAX_VALUES]
         small = sorted(small, key=lambda k: -len(swept[k]))[:2]

@@ -239,6 +239,15 @@ def test_yaml_syntax_error_and_other_refusals(tmp_path, capsys):
     assert "--count must be >= 1, got 0" in capsys.readouterr().err
     assert main(["sweep", "--config", str(DATA / "vinyk_DA6401_Assignment1_sweep.json")]) == 2
     assert "parameters.hidden_layers: unknown parameter" in capsys.readouterr().err
+    out = tmp_path / "o.json"
+    assert (
+        main(["sweep", "--config", good, *CHEAP, "--heatmap", "lr,seed", "--json", str(out)]) == 2
+    )
+    assert "--heatmap takes two different swept parameters of the config" in capsys.readouterr().err
+    assert not out.exists()  # refused before any work
+    argv = ["sweep", "--config", good, *CHEAP, "--coordinator", "localhost:1234"]
+    assert main([*argv, "--num-processes", "1", "--process-id", "0"]) == 2
+    assert "--config runs on one host" in capsys.readouterr().err
 
 
 @pytest.mark.slow
