@@ -17,7 +17,7 @@ import math
 import netrc
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -61,7 +61,7 @@ class JsonLinesLog:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = os.fspath(path)
-        self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (closed in close)
+        self._file = open(self.path, "w", encoding="utf-8")  # closed by close()
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Appends ``row`` as one line and flushes it."""
@@ -209,8 +209,3 @@ def start_wandb(
         root = os.path.dirname(str(run.dir))
         _say(f"wandb offline run in {root}; upload it with: wandb sync {root}")
     return WandbLogger(wandb, run)
-
-
-def wandb_config(values: Mapping[str, Any], extra: Sequence[tuple[str, Any]] = ()) -> dict:
-    """A run's wandb config: ``values`` and ``extra`` pairs, JSON-safe."""
-    return json_safe({**values, **dict(extra)})
