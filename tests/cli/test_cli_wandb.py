@@ -213,13 +213,13 @@ def test_a_config_sweep_logs_its_members_under_the_files_project(tmp_path):
                 "project": "fromfile",
                 "metric": {"name": "val_accuracy", "goal": "maximize"},
                 "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 2},
-                "parameters": {"learning_rate": {"values": [1e-4, 3e-2]}},
+                "parameters": {"learning_rate": {"values": [1e-4, 3e-4, 1e-2, 3e-2]}},
             }
         )
     )
     result = run_json(tmp_path, "sweep", "--config", str(config), *SMALL, "-we", "team")
     runs = sorted(offline_runs(tmp_path), key=lambda r: r["name"])
-    assert [r["project"] for r in runs] == ["fromfile"] * 2 and result[
+    assert [r["project"] for r in runs] == ["fromfile"] * 4 and result[
         "wandb_group"
     ] == "lr-halving"
     assert {r["group"] for r in runs} == {"lr-halving"} and {r["entity"] for r in runs} == {"team"}
@@ -227,9 +227,10 @@ def test_a_config_sweep_logs_its_members_under_the_files_project(tmp_path):
         assert len(epoch_rows(run)) == member["epochs_run"]  # a stopped member logs fewer epochs
         assert run["summary"]["stopped"] is member["stopped"]
         assert run["summary"]["test_accuracy"] == pytest.approx(member["test_accuracy"], rel=1e-6)
-    assert sorted(m["epochs_run"] for m in result["members"]) == [1, 3]
+    epochs = sorted(m["epochs_run"] for m in result["members"])
+    assert epochs[0] < 3 == epochs[-1]  # some stopped at a rung, some ran to the end
     again = run_json(
         tmp_path, "sweep", "--config", str(config), *SMALL, "-wp", "cli", name="again.json"
     )
-    assert again["wandb_runs"] == 2
+    assert again["wandb_runs"] == 4
     assert {r["project"] for r in offline_runs(tmp_path)} == {"fromfile", "cli"}  # flags win
