@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Bench", "Timing", "machine", "ratio", "time_fn"]
+__all__ = ["Bench", "Timing", "child_json", "digits_data", "machine", "ratio", "time_fn"]
 
 
 @dataclass
@@ -81,3 +81,50 @@ def machine() -> dict[str, Any]:
     if gpus:
         info["gpu"] = gpus[0]
     return info
+
+
+def child_json(module: str, payload: Any, *, devices_per_core: bool = True) -> Any:
+    """Runs ``python -m MODULE JSON`` in a fresh process and returns the JSON it prints last.
+
+    A fresh process compiles from cold, so its timings include compilation. With
+    ``devices_per_core`` the child gets one XLA host device per core (what ``jaxnn sweep`` sets)
+    on CPU, set before JAX starts.
+    """
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    if devices_per_core:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        flags = env.get("XLA_FLAGS", "").replace("--xla_force_host_platform_device_count", "--x")
+        env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
+    child = subprocess.run(
+        [sys.executable, "-m", module, json.dumps(payload)],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmark child {module} failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def digits_data(copies: int = 1, seed: int = 0) -> Any:
+    """The digits `Dataset`; with ``copies`` > 1 its training split is that many copies of itself,
+    each but the first with Gaussian noise (std 0.05 of the feature scale) added: a training set
+    large enough that training, not compiling, takes most of a run."""
+    import numpy as np
+
+    import jaxnn
+
+    data = jaxnn.load_dataset("digits")
+    if copies == 1:
+        return data
+    rng = np.random.default_rng(seed)
+    x, y = np.asarray(data.x_train), np.asarray(data.y_train)
+    scale = 0.05 * float(x.std())
+    xs = [x] + [x + rng.normal(0, scale, x.shape).astype(x.dtype) for _ in range(copies - 1)]
+    return data._replace(x_train=np.concatenate(xs), y_train=np.tile(y, copies))

@@ -28,6 +28,7 @@ __all__ = [
     "plot_histories",
     "plot_history",
     "plot_parallel_coordinates",
+    "plot_parameter_importance",
     "plot_sweep_heatmap",
     "save_png",
 ]
@@ -429,4 +430,69 @@ def plot_parallel_coordinates(
     extra = f"\n{n_bad} diverged (red, dashed)" if n_bad else ""
     ax.set_title(f"{len(members)} members, coloured by {_label(metric)}{extra}")
     fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_label(metric))
+    return fig
+
+
+def plot_parameter_importance(
+    rows: Sequence[Mapping[str, Any]], *, metric: str = "val_accuracy", top: int = 20
+) -> Figure:
+    """Parameter importance and correlation with ``metric``, as wandb's sweep panel shows them.
+
+    One row per column of the swept parameters (a number, or one value of a name:
+    ``optimizer=adam``), most important first: on the left the random forest's importance (0 to
+    1), on the right Pearson's correlation with ``metric`` (-1 to 1; green positive, red
+    negative). A missing value (no scikit-learn, or a column that never varies) is marked "n/a".
+
+    Args:
+      rows: records with ``name``, ``importance`` and ``correlation`` (see
+        `jaxnn.sweeps._importance.parameter_importance`), in the order to show.
+      metric: the metric's record key, for the title.
+      top: at most this many rows.
+
+    Returns:
+      A matplotlib Figure.
+    """
+    if not rows:
+        raise ValueError("rows is empty: no parameter to show")
+    rows = list(rows)[:top]
+    n = len(rows)
+    fig = _figure(10.0, 0.42 * n + 1.9)
+    left, right = fig.subplots(1, 2, sharey=True)
+    ys = np.arange(n)[::-1]
+    names = [str(r["name"]) for r in rows]
+    importances = [r.get("importance") for r in rows]
+    correlations = [r.get("correlation") for r in rows]
+    have = any(v is not None for v in importances)
+    left.barh(ys, [v or 0.0 for v in importances], color="tab:blue", height=0.6)
+    right.barh(
+        ys,
+        [c or 0.0 for c in correlations],
+        color=["tab:green" if (c or 0) >= 0 else "tab:red" for c in correlations],
+        height=0.6,
+    )
+    top_importance = max([v for v in importances if v is not None] or [1.0])
+    left.set_xlim(0, max(top_importance * 1.25, 0.05))
+    right.set_xlim(-1.15, 1.15)
+    right.axvline(0, color="black", lw=0.8)
+    for y, v in zip(ys, importances):
+        left.text(v or 0.0, y, f" {v:.3f}" if v is not None else " n/a", va="center", fontsize=9)
+    for y, c in zip(ys, correlations):
+        x = c or 0.0
+        label = f"{c:+.2f}" if c is not None else "n/a"
+        right.text(
+            x,
+            y,
+            f" {label} " if x >= 0 else f" {label} ",
+            va="center",
+            fontsize=9,
+            ha="left" if x >= 0 else "right",
+        )
+    left.set_yticks(ys, names)
+    left.set_xlabel("importance (random forest)" if have else "importance: needs scikit-learn")
+    right.set_xlabel(f"correlation with {_label(metric)} (Pearson)")
+    for ax in (left, right):
+        ax.grid(axis="x", alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.suptitle(f"parameter importance with respect to {_label(metric)}")
     return fig

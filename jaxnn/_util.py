@@ -43,6 +43,9 @@ EXTRAS = {
     "sklearn": "demo",
     "tqdm": "demo",
     "mnist1d": "mnist1d",
+    "wandb": "wandb",
+    "optuna": "search",
+    "yaml": "search",
 }
 _PACKAGE_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
 _WARNED: set[tuple[str, str]] = set()

@@ -81,3 +81,61 @@ def test_parallel_coordinates_one_line_per_member():
     plt.close(fig)
     with pytest.raises(ValueError, match="members is empty"):
         plot_parallel_coordinates([], AXES)
+
+
+def test_parallel_coordinates_set_weight_decay_zero_apart_on_a_log_axis():
+    axes = {"weight_decay": [0, 0.0005, 0.5], "seed": [0, 1]}
+    rows = grid(axes)
+    for m in rows:
+        m["val_accuracy"], m["diverged"] = 0.5 + m["weight_decay"], False
+    fig = plot_parallel_coordinates(rows, axes)
+    ax = fig.axes[0]
+    lines = [line for line in ax.lines if len(line.get_xdata()) == 3]
+    heights = {m["weight_decay"]: float(line.get_ydata()[0]) for m, line in zip(rows, lines)}
+    # 0 at the bottom, set apart; 0.0005 and 0.5 at the ends of the log part (3 decades)
+    assert heights[0] == 0.0 and heights[0.5] == 1.0
+    assert 0.1 < heights[0.0005] < 0.2  # the log part starts above the break
+    labels = [t.get_text() for t in ax.texts]
+    assert {"0", "0.0005", "0.5"} <= set(labels)
+    assert ax.get_xticklabels()[0].get_text() == "weight_decay (log, 0 set apart)"
+    plt.close(fig)
+
+
+def test_heatmap_says_what_empty_cells_mean():
+    rows = [m for m in members() if not (m["lr"] == 1e-3 and m["seed"] == 1)]  # a random search
+    fig = plot_sweep_heatmap(rows, AXES, "lr", "seed")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("no member") == 1
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["grey, no member: the sweep ran no member with these values"]
+    plt.close(fig)
+
+
+def test_parameter_importance_figure_rows_and_bars(tmp_path):
+    from jaxnn._plots import plot_parameter_importance, save_png
+
+    rows = [
+        {"name": "learning_rate", "importance": 0.6, "correlation": 0.8},
+        {"name": "optimizer=sgd", "importance": 0.3, "correlation": -0.4},
+        {"name": "seed", "importance": 0.1, "correlation": None},
+    ]
+    fig = plot_parameter_importance(rows, metric="val_accuracy")
+    left, right = fig.axes
+    assert [t.get_text() for t in left.get_yticklabels()] == [
+        "learning_rate",
+        "optimizer=sgd",
+        "seed",
+    ]
+    widths = [p.get_width() for p in left.patches]
+    assert widths == [0.6, 0.3, 0.1]
+    corr = [p.get_width() for p in right.patches]
+    assert corr == [0.8, -0.4, 0.0]
+    assert "n/a" in [t.get_text().strip() for t in right.texts]
+    assert "validation accuracy" in fig._suptitle.get_text()
+    path = save_png(fig, tmp_path / "importance.png")
+    from matplotlib.image import imread
+
+    h, w = imread(path).shape[:2]
+    assert w > 800 and h < 400  # wide and short: three rows read at a report's width
+    with pytest.raises(ValueError, match="rows is empty"):
+        plot_parameter_importance([])

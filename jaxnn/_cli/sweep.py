@@ -12,6 +12,15 @@ import argparse
 import time
 from typing import Any
 
+from jaxnn._cli._run_log import add_run_log_arguments
+from jaxnn._cli._sweep_config import (
+    add_config_arguments,
+    flag_sweep_logs,
+    given_flags,
+    mark_given,
+    run_config,
+    wants_params,
+)
 from jaxnn._cli._train_args import (
     _BY_DEST,
     FLAGS,
@@ -66,7 +75,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     h.add_argument("--coordinator", metavar="HOST:PORT", help="address of process 0")
     h.add_argument("--num-processes", dest="num_processes", type=int, help="how many processes")
     h.add_argument("--process-id", dest="process_id", type=int, help="this process: 0..N-1")
-    p.set_defaults(func=run, outputs=lambda args: ({}, {"--out": args.out}))
+    add_config_arguments(p)
+    add_run_log_arguments(p, sweep=True)
+    mark_given(p)
+    p.set_defaults(func=run, outputs=lambda args: ({"--log": args.log}, {"--out": args.out}))
     return p
 
 
@@ -124,6 +136,9 @@ def run(args: argparse.Namespace) -> dict:
     from jaxnn._util import markdown_table
     from jaxnn.sweeps._search_space import grid, grid_size, random_settings
 
+    given = given_flags(args)
+    if args.config:
+        return run_config(args, given)
     started = time.perf_counter()
     hosts = (args.coordinator, args.num_processes, args.process_id)
     if any(v is not None for v in hosts):
@@ -180,6 +195,7 @@ def run(args: argparse.Namespace) -> dict:
         devices=args.devices,
         chunk_size=args.chunk_size,
         progress=not args.quiet and main_process,
+        keep_params=wants_params(args) and main_process,
     )
     for member, record in zip(members, result.members()):
         member.update({k: record[k] for k in _RESULTS})
@@ -199,6 +215,10 @@ def run(args: argparse.Namespace) -> dict:
         f" s, train {result.train_seconds:.2f} s ({per_second:.1f} members/s)"
         + (f"; showing the top {len(shown)}" if len(shown) < k else "")
     )
+    logged = {}
+    if main_process:
+        data_settings = {"dataset": spec.name, "data_seed": spec.seed}
+        logged = flag_sweep_logs(args, members, settings, result, swept, data, data_settings)
     figures = []
     if args.out and main_process:
         from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
@@ -211,9 +231,14 @@ def run(args: argparse.Namespace) -> dict:
             figures.append(
                 str(save_png(plot_parallel_coordinates(members, swept), out / "parallel.png"))
             )
+        if logged.get("importance"):
+            from jaxnn._cli._sweep_config import importance_figure
+
+            figures += importance_figure(logged, out)
         for f in figures:
             say(f"figure: {f}")
     return {
+        **logged,
         "members": members,
         "best": members[order[0]],
         "axes": swept,

@@ -9,6 +9,7 @@ import argparse
 import math
 from typing import Any
 
+from jaxnn._cli._run_log import TrainLogs, add_run_log_arguments, course_config
 from jaxnn._cli._train_args import add_train_arguments, dataset_spec, load_data, setting_from_args
 
 
@@ -34,13 +35,14 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     o.add_argument("--out", metavar="DIR", help="write curves.png and confusion_matrix.png to DIR")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_log_arguments(p)
     p.set_defaults(func=run, outputs=outputs)
     return p
 
 
 def outputs(args: argparse.Namespace) -> tuple[dict, dict]:
     """The output paths, checked by the CLI before anything runs."""
-    return {"--save": args.save}, {"--out": args.out}
+    return {"--save": args.save, "--log": args.log}, {"--out": args.out}
 
 
 def _json_safe(x: Any) -> Any:
@@ -74,24 +76,42 @@ def run(args: argparse.Namespace) -> dict:
     setting = setting_from_args(args, data)
     if args.resume and not Path(args.resume).is_file():
         raise UsageError(f"--resume: checkpoint {args.resume} does not exist")
-    result = fit(
-        data,
-        config=setting.config,
-        hparams=make_hparams(**setting.hparams),
-        seed=setting.seed,
-        resume=args.resume,
-        save=args.save,
-        save_every=args.save_every,
-        progress=not args.quiet,
-        # resuming checks the data too: the same set, split and scaled the same way
-        name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}"
-        + ("" if spec.standardize == "auto" else f", standardize {spec.standardize}"),
-        # stored in the checkpoint: jaxnn evaluate splits the data the same way
-        data_seed=spec.seed,
-        val_fraction=spec.val_fraction,
-        standardize=spec.standardize,
-        label_column=spec.label_column,
+    hparams = make_hparams(**setting.hparams)
+    data_settings = {
+        "dataset": spec.name,
+        "data_seed": spec.seed,
+        "val_fraction": spec.val_fraction,
+    }
+    logs = TrainLogs(
+        args,
+        course_config(
+            {**setting.config._asdict(), **setting.hparams, "seed": setting.seed}, data_settings
+        ),
+        name=f"{spec.name}-seed{setting.seed}",
     )
+    result = None
+    try:
+        result = fit(
+            data,
+            config=setting.config,
+            hparams=hparams,
+            seed=setting.seed,
+            resume=args.resume,
+            save=args.save,
+            save_every=args.save_every,
+            progress=not args.quiet,
+            # resuming checks the data too: the same set, split and scaled the same way
+            name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}"
+            + ("" if spec.standardize == "auto" else f", standardize {spec.standardize}"),
+            # stored in the checkpoint: jaxnn evaluate splits the data the same way
+            data_seed=spec.seed,
+            val_fraction=spec.val_fraction,
+            standardize=spec.standardize,
+            label_column=spec.label_column,
+            on_epoch=logs.on_epoch if logs.active else None,
+        )
+    finally:
+        logs.finish(result)
     h = result.history
     rows = [
         (e, tl, ta, vl, va)
@@ -141,6 +161,8 @@ def run(args: argparse.Namespace) -> dict:
             print(f"figure: {f}")
     if args.save:
         print(f"checkpoint: {args.save}")
+    if args.log:
+        print(f"log: {args.log}")
     config = result.config._asdict()
     config.update(
         hparams=setting.hparams,
@@ -166,6 +188,8 @@ def run(args: argparse.Namespace) -> dict:
             "train_samples_per_second": result.train_samples_per_second,
             "params_sha256": result.params_sha256,
             "checkpoint": args.save,
+            "log": args.log,
+            "wandb_dir": logs.wandb_dir,
             "figures": figures,
         }
     )

@@ -1,7 +1,17 @@
 """Hyperparameter sweeps: many training runs in one compiled program, sharded over devices, and
-their search spaces (grids, log ranges, random samples).
+their search spaces (grids, log ranges, random samples); wandb sweep configs, Bayesian rounds,
+successive halving and parameter importance.
 """
 
+from jaxnn.sweeps._bayes import bayes_search as bayes_search
+from jaxnn.sweeps._config import Hyperband as Hyperband
+from jaxnn.sweeps._config import SweepConfigError as SweepConfigError
+from jaxnn.sweeps._config import SweepSpec as SweepSpec
+from jaxnn.sweeps._config import load_sweep_config as load_sweep_config
+from jaxnn.sweeps._config import parse_sweep_config as parse_sweep_config
+from jaxnn.sweeps._hyperband import HyperbandResult as HyperbandResult
+from jaxnn.sweeps._hyperband import successive_halving as successive_halving
+from jaxnn.sweeps._importance import parameter_importance as parameter_importance
 from jaxnn.sweeps._search_space import grid as grid
 from jaxnn.sweeps._search_space import log_range as log_range
 from jaxnn.sweeps._search_space import random_settings as random_settings
@@ -9,9 +19,18 @@ from jaxnn.sweeps._sweep import SweepResult as SweepResult
 from jaxnn.sweeps._sweep import sweep as sweep
 
 __all__ = [
+    "bayes_search",
     "grid",
+    "Hyperband",
+    "HyperbandResult",
+    "load_sweep_config",
     "log_range",
+    "parameter_importance",
+    "parse_sweep_config",
     "random_settings",
+    "successive_halving",
     "sweep",
+    "SweepConfigError",
     "SweepResult",
+    "SweepSpec",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "grid_size",
     "log_range",
     "parse_choices",
+    "parse_number",
     "parse_numbers",
     "random_settings",
 ]
@@ -53,7 +54,8 @@ def log_range(low: float, high: float, num: int) -> list[float]:
     return values
 
 
-def _number(flag: str, text: str, integer: bool) -> float | int:
+def parse_number(flag: str, text: str, *, integer: bool = False) -> float | int:
+    """One number written as text (``"1e-3"``); ValueError naming ``flag`` when it is not one."""
     try:
         value = float(text)
     except ValueError:
@@ -92,12 +94,12 @@ def parse_numbers(flag: str, text: str, *, integer: bool = False) -> list[float]
             raise ValueError(f"{flag}: empty value in {text!r} (expected e.g. 1e-3,1e-2)")
         parts = item.split(":")
         if len(parts) == 1:
-            values.append(_number(flag, item, integer))
+            values.append(parse_number(flag, item, integer=integer))
             continue
         if len(parts) != 3:
             raise ValueError(f"{flag}: log range {item!r} must be LOW:HIGH:NUM, e.g. 1e-4:1e-1:8")
-        low, high = (_number(flag, p.strip(), False) for p in parts[:2])
-        num = _number(flag, parts[2].strip(), True)
+        low, high = (parse_number(flag, p.strip()) for p in parts[:2])
+        num = parse_number(flag, parts[2].strip(), integer=True)
         if num < 1:
             raise ValueError(f"{flag}: log range {item!r} needs at least 1 value, got {num}")
         if low <= 0 or high <= 0:

@@ -46,7 +46,9 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
     assert out["best"]["rank"] == 1 and out["best"]["val_accuracy"] == best["val_accuracy"]
     assert out["axes"] == {"lr": [1e-3, 3e-2], "seed": [0, 1]}
     assert out["compile_seconds"] >= 0 and out["train_seconds"] > 0 and out["groups"] == 1
-    assert sorted(os.path.basename(f) for f in out["figures"]) == ["heatmap.png", "parallel.png"]
+    figures = sorted(os.path.basename(f) for f in out["figures"])
+    assert figures == ["heatmap.png", "importance.png", "parallel.png"]
+    assert {r["name"] for r in out["importance"]} == {"lr", "seed"}
     for f in out["figures"]:
         assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 

@@ -86,3 +86,60 @@ def test_a_feature_that_needs_an_extra_exits_2_naming_it(core_python, argv, need
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and needs in lines[0] and "jaxnn[demo]" in lines[0], lines
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_logging_and_config_sweeps_without_their_extras(core_python, tmp_path):
+    # -wp without wandb: the run goes on, one line naming the extra
+    done = _jaxnn(
+        core_python,
+        "train",
+        "-d",
+        "xor",
+        "-e",
+        "2",
+        "-sz",
+        "8",
+        "-wp",
+        "p",
+        "--quiet",
+        "--log",
+        "log.jsonl",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        'jaxnn: logging to wandb (-wp/-we) needs wandb: pip install "jaxnn[wandb]" (turned off)'
+    ]
+    assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 2
+    # a JSON config needs no extra for grid and random; YAML and bayes name the search extra
+    (tmp_path / "grid.json").write_text(
+        '{"method": "grid", "parameters": {"learning_rate": {"values": [1e-3, 1e-2]}}}'
+    )
+    done = _jaxnn(
+        core_python,
+        "sweep",
+        "--config",
+        "grid.json",
+        "-d",
+        "xor",
+        "-e",
+        "2",
+        "-sz",
+        "8",
+        "--quiet",
+        "--json",
+        "out.json",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (tmp_path / "s.yaml").write_text("method: grid\n")
+    (tmp_path / "b.json").write_text('{"method": "bayes", "metric": {"name": "val_loss"}}')
+    for config, feature in (
+        ("s.yaml", "reading the YAML sweep config s.yaml"),
+        ("b.json", "method: bayes"),
+    ):
+        done = _jaxnn(core_python, "sweep", "--config", config, "-d", "xor", cwd=tmp_path)
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"jaxnn: error: {feature} needs "), lines
+        assert lines[0].endswith('pip install "jaxnn[search]"')
