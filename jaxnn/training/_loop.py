@@ -348,8 +348,10 @@ def _check_data(config: TrainConfig, x: ArrayLike, y: ArrayLike, split: str) -> 
         check_targets(y, k, np.shape(y)[0], loss)
 
 
-def _logits_and_loss(config: TrainConfig, params, x, y):
-    _, cache = forward(params, x, activation=config.activation, output=config.output)
+def _logits_and_loss(config: TrainConfig, params, x, y, embedding=None):
+    _, cache = forward(
+        params, x, activation=config.activation, output=config.output, embedding=embedding
+    )
     a_L = cache.a[-1]
     return (
         a_L,
@@ -364,10 +366,13 @@ def _accuracy(a_L: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.full((), jnp.nan, jnp.float32)
 
 
-def _gradients(config: TrainConfig, params, x, y):
-    """(loss, logits, grads) for one minibatch, by Algorithm 6 or by `jax.grad`."""
+def _gradients(config: TrainConfig, params, x, y, embedding=None):
+    """(loss, logits, grads) for one minibatch, by Algorithm 6 or by `jax.grad`.
+
+    ``embedding``: train the smaller network embedded in ``params`` (see `Embedding`).
+    """
     if config.grad == "explicit":
-        a_L, cache, loss = _logits_and_loss(config, params, x, y)
+        a_L, cache, loss = _logits_and_loss(config, params, x, y, embedding)
         grads = backprop(
             params,
             cache,
@@ -375,11 +380,12 @@ def _gradients(config: TrainConfig, params, x, y):
             activation=config.activation,
             output=config.output,
             loss=config.loss,
+            embedding=embedding,
         )
         return loss, a_L, grads
 
     def objective(p):
-        a_L, _, loss = _logits_and_loss(config, p, x, y)
+        a_L, _, loss = _logits_and_loss(config, p, x, y, embedding)
         return loss, a_L
 
     (loss, a_L), grads = jax.value_and_grad(objective, has_aux=True)(params)
@@ -402,8 +408,13 @@ def evaluate(
     """
     config = check_config(config)
     _check_data(config, x, y, "eval")
+    return _evaluate(config, params, x, y)
+
+
+def _evaluate(config: TrainConfig, params, x, y, embedding=None):
+    """`evaluate` without the checks; ``embedding`` as in `_gradients`."""
     y = jnp.asarray(y)
-    a_L, _, loss = _logits_and_loss(config, params, x, y)
+    a_L, _, loss = _logits_and_loss(config, params, x, y, embedding)
     return loss, _accuracy(a_L, y)
 
 

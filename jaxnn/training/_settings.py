@@ -86,6 +86,8 @@ class Setting(NamedTuple):
       help: one line for ``--help`` and the docs.
       sweep: whether ``jaxnn sweep`` takes a list of values for it.
       aliases: other accepted spellings of choices, mapped to the canonical name.
+      packed: for a static or shape setting, whether a packed sweep traces it (members with
+        different values share one program); the other static settings group members.
     """
 
     name: str
@@ -97,6 +99,7 @@ class Setting(NamedTuple):
     help: str
     sweep: bool = True
     aliases: Mapping[str, str] = {}
+    packed: bool = False
 
     @property
     def flag(self) -> str:
@@ -159,7 +162,16 @@ SETTINGS: tuple[Setting, ...] = (
         sweep=False,
     ),
     # --- the static config, in the order of TrainConfig's fields ---
-    Setting("sizes", (), "static", tuple, None, None, "layer sizes (n_in, hidden..., n_out)"),
+    Setting(
+        "sizes",
+        (),
+        "static",
+        tuple,
+        None,
+        None,
+        "layer sizes (n_in, hidden..., n_out)",
+        packed=True,
+    ),
     Setting(
         "activation",
         ("-a", "--activation"),
@@ -168,6 +180,7 @@ SETTINGS: tuple[Setting, ...] = (
         "tanh",
         _names(ACTIVATIONS),
         "hidden activation g (default tanh)",
+        packed=True,
     ),
     Setting(
         "output",
@@ -198,6 +211,7 @@ SETTINGS: tuple[Setting, ...] = (
         _names(OPTIMIZERS),
         "optimizer (default adam)",
         aliases={"nesterov": "nag"},
+        packed=True,
     ),
     Setting(
         "batch_size",
@@ -216,6 +230,7 @@ SETTINGS: tuple[Setting, ...] = (
         30,
         Range(1),
         "epochs (default 30; when resuming: the total to reach)",
+        packed=True,
     ),
     Setting(
         "weight_init",
@@ -225,6 +240,7 @@ SETTINGS: tuple[Setting, ...] = (
         "xavier",
         lambda: INITS,
         "initial weights (default xavier)",
+        packed=True,
     ),
     Setting(
         "grad",
@@ -254,6 +270,7 @@ SETTINGS: tuple[Setting, ...] = (
         2,
         Range(0),
         "number of hidden layers (default 2)",
+        packed=True,
     ),
     Setting(
         "hidden_size",
@@ -263,6 +280,7 @@ SETTINGS: tuple[Setting, ...] = (
         128,
         Range(1),
         "width of every hidden layer (default 128)",
+        packed=True,
     ),
     # --- traced hyperparameters, in the order of HParams' fields ---
     Setting(
