@@ -3,7 +3,8 @@
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func``
 to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict.
 Every subcommand takes ``--json PATH``; bad input exits with status 2 and one line, never a
-traceback (set ``JAXNN_DEBUG=1`` to see the traceback).
+traceback (set ``JAXNN_DEBUG=1`` to see the traceback). JAX's persistent compilation cache is
+on (``--cache-dir DIR``; ``--no-cache`` or ``JAXNN_CACHE=off`` turns it off).
 """
 
 from __future__ import annotations
@@ -36,7 +37,38 @@ def build_parser() -> argparse.ArgumentParser:
     for module in discover(__name__, __path__):
         sub = module.register(subparsers)
         sub.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+        cache = sub.add_argument_group("compilation cache")
+        cache.add_argument(
+            "--cache-dir",
+            dest="cache_dir",
+            metavar="DIR",
+            help="JAX's persistent compilation cache (default $XDG_CACHE_HOME/jaxnn/xla or "
+            "~/.cache/jaxnn/xla): a second identical command compiles nothing",
+        )
+        cache.add_argument(
+            "--no-cache",
+            dest="no_cache",
+            action="store_true",
+            help="compile everything afresh (also JAXNN_CACHE=off)",
+        )
     return parser
+
+
+_OFF = ("off", "0", "no", "false")
+
+
+def _start_cache(args: argparse.Namespace) -> None:
+    """Turns on the persistent compilation cache unless ``--no-cache`` or ``JAXNN_CACHE=off``;
+    ``args.cache`` becomes its directory (None when off). Before anything compiles."""
+    args.cache = None
+    if args.no_cache or os.environ.get("JAXNN_CACHE", "").strip().lower() in _OFF:
+        return
+    from jaxnn._util import compilation_cache
+
+    try:
+        args.cache = str(compilation_cache(args.cache_dir))
+    except OSError as e:
+        raise UsageError(f"--cache-dir {args.cache_dir or ''}: cannot use it ({e})") from None
 
 
 def _prepare_devices(argv: Sequence[str]) -> None:
@@ -58,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_devices(argv)
     try:
         args = build_parser().parse_args(argv)
+        _start_cache(args)
         result = args.func(args)
         if args.json and result is not None:
             from jaxnn._util import write_json
