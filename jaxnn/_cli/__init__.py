@@ -58,17 +58,20 @@ _OFF = ("off", "0", "no", "false")
 
 
 def _start_cache(args: argparse.Namespace) -> None:
-    """Turns on the persistent compilation cache unless ``--no-cache`` or ``JAXNN_CACHE=off``;
-    ``args.cache`` becomes its directory (None when off). Before anything compiles."""
+    """Turns on the persistent compilation cache unless ``--no-cache``, or ``JAXNN_CACHE=off``
+    without ``--cache-dir``; ``args.cache`` becomes its directory (None when off). Before
+    anything compiles."""
     args.cache = None
-    if args.no_cache or os.environ.get("JAXNN_CACHE", "").strip().lower() in _OFF:
+    off = os.environ.get("JAXNN_CACHE", "").strip().lower() in _OFF
+    if args.no_cache or (off and args.cache_dir is None):
         return
-    from jaxnn._util import compilation_cache
+    from jaxnn._util import cache_counts, compilation_cache
 
     try:
         args.cache = str(compilation_cache(args.cache_dir))
     except OSError as e:
         raise UsageError(f"--cache-dir {args.cache_dir or ''}: cannot use it ({e})") from None
+    cache_counts()  # count from the first compilation on
 
 
 def _prepare_devices(argv: Sequence[str]) -> None:

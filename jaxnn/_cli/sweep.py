@@ -128,6 +128,18 @@ def _heatmap_axes(text: str | None, swept: dict[str, list], names: dict[str, tup
     return tuple(chosen)
 
 
+def _cache_json(directory: str | None) -> dict:
+    """The persistent cache over the whole command: programs read from it and compiled."""
+    from jaxnn._util import cache_counts
+
+    counts = cache_counts()
+    return {
+        "dir": directory,
+        "hits": counts["hits"],
+        "compiled": counts["requests"] - counts["hits"],
+    }
+
+
 def _configs(settings: list[dict], base) -> list:
     from jaxnn.training._loop import check_config
 
@@ -286,11 +298,7 @@ def run(args: argparse.Namespace) -> dict:
         "seconds": time.perf_counter() - started,
         "members_per_second": per_second,
         "train_members_per_second": k / result.train_seconds,
-        "cache": {
-            "dir": args.cache,
-            "hits": result.cache_hits,
-            "compiled": result.cache_requests - result.cache_hits,
-        },
+        "cache": _cache_json(args.cache),
         "dataset": spec.name,
         "random": args.random,
         "figures": figures,
