@@ -105,12 +105,13 @@ def _run_flops(sizes, epochs: int, steps: int, batch: int, evaluated: int, n_val
     return epochs * (steps * batch * 3 * f + n_val * f) + evaluated * f
 
 
-def _bucket(members: int, devices: int) -> int:
-    """Members per call for a program of ``members``: per device a power of two up to 8 (groups
-    of similar sizes share one compiled program), a multiple of 8 beyond (less padding)."""
+def _bucket(members: int, devices: int, packed: bool = False) -> int:
+    """Members per call for a program of ``members``: a grouped program gets a power of two per
+    device (groups of similar sizes share one compiled program and give bitwise-equal members);
+    a packed one, which other sweeps rarely share, just enough (less filler to compute)."""
     per_device = math.ceil(members / devices)
-    if per_device > 8:
-        return devices * 8 * math.ceil(per_device / 8)
+    if packed:
+        return devices * per_device
     return devices * (1 << (per_device - 1).bit_length())
 
 
@@ -132,7 +133,7 @@ def _cost(
     useful = sum(
         _run_flops(c.sizes, c.epochs, steps, batch, evaluated, shape["n_val"]) for c in configs
     )
-    call = min(chunk, _bucket(len(configs), devices))
+    call = min(chunk, _bucket(len(configs), devices, run_sizes is not None))
     calls = math.ceil(len(configs) / call)
     slots = calls * call  # members computed, chunk filler included
     if run_sizes is None:
@@ -257,7 +258,7 @@ def plan(
         )
         if pack:
             largest = members[0]._replace(sizes=packed_sizes, epochs=max(c.epochs for c in members))
-            chunk_of = min(chunk, _bucket(len(index), devices))
+            chunk_of = min(chunk, _bucket(len(index), devices, packed=True))
             programs.append(Program(tuple(index), largest, True, chunk_of, packed_cost))
         else:
             programs += grouped
