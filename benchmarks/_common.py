@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Bench", "Timing", "machine", "ratio", "time_fn"]
+__all__ = ["Bench", "Timing", "child_json", "machine", "ratio", "time_fn"]
 
 
 @dataclass
@@ -81,3 +84,19 @@ def machine() -> dict[str, Any]:
     if gpus:
         info["gpu"] = gpus[0]
     return info
+
+
+def child_json(module: str, args: Any, env: dict[str, str]) -> Any:
+    """Runs ``python -m MODULE JSON(args)`` from the checkout in a fresh process (its devices set
+    before JAX starts) and returns the JSON its last printed line holds."""
+    child = subprocess.run(
+        [sys.executable, "-m", module, json.dumps(args)],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmark child {module} {args} failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])

@@ -1,4 +1,4 @@
-"""The course's sweep: 100 settings of its search space, packed, grouped, as a loop of fit, in torch.
+"""The course's sweep: 100 settings of its space, packed, grouped, as a loop of fit, in torch.
 
 The settings are drawn with a fixed seed from the space of the course's assignment: epochs 5 or
 10; 3, 4 or 5 hidden layers of 32, 64 or 128; weight decay 0, 5e-4 or 0.5; learning rate 1e-3 or
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 
-from benchmarks._common import Bench
+from benchmarks._common import Bench, child_json
 
 TITLE = "The course's sweep: 100 settings in one program per batch size vs a loop of fit"
 ORDER = 55
@@ -191,17 +190,7 @@ def _child(column: str, n: int, subsample: int, cores: int) -> dict:
     if column in ("packed", "grouped"):  # one XLA host device per core, as `jaxnn sweep` does
         flags = f"{flags} --xla_force_host_platform_device_count={cores}"
     env["XLA_FLAGS"] = flags.strip()
-    child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.course_sweep", json.dumps([column, n, subsample])],
-        env=env,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"benchmark child {column} failed:\n{child.stderr[-3000:]}")
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    return child_json("benchmarks.course_sweep", [column, n, subsample], env)
 
 
 def _have_torch() -> bool:
@@ -221,7 +210,10 @@ def run(quick: bool = False) -> Bench:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load_before = os.getloadavg()
     columns = ["packed", "grouped", "fit"] + (["torch"] if _have_torch() else [])
-    results = {c: _child(c, n, subsample, cores) for c in columns}
+    results = {}
+    for c in columns:
+        results[c] = _child(c, n, subsample, cores)
+        print(f"  {COLUMNS[c]}: {results[c]['wall']:.1f} s", flush=True)
     load_after = os.getloadavg()
     if "torch" in results:
         results["torch"]["scaled_wall"] = results["torch"]["wall"] * n / subsample
@@ -262,8 +254,8 @@ def run(quick: bool = False) -> Bench:
     rel = np.abs(packed_loss - fit_loss)[ok] / np.abs(fit_loss[ok])
     choice = ", ".join(
         f"{ch['members']} members of {ch['configs']} configs: {ch['choice']} (estimated "
-        f"{ch['packed']['estimated_seconds']:.0f} s packed, {ch['grouped']['estimated_seconds']:.0f}"
-        f" s grouped)"
+        f"{ch['packed']['estimated_seconds']:.0f} s packed, "
+        f"{ch['grouped']['estimated_seconds']:.0f} s grouped)"
         for ch in packed["choices"]
     )
     torch_note = (

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
-from benchmarks._common import Bench, Timing, ratio
+from benchmarks._common import Bench, Timing, child_json, ratio
 
 TITLE = "Sweeps: vmap + sharding over devices vs K sequential training runs"
 ORDER = 50
@@ -117,22 +116,7 @@ def run(quick: bool = False) -> Bench:
         flags = env.get("XLA_FLAGS", "").replace("--xla_force_host_platform_device_count", "--x")
         env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
     load_before = os.getloadavg()
-    child = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.sweep_vs_sequential",
-            json.dumps([ks, epochs, cap, repeats]),
-        ],
-        env=env,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"benchmark child failed:\n{child.stderr[-3000:]}")
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result = child_json("benchmarks.sweep_vs_sequential", [ks, epochs, cap, repeats], env)
     load_after = os.getloadavg()
     rows, data_rows = [], []
     for r in result["rows"]:

@@ -156,6 +156,24 @@ def test_a_diverging_member_leaves_the_others_bitwise_unchanged(data):
             np.testing.assert_array_equal(a, b)
 
 
+def test_autodiff_and_cosine_schedule_packed_equal_solo(data):
+    """The other gradient method and a schedule whose length is each member's own epochs."""
+    base = BASE._replace(grad="autodiff", lr_schedule="cosine")
+    settings = [
+        {"sizes": (64, 24, 10), "optimizer": "adam", "epochs": 1, "learning_rate": 1e-2},
+        {"sizes": (64, 8, 8, 10), "optimizer": "momentum", "activation": "relu", "epochs": 2,
+         "learning_rate": 0.05, "seed": 1},
+    ]  # fmt: skip
+    result = jaxnn.sweep(base, settings, data, pack="on")
+    assert result.packed_programs == 1
+    for i, s in enumerate(settings):
+        config = check_config(base._replace(**{k: v for k, v in s.items() if k in base._fields}))
+        state, metrics = train(config, _hparams(s), jax.random.PRNGKey(s.get("seed", 0)), data)
+        test_loss, _ = evaluate(config, state.params, data.x_test, data.y_test)
+        np.testing.assert_allclose(result.test_loss[i], test_loss, rtol=1e-3)
+        np.testing.assert_allclose(result.history[i].train_loss, metrics.train_loss, rtol=1e-3)
+
+
 SHAPE = {"n_train": 1293, "n_val": 144, "n_test": 360}
 
 
