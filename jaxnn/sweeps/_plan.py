@@ -83,14 +83,14 @@ class Program(NamedTuple):
 
 
 # The constants of the cost model, by backend: compile seconds per program, fixed seconds per
-# sequential optimizer step, and the floating-point rate of a sweep's matrix products. Set so
-# that the estimates track `benchmarks/course_sweep.py` on a 2-core CPU (see
-# benchmarks/RESULTS.md); GPUs compile about as slowly and compute far faster, which only
-# favours packing more.
+# sequential optimizer step, and the floating-point rate of a sweep's matrix products. The CPU
+# ones are fitted to `benchmarks/course_sweep.py` runs on a 2-core CPU (one XLA device per core;
+# see benchmarks/RESULTS.md). The GPU and TPU ones are not measured (no accelerator was at hand):
+# they compile about as slowly and compute far faster, which only favours packing more.
 COSTS = {
-    "cpu": {"compile": 2.0, "step": 5e-5, "flops": 2e10},
-    "gpu": {"compile": 3.0, "step": 2e-5, "flops": 5e13},
-    "tpu": {"compile": 3.0, "step": 2e-5, "flops": 1e14},
+    "cpu": {"compile": 6.0, "step": 1e-4, "flops": 8e10},
+    "gpu": {"compile": 6.0, "step": 2e-5, "flops": 5e13},
+    "tpu": {"compile": 6.0, "step": 2e-5, "flops": 1e14},
 }
 
 
