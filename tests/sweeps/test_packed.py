@@ -109,6 +109,7 @@ def test_initial_params_equal_the_solo_init_exactly():
         assert total == inside > 0
 
 
+@pytest.mark.slow
 def test_mixed_members_equal_their_solo_runs(mixed):
     result, runs = mixed
     assert result.programs == result.packed_programs == 1 and result.pack == "on"
@@ -156,6 +157,7 @@ def test_a_diverging_member_leaves_the_others_bitwise_unchanged(data):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_autodiff_and_cosine_schedule_packed_equal_solo(data):
     """The other gradient method and a schedule whose length is each member's own epochs."""
     base = BASE._replace(grad="autodiff", lr_schedule="cosine")
