@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Bench", "Timing", "child_json", "digits_data", "machine", "ratio", "time_fn"]
+__all__ = [
+    "Bench",
+    "Timing",
+    "child_json",
+    "digits_data",
+    "devices_env",
+    "machine",
+    "ratio",
+    "time_fn",
+]
 
 
 @dataclass
@@ -83,22 +96,24 @@ def machine() -> dict[str, Any]:
     return info
 
 
-def child_json(module: str, payload: Any, *, devices_per_core: bool = True) -> Any:
-    """Runs ``python -m MODULE JSON`` in a fresh process and returns the JSON it prints last.
-
-    A fresh process compiles from cold, so its timings include compilation. With
-    ``devices_per_core`` the child gets one XLA host device per core (what ``jaxnn sweep`` sets)
-    on CPU, set before JAX starts.
-    """
-    import json
-    import subprocess
-    import sys
-
+def devices_env() -> dict[str, str]:
+    """``os.environ`` with one XLA host device per core on CPU (what ``jaxnn sweep`` sets), for a
+    child process: the flag must be set before JAX starts."""
     env = dict(os.environ)
-    if devices_per_core:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        flags = env.get("XLA_FLAGS", "").replace("--xla_force_host_platform_device_count", "--x")
-        env["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    flags = re.sub(r"--xla_force_host_platform_device_count=\S*", "", env.get("XLA_FLAGS", ""))
+    env["XLA_FLAGS"] = f"{flags.strip()} --xla_force_host_platform_device_count={cores}".strip()
+    return env
+
+
+def child_json(module: str, payload: Any, env: dict[str, str] | None = None) -> Any:
+    """Runs ``python -m MODULE JSON(payload)`` from the checkout in a fresh process and returns
+    the JSON its last printed line holds.
+
+    A fresh process compiles from cold, so its timings include compilation. ``env`` defaults to
+    `devices_env` (one XLA host device per core).
+    """
+    env = devices_env() if env is None else env
     child = subprocess.run(
         [sys.executable, "-m", module, json.dumps(payload)],
         env=env,

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 import sys
 
-from benchmarks._common import Bench, Timing, ratio
+from benchmarks._common import Bench, Timing, child_json, devices_env, ratio
 
 TITLE = "Sweeps: vmap + sharding over devices vs K sequential training runs"
 ORDER = 50
@@ -112,28 +110,11 @@ def run(quick: bool = False) -> Bench:
     from jaxnn import markdown_table
 
     ks, epochs, cap, repeats = ((4, 8), 1, 4, 2) if quick else (KS, EPOCHS, SEQUENTIAL_CAP, 7)
-    env = dict(os.environ)
+    # one XLA host device per core on CPU, set before JAX starts
+    env = devices_env() if jax.default_backend() == "cpu" else dict(os.environ)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if jax.default_backend() == "cpu":  # one XLA host device per core, set before JAX starts
-        flags = re.sub(r"--xla_force_host_platform_device_count=\S*", "", env.get("XLA_FLAGS", ""))
-        env["XLA_FLAGS"] = f"{flags.strip()} --xla_force_host_platform_device_count={cores}".strip()
     load_before = os.getloadavg()
-    child = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.sweep_vs_sequential",
-            json.dumps([ks, epochs, cap, repeats]),
-        ],
-        env=env,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"benchmark child failed:\n{child.stderr[-3000:]}")
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result = child_json("benchmarks.sweep_vs_sequential", [ks, epochs, cap, repeats], env)
     load_after = os.getloadavg()
     rows, data_rows = [], []
     for r in result["rows"]:

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The CLI caches compiled programs in ~/.cache/jaxnn by default: not from the tests (the cache's
+# own tests give it a temporary directory).
+os.environ.setdefault("JAXNN_CACHE", "off")
 
 import jax  # noqa: E402
 

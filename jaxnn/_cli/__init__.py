@@ -6,6 +6,8 @@ and optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: 
 flag. Every subcommand takes ``--json PATH``. All output paths are checked before any work starts
 (empty, a directory where a file is written, unwritable, two flags naming one path). Bad input
 exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
+JAX's persistent compilation cache is on (``--cache-dir DIR``; ``--no-cache`` or
+``JAXNN_CACHE=off`` turns it off).
 """
 
 from __future__ import annotations
@@ -55,7 +57,41 @@ def build_parser() -> argparse.ArgumentParser:
     for module in discover(__name__, __path__):
         sub = module.register(subparsers)
         sub.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+        cache = sub.add_argument_group("compilation cache")
+        cache.add_argument(
+            "--cache-dir",
+            dest="cache_dir",
+            metavar="DIR",
+            help="JAX's persistent compilation cache (default $XDG_CACHE_HOME/jaxnn/xla or "
+            "~/.cache/jaxnn/xla): a second identical command compiles nothing",
+        )
+        cache.add_argument(
+            "--no-cache",
+            dest="no_cache",
+            action="store_true",
+            help="compile everything afresh (also JAXNN_CACHE=off)",
+        )
     return parser
+
+
+_OFF = ("off", "0", "no", "false")
+
+
+def _start_cache(args: argparse.Namespace) -> None:
+    """Turns on the persistent compilation cache unless ``--no-cache``, or ``JAXNN_CACHE=off``
+    without ``--cache-dir``; ``args.cache`` becomes its directory (None when off). Before
+    anything compiles."""
+    args.cache = None
+    off = os.environ.get("JAXNN_CACHE", "").strip().lower() in _OFF
+    if args.no_cache or (off and args.cache_dir is None):
+        return
+    from jaxnn._util import cache_counts, compilation_cache
+
+    try:
+        args.cache = str(compilation_cache(args.cache_dir))
+    except OSError as e:
+        raise UsageError(f"--cache-dir {args.cache_dir or ''}: cannot use it ({e})") from None
+    cache_counts()  # count from the first compilation on
 
 
 def _prepare_devices(argv: Sequence[str]) -> None:
@@ -79,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         files, dirs = args.outputs(args) if hasattr(args, "outputs") else ({}, {})
         check_output_paths({**files, "--json": args.json}, dirs)
+        _start_cache(args)
         result = args.func(args)
         if args.json and result is not None:
             from jaxnn._util import write_json

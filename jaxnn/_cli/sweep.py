@@ -1,14 +1,17 @@
-"""``jaxnn sweep``: many training runs in one program, over every device (every train flag).
+"""``jaxnn sweep``: many training runs in few programs, over every device (every train flag).
 
 Hyperparameter flags take comma-separated lists and, for numbers, log ranges LOW:HIGH:NUM
 (``-lr 1e-4:1e-1:8``). The sweep is their Cartesian product, or ``--random N`` settings drawn
-from it. Members that share shapes (hidden size, layers, activation, optimizer, batch size,
-epochs, loss, init) are trained together: vmapped, and sharded over one device per CPU core.
+from it. Members are vmapped and sharded over one device per CPU core. Members that differ in
+optimizer, activation, init, epochs, layers or width share one packed program when the cost
+model says it pays (``--pack auto``; ``on`` forces it, ``off`` compiles one program per
+setting of those); loss, output and batch size always get programs of their own.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from typing import Any
 
@@ -32,6 +35,7 @@ from jaxnn._cli._train_args import (
 )
 
 MAX_MEMBERS = 4096
+_DEST_OF = {s.name: dest for dest, s in _BY_DEST.items()}
 _RESULTS = ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss", "diverged")
 
 
@@ -69,6 +73,13 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--heatmap",
         metavar="A,B",
         help="the two axes of the heatmap, e.g. lr,seed (default: the two with most values)",
+    )
+    s.add_argument(
+        "--pack",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="pack members of different optimizers, activations, inits, epochs and sizes into one "
+        "program: auto (default: when the cost model says it is faster), on, off",
     )
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     h = p.add_argument_group("several hosts (jax.distributed; run the same command on each)")
@@ -129,6 +140,42 @@ def _heatmap_axes(text: str | None, swept: dict[str, list], names: dict[str, tup
     return tuple(chosen)
 
 
+def _cache_json(directory: str | None) -> dict:
+    """The persistent cache over the whole command: programs read from it and compiled."""
+    from jaxnn._util import cache_counts
+
+    counts = cache_counts()
+    return {
+        "dir": directory,
+        "hits": counts["hits"],
+        "compiled": counts["requests"] - counts["hits"],
+    }
+
+
+def _configs(settings: list[dict], base) -> list:
+    from jaxnn.training._loop import check_config
+
+    fields = base._fields
+    return [
+        check_config(base._replace(**{k: v for k, v in s.items() if k in fields})) for s in settings
+    ]
+
+
+def _check_packable(configs: list) -> None:
+    """``--pack on`` with members that differ in a setting no program packs: one line."""
+    from jaxnn._cli import UsageError
+    from jaxnn.sweeps._plan import unpackable
+
+    bad = unpackable(configs)
+    if bad:
+        name, values = bad[0]
+        flag = FLAGS.get(_DEST_OF.get(name, name), name)
+        raise UsageError(
+            f"--pack on: the members differ in {flag} ({', '.join(map(str, values))}), which "
+            f"cannot be packed (one program per value); use --pack auto or --pack off"
+        )
+
+
 def run(args: argparse.Namespace) -> dict:
     from pathlib import Path
 
@@ -184,21 +231,32 @@ def run(args: argparse.Namespace) -> dict:
 
     import jax
 
+    from jaxnn.sweeps._plan import SweepMemoryError
     from jaxnn.sweeps._sweep import sweep
 
+    if args.pack == "on":
+        _check_packable(_configs(settings, one.config))
     main_process = jax.process_index() == 0
     say = print if main_process else (lambda *a, **k: None)
-    result = sweep(
-        one.config,
-        settings,
-        data,
-        devices=args.devices,
-        chunk_size=args.chunk_size,
-        progress=not args.quiet and main_process,
-        keep_params=wants_params(args) and main_process,
-    )
-    for member, record in zip(members, result.members()):
+    try:
+        result = sweep(
+            one.config,
+            settings,
+            data,
+            devices=args.devices,
+            chunk_size=args.chunk_size,
+            progress=not args.quiet and main_process,
+            keep_params=wants_params(args) and main_process,
+            pack=args.pack,
+        )
+    except SweepMemoryError as e:
+        raise UsageError(e.describe("--chunk-size", FLAGS["hidden_size"])) from None
+    for member, record, h in zip(members, result.members(), result.history):
         member.update({k: record[k] for k in _RESULTS})
+        member["history"] = {
+            k: [None if not math.isfinite(v) else v for v in map(float, getattr(h, k))]
+            for k in h._fields
+        }
     order = result.ranked()
     for rank, i in enumerate(order, start=1):
         members[i]["rank"] = rank
@@ -208,11 +266,18 @@ def run(args: argparse.Namespace) -> dict:
     headers = ["rank", *swept, "val acc", "test acc", "test loss", "diverged"]
     say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
     k = len(members)
-    per_second = k / result.train_seconds
+    per_second = k / result.wall_seconds
+    packed = (
+        f", {result.packed_programs} packed ({result.padded_fraction:.0%} padded compute)"
+        if result.packed_programs
+        else ""
+    )
+    cached = f", {result.cache_hits} from the cache" if args.cache else ""
     say(
-        f"\n{k} members ({int(result.diverged.sum())} diverged) in {result.groups} program(s) on "
-        f"{result.devices} {jax.default_backend()} device(s): compile {result.compile_seconds:.2f}"
-        f" s, train {result.train_seconds:.2f} s ({per_second:.1f} members/s)"
+        f"\n{k} members ({int(result.diverged.sum())} diverged) in {result.programs} program(s)"
+        f"{packed} on {result.devices} {jax.default_backend()} device(s): "
+        f"{result.wall_seconds:.2f} s with compilation (compile {result.compile_seconds:.2f} s"
+        f"{cached}; train {result.train_seconds:.2f} s): {per_second:.1f} members/s"
         + (f"; showing the top {len(shown)}" if len(shown) < k else "")
     )
     logged = {}
@@ -246,11 +311,18 @@ def run(args: argparse.Namespace) -> dict:
         "processes": jax.process_count(),
         "backend": jax.default_backend(),
         "groups": result.groups,
+        "programs": result.programs,
+        "packed_programs": result.packed_programs,
+        "pack": {"mode": args.pack, "choices": list(result.choices)},
+        "padded_fraction": result.padded_fraction,
         "chunk_size": result.chunk_size,
         "compile_seconds": result.compile_seconds,
         "train_seconds": result.train_seconds,
+        "wall_seconds": result.wall_seconds,
         "seconds": time.perf_counter() - started,
         "members_per_second": per_second,
+        "train_members_per_second": k / result.train_seconds,
+        "cache": _cache_json(args.cache),
         "dataset": spec.name,
         "random": args.random,
         "figures": figures,

@@ -17,7 +17,14 @@ import numpy as np
 
 from jaxnn._validation import is_concrete, lookup
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation", "leaky_relu", "make_activation"]
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "get_activation",
+    "leaky_relu",
+    "make_activation",
+    "select_activation",
+]
 
 
 class Activation(NamedTuple):
@@ -109,3 +116,34 @@ def get_activation(activation: str | Activation) -> Activation:
       ValueError: for an unknown name, listing the valid ones.
     """
     return lookup(ACTIVATIONS, activation, Activation, "activation")
+
+
+def select_activation(activations, code) -> Activation:
+    """The activation ``activations[code]`` with ``code`` traced: each is computed, one is kept.
+
+    A packed sweep's members use different activations in one program: ``g(a)`` and ``g'(a)``
+    of every activation in the set are computed and the member's is selected element-wise (no
+    branch on the traced value). One activation needs no selection and comes back as it is.
+
+    Args:
+      activations: a tuple of names or `Activation` values (static).
+      code: an int32 scalar, the index of the member's activation (traced).
+
+    Returns:
+      An `Activation` named ``"selected"`` (or the only one).
+    """
+    gs = tuple(get_activation(a) for a in activations)
+    if len(gs) == 1:
+        return gs[0]
+
+    def pick(values):
+        out = values[0]
+        for i, value in enumerate(values[1:], start=1):
+            out = jnp.where(code == i, value, out)
+        return out
+
+    return Activation(
+        "selected",
+        lambda a: pick([g.fn(a) for g in gs]),
+        lambda a, h: pick([g.derivative(a, h) for g in gs]),
+    )

@@ -17,6 +17,7 @@ exactly ``batch_size`` examples. Since every epoch draws a new permutation, ever
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
@@ -46,6 +47,7 @@ from jaxnn.training._settings import GRADS, check_setting, namedtuple_of, settin
 __all__ = [
     "GRADS",
     "EpochMetrics",
+    "Member",
     "HParams",
     "TrainConfig",
     "TrainState",
@@ -57,6 +59,8 @@ __all__ = [
     "make_hparams",
     "predict",
     "predict_classes",
+    "run_epoch",
+    "run_epochs",
     "train",
     "train_epoch",
     "train_epochs",
@@ -349,9 +353,11 @@ def _check_data(config: TrainConfig, x: ArrayLike, y: ArrayLike, split: str) -> 
         check_targets(y, k, np.shape(y)[0], loss)
 
 
-def _logits_and_loss(config: TrainConfig, params, x, y):
+def _logits_and_loss(config: TrainConfig, params, x, y, embedding=None):
     x = jnp.asarray(x, config.dtype)
-    _, cache = forward(params, x, activation=config.activation, output=config.output)
+    _, cache = forward(
+        params, x, activation=config.activation, output=config.output, embedding=embedding
+    )
     a_L = cache.a[-1]
     return (
         a_L,
@@ -366,10 +372,13 @@ def _accuracy(a_L: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.full((), jnp.nan, jnp.float32)
 
 
-def _gradients(config: TrainConfig, params, x, y):
-    """(loss, logits, grads) for one minibatch, by Algorithm 6 or by `jax.grad`."""
+def _gradients(config: TrainConfig, params, x, y, embedding=None):
+    """(loss, logits, grads) for one minibatch, by Algorithm 6 or by `jax.grad`.
+
+    ``embedding``: train the smaller network embedded in ``params`` (see `Embedding`).
+    """
     if config.grad == "explicit":
-        a_L, cache, loss = _logits_and_loss(config, params, x, y)
+        a_L, cache, loss = _logits_and_loss(config, params, x, y, embedding)
         grads = backprop(
             params,
             cache,
@@ -377,11 +386,12 @@ def _gradients(config: TrainConfig, params, x, y):
             activation=config.activation,
             output=config.output,
             loss=config.loss,
+            embedding=embedding,
         )
         return loss, a_L, grads
 
     def objective(p):
-        a_L, _, loss = _logits_and_loss(config, p, x, y)
+        a_L, _, loss = _logits_and_loss(config, p, x, y, embedding)
         return loss, a_L
 
     (loss, a_L), grads = jax.value_and_grad(objective, has_aux=True)(params)
@@ -404,8 +414,13 @@ def evaluate(
     """
     config = check_config(config)
     _check_data(config, x, y, "eval")
+    return _evaluate(config, params, x, y)
+
+
+def _evaluate(config: TrainConfig, params, x, y, embedding=None):
+    """`evaluate` without the checks; ``embedding`` as in `_gradients`."""
     y = jnp.asarray(y)
-    a_L, _, loss = _logits_and_loss(config, params, x, y)
+    a_L, _, loss = _logits_and_loss(config, params, x, y, embedding)
     return loss, _accuracy(a_L, y)
 
 
@@ -456,6 +471,134 @@ def _permutation(key: jax.Array, n: int) -> jax.Array:
     return perm if perm is not None else jnp.arange(n, dtype=jnp.int32)
 
 
+class Member(NamedTuple):
+    """The per-member pieces of the training loop; the epoch around them is written once.
+
+    `train_epoch` passes a solo run's pieces (the config's network and its optax optimizer); a
+    packed sweep passes pieces that run one member embedded in the sweep's largest network
+    (`jaxnn.sweeps`).
+
+    Attributes:
+      gradients: ``gradients(params, x, y) -> (loss, a_L, grads)`` on one minibatch.
+      update: ``update(grads, opt_state, params) -> (params, opt_state)``, one optimizer step.
+      evaluate: ``evaluate(params, x, y) -> (loss, accuracy)`` on a whole split.
+      epochs: None, or an int32 scalar: the member's own number of epochs. From then on its
+        state is frozen (``jnp.where``) and its metrics are NaN, so a program that runs more
+        epochs leaves it as its own run would.
+    """
+
+    gradients: Callable
+    update: Callable
+    evaluate: Callable
+    epochs: jax.Array | None = None
+
+
+def _check_training(config: TrainConfig, data: Dataset) -> TrainConfig:
+    """The config checked, and the data checked against it (at trace time)."""
+    config = check_config(config)
+    _check_data(config, data.x_train, data.y_train, "train")
+    _check_data(config, data.x_val, data.y_val, "val")
+    for split in ("train", "val"):  # checks only inside checked_train, else nothing
+        check_targets_traced(
+            jnp.asarray(getattr(data, f"y_{split}")),
+            config.sizes[-1],
+            split,
+            get_loss(config.loss).targets == "classes",
+        )
+    _check_batches(data, config.batch_size)
+    return config
+
+
+def _solo_member(config: TrainConfig, data: Dataset) -> Member:
+    """The pieces of a solo run: the config's network and optax optimizer, whose schedule spans
+    ``config.epochs`` epochs of ``data``."""
+    steps = _check_batches(data, config.batch_size)
+    opt = _optimizer(config, total_steps=config.epochs * steps)
+
+    def update(grads, opt_state, params):
+        updates, new_state = opt.update(grads, opt_state, params)
+        # the state keeps its dtypes (bfloat16 moments updated with float32 hyperparameters)
+        new_state = jax.tree.map(lambda new, old: new.astype(old.dtype), new_state, opt_state)
+        return optax.apply_updates(params, updates), new_state
+
+    return Member(
+        gradients=lambda params, x, y: _gradients(config, params, x, y),
+        update=update,
+        evaluate=lambda params, x, y: evaluate(config, params, x, y),
+    )
+
+
+def _check_batches(data: Dataset, batch_size: int) -> int:
+    """The optimizer steps per epoch, ``n_train // batch_size``."""
+    n = data.x_train.shape[0]
+    if batch_size > n:
+        raise ValueError(f"batch_size {batch_size} is larger than the training data ({n} samples)")
+    return n // batch_size
+
+
+def run_epoch(
+    member: Member, state: TrainState, data: Dataset, batch_size: int
+) -> tuple[TrainState, EpochMetrics]:
+    """One epoch of ``member``: shuffle, one `lax.scan` of its steps, then its validation.
+
+    The permutation's key is split from ``state.key``; the last ``n_train % batch_size`` examples
+    of the permutation are dropped. With ``member.epochs`` set, a state that has completed that
+    many epochs comes back unchanged, with NaN metrics.
+
+    Args:
+      member: the per-member pieces.
+      state: the `TrainState` after the previous epoch.
+      data: the `Dataset` (only the train and validation splits are used).
+      batch_size: the minibatch size (static).
+
+    Returns:
+      ``(state, metrics)``.
+    """
+    n = data.x_train.shape[0]
+    steps = _check_batches(data, batch_size)
+    key, perm_key = jax.random.split(state.key)
+    batches = _permutation(perm_key, n)[: steps * batch_size]
+    batches = batches.reshape(steps, batch_size)
+    # the run's dtype, the parameters': no silent downcast
+    x_train = jnp.asarray(data.x_train, jax.tree.leaves(state.params)[0].dtype)
+    y_train = jnp.asarray(data.y_train)
+
+    def step(carry, idx):
+        params, opt_state = carry
+        x, y = x_train[idx], y_train[idx]
+        loss, a_L, grads = member.gradients(params, x, y)
+        return member.update(grads, opt_state, params), (loss, _accuracy(a_L, y))
+
+    (params, opt_state), (losses, accs) = jax.lax.scan(
+        step, (state.params, state.opt_state), batches
+    )
+    val_loss, val_acc = member.evaluate(params, data.x_val, data.y_val)
+    metrics = EpochMetrics(jnp.mean(losses), jnp.mean(accs), val_loss, val_acc)
+    new = TrainState(params, opt_state, state.epoch + 1, key)
+    if member.epochs is None:
+        check(
+            jnp.isfinite(metrics.train_loss) & jnp.isfinite(val_loss),
+            "epoch {epoch}: the loss is not finite (train {train}, validation {val}): "
+            "the run diverged",
+            epoch=new.epoch,
+            train=metrics.train_loss,
+            val=val_loss,
+        )
+        return new, metrics
+    running = state.epoch < member.epochs
+    new = jax.tree.map(lambda a, b: jnp.where(running, a, b), new, state)
+    return new, jax.tree.map(lambda m: jnp.where(running, m, jnp.nan), metrics)
+
+
+def run_epochs(
+    member: Member, state: TrainState, data: Dataset, batch_size: int, epochs: int
+) -> tuple[TrainState, EpochMetrics]:
+    """``epochs`` epochs of ``member`` from ``state``: one `lax.scan` of `run_epoch`."""
+    return jax.lax.scan(
+        lambda s, _: run_epoch(member, s, data, batch_size), state, None, length=epochs
+    )
+
+
 def train_epoch(
     config: TrainConfig, state: TrainState, data: Dataset
 ) -> tuple[TrainState, EpochMetrics]:
@@ -473,58 +616,14 @@ def train_epoch(
       ``(state, metrics)``: the state after the epoch (``epoch`` incremented) and its
       `EpochMetrics`.
     """
-    config = check_config(config)
-    _check_data(config, data.x_train, data.y_train, "train")
-    _check_data(config, data.x_val, data.y_val, "val")
-    for split in ("train", "val"):
-        check_targets_traced(
-            jnp.asarray(getattr(data, f"y_{split}")),
-            config.sizes[-1],
-            split,
-            get_loss(config.loss).targets == "classes",
-        )
-    n = data.x_train.shape[0]
-    if config.batch_size > n:
-        raise ValueError(
-            f"batch_size {config.batch_size} is larger than the training data ({n} samples)"
-        )
-    steps = n // config.batch_size
-    key, perm_key = jax.random.split(state.key)
-    batches = _permutation(perm_key, n)[: steps * config.batch_size]
-    batches = batches.reshape(steps, config.batch_size)
-    x_train = jnp.asarray(data.x_train, config.dtype)  # the run's dtype: no silent downcast
-    y_train = jnp.asarray(data.y_train)
-    opt = _optimizer(config, total_steps=config.epochs * steps)
-
-    def step(carry, idx):
-        params, opt_state = carry
-        x, y = x_train[idx], y_train[idx]
-        loss, a_L, grads = _gradients(config, params, x, y)
-        updates, new_state = opt.update(grads, opt_state, params)
-        # the state keeps its dtypes (bfloat16 moments updated with float32 hyperparameters)
-        opt_state = jax.tree.map(lambda new, old: new.astype(old.dtype), new_state, opt_state)
-        return (optax.apply_updates(params, updates), opt_state), (loss, _accuracy(a_L, y))
-
-    (params, opt_state), (losses, accs) = jax.lax.scan(
-        step, (state.params, state.opt_state), batches
-    )
-    val_loss, val_acc = evaluate(config, params, data.x_val, data.y_val)
-    metrics = EpochMetrics(jnp.mean(losses), jnp.mean(accs), val_loss, val_acc)
-    epoch = state.epoch + 1
-    check(
-        jnp.isfinite(metrics.train_loss) & jnp.isfinite(val_loss),
-        "epoch {epoch}: the loss is not finite (train {train}, validation {val}): the run diverged",
-        epoch=epoch,
-        train=metrics.train_loss,
-        val=val_loss,
-    )
-    return TrainState(params, opt_state, state.epoch + 1, key), metrics
+    config = _check_training(config, data)
+    return run_epoch(_solo_member(config, data), state, data, config.batch_size)
 
 
 def train_epochs(
     config: TrainConfig, state: TrainState, data: Dataset, epochs: int
 ) -> tuple[TrainState, EpochMetrics]:
-    """``epochs`` epochs from ``state``: one `lax.scan` of `train_epoch`.
+    """``epochs`` epochs from ``state``: one `lax.scan` of epochs, each as `train_epoch`'s.
 
     Args:
       config: the static `TrainConfig`.
@@ -535,8 +634,8 @@ def train_epochs(
     Returns:
       ``(state, metrics)``: the state after them and `EpochMetrics` with a leading (epochs,) axis.
     """
-    config = check_config(config)
-    return jax.lax.scan(lambda s, _: train_epoch(config, s, data), state, None, length=epochs)
+    config = _check_training(config, data)
+    return run_epochs(_solo_member(config, data), state, data, config.batch_size, epochs)
 
 
 def train(

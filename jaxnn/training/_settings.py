@@ -92,6 +92,8 @@ class Setting(NamedTuple):
       help: one line for ``--help`` and the docs.
       sweep: whether ``jaxnn sweep`` takes a list of values for it.
       aliases: other accepted spellings of choices, mapped to the canonical name.
+      packed: for a static or shape setting, whether a packed sweep traces it (members with
+        different values share one program); the other static settings group members.
     """
 
     name: str
@@ -103,6 +105,7 @@ class Setting(NamedTuple):
     help: str
     sweep: bool = True
     aliases: Mapping[str, str] = {}
+    packed: bool = False
 
     @property
     def flag(self) -> str:
@@ -188,7 +191,16 @@ SETTINGS: tuple[Setting, ...] = (
         sweep=False,
     ),
     # --- the static config, in the order of TrainConfig's fields ---
-    Setting("sizes", (), "static", tuple, None, None, "layer sizes (n_in, hidden..., n_out)"),
+    Setting(
+        "sizes",
+        (),
+        "static",
+        tuple,
+        None,
+        None,
+        "layer sizes (n_in, hidden..., n_out)",
+        packed=True,
+    ),
     Setting(
         "activation",
         ("-a", "--activation"),
@@ -197,6 +209,7 @@ SETTINGS: tuple[Setting, ...] = (
         "tanh",
         _names(ACTIVATIONS),
         "hidden activation g",
+        packed=True,
     ),
     Setting(
         "output",
@@ -227,6 +240,7 @@ SETTINGS: tuple[Setting, ...] = (
         _names(OPTIMIZERS),
         "optimizer (nesterov is nag)",
         aliases={"nesterov": "nag"},
+        packed=True,
     ),
     Setting(
         "batch_size",
@@ -245,6 +259,7 @@ SETTINGS: tuple[Setting, ...] = (
         30,
         Range(1),
         "epochs (when resuming: the total to reach)",
+        packed=True,
     ),
     Setting(
         "weight_init",
@@ -254,6 +269,7 @@ SETTINGS: tuple[Setting, ...] = (
         "xavier",
         lambda: INITS,
         "initial weights: normal with std 0.1, sqrt(2/(n_in+n_out)) or sqrt(2/n_in)",
+        packed=True,
     ),
     Setting(
         "grad",
@@ -294,6 +310,7 @@ SETTINGS: tuple[Setting, ...] = (
         2,
         Range(0),
         "number of hidden layers (0: softmax regression)",
+        packed=True,
     ),
     Setting(
         "hidden_size",
@@ -303,6 +320,7 @@ SETTINGS: tuple[Setting, ...] = (
         128,
         Range(1),
         "width of every hidden layer",
+        packed=True,
     ),
     # --- traced hyperparameters, in the order of HParams' fields ---
     Setting(

@@ -77,8 +77,9 @@ def test_log_range_and_random(tmp_path):
 
 
 def test_groups_and_a_diverged_member(tmp_path, capsys):
-    out = run_json(tmp_path, "sweep", "-o", "sgd", "-a", "relu,tanh", "-lr", "0.1,1e3", *SMALL)
-    assert out["groups"] == 2
+    argv = ["sweep", "-o", "sgd", "-a", "relu,tanh", "-lr", "0.1,1e3", *SMALL]
+    out = run_json(tmp_path, *argv, "--pack", "off")
+    assert out["groups"] == out["programs"] == 2 and out["packed_programs"] == 0
     by = {(m["a"], m["lr"]): m for m in out["members"]}
     assert by["relu", 1e3]["diverged"] is True and by["relu", 1e3]["test_loss"] is None
     assert by["relu", 0.1]["diverged"] is False and by["tanh", 0.1]["diverged"] is False
@@ -86,6 +87,34 @@ def test_groups_and_a_diverged_member(tmp_path, capsys):
     assert f"4 members ({sum(m['diverged'] for m in out['members'])} diverged)" in (
         capsys.readouterr().out
     )
+    packed = run_json(tmp_path, *argv, "--pack", "auto", name="packed.json")
+    assert packed["programs"] == packed["packed_programs"] == 1
+    assert packed["pack"]["choices"][0]["choice"] == "packed"
+    for a, b in zip(packed["members"], out["members"]):
+        assert a["diverged"] == b["diverged"]
+        if not a["diverged"]:
+            np.testing.assert_allclose(a["test_loss"], b["test_loss"], rtol=1e-3)
+
+
+def test_packed_sweep_json_timing_and_history(tmp_path, capsys):
+    out = run_json(
+        tmp_path, "sweep", "-o", "sgd,adam", "-e", "1,2", "-sz", "8,16", "-b", "64", "--quiet"
+    )
+    printed = capsys.readouterr().out
+    assert "8 members (0 diverged) in 1 program(s), 1 packed (" in printed
+    assert "s with compilation (compile" in printed and "members/s" in printed
+    assert out["programs"] == 1 and out["pack"]["mode"] == "auto"
+    assert 0 < out["padded_fraction"] < 1
+    # honest timing: members per second of wall time, compilation included
+    assert out["wall_seconds"] >= out["compile_seconds"] + out["train_seconds"] - 1e-6
+    assert out["members_per_second"] == pytest.approx(8 / out["wall_seconds"])
+    assert out["train_members_per_second"] == pytest.approx(8 / out["train_seconds"])
+    assert out["cache"] == {"dir": None, "hits": 0, "compiled": 0}  # JAXNN_CACHE=off in tests
+    for m in out["members"]:
+        history = m["history"]
+        assert set(history) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
+        assert all(len(v) == m["e"] for v in history.values())
+        assert history["val_loss"][-1] == m["val_loss"]
 
 
 @pytest.mark.parametrize(
@@ -109,6 +138,13 @@ def test_groups_and_a_diverged_member(tmp_path, capsys):
         (["--chunk-size", "0"], "--chunk-size must be >= 1"),
         (["-d", "nosuchdata"], "-d/--dataset: unknown dataset 'nosuchdata'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["-o", "sgd,adamw"], "-o/--optimizer: unknown value(s) adamw"),
+        (["-a", "relu,gelu"], "-a/--activation: unknown value(s) gelu"),
+        (["-l", "cross_entropy,mse", "--pack", "on"], "--pack on: the members differ in -l/--loss"),
+        (["--pack", "maybe"], "argument --pack: invalid choice: 'maybe'"),
+        (["-sz", "8,90000", "-nhl", "3"], "-sz/--hidden_size 90000: one member of the network"),
+        (["-sz", "8,90000", "-nhl", "3"], "needs an estimated"),
+        (["--cache-dir", "/proc/nonexistent/x"], "--cache-dir /proc/nonexistent/x: cannot use it"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, message, capsys):
@@ -163,3 +199,36 @@ def test_two_processes_of_two_devices_equal_one_device(tmp_path):
             [m["test_loss"] for m in one["members"]],
             rtol=1e-5,
         )
+
+
+@pytest.mark.slow
+def test_an_identical_second_command_compiles_nothing(tmp_path):
+    """The persistent compilation cache, on by default for the CLI, in a fresh directory."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "JAXNN_CACHE"}
+    env["JAX_PLATFORMS"] = "cpu"
+    cache = tmp_path / "xla"
+    argv = [sys.executable, "-m", "jaxnn", "sweep", "-o", "sgd,adam", "-a", "tanh,relu", *SMALL]
+    runs = []
+    for i in range(2):
+        path = tmp_path / f"{i}.json"
+        child = subprocess.run(
+            [*argv, "--cache-dir", str(cache), "--json", str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert child.returncode == 0, child.stderr
+        runs.append((json.loads(path.read_text()), child.stdout))
+    (first, _), (second, printed) = runs
+    assert first["cache"]["dir"] == second["cache"]["dir"] == str(cache)
+    assert first["cache"]["compiled"] > 0 and first["cache"]["hits"] == 0
+    assert (
+        second["cache"]["compiled"] == 0 and second["cache"]["hits"] == first["cache"]["compiled"]
+    )
+    assert f"{second['programs']} from the cache" in printed or "from the cache" in printed
+    assert [m["test_loss"] for m in second["members"]] == [m["test_loss"] for m in first["members"]]
+    assert any(cache.iterdir())

@@ -106,8 +106,8 @@ def test_groups_one_program_per_config_results_in_order(data, solo):
         {"seed": 3, "learning_rate": 1e-2},
         {"activation": "relu", "optimizer": "sgd", "seed": 4, "learning_rate": 0.1},
     ]
-    result = jaxnn.sweep(CONFIG, settings, data, chunk_size=CHUNK)
-    assert result.groups == 2
+    result = jaxnn.sweep(CONFIG, settings, data, chunk_size=CHUNK, pack="off")
+    assert result.groups == result.programs == 2 and result.packed_programs == 0
     assert [s["activation"] for s in result.settings] == ["relu", "tanh", "relu"]
     assert [s["optimizer"] for s in result.settings] == ["sgd", "adam", "sgd"]
     for i, s in enumerate(settings):
