@@ -68,7 +68,7 @@ class SweepResult(NamedTuple):
       train_loss: float (K,), the mean minibatch loss of the member's last epoch.
       diverged: bool (K,): a NaN or infinite loss or parameter in the member's run, or a last
         epoch's training loss more than twice the loss of the initial network (training made it
-        worse).
+        worse) or more than ten times that of the all-zero network (a constant prediction).
       history: each member's `EpochMetrics`, arrays of shape (its epochs,).
       params: each member's final network (its own shapes), or None unless
         ``keep_params=True``.
@@ -149,12 +149,19 @@ def _outcome(params, initial_params, metrics, evaluate_fn, data, epochs=None) ->
     r"""A member's results after training: test split, divergence (its own values only).
 
     .. math:: \text{diverged} = \neg\text{finite}(\theta, \mathcal{L}) \ \lor\
-        \mathcal{L}_{\rm train}(\text{last epoch}) > 2\, \mathcal{L}_{\rm train}(\theta_0)
+        \mathcal{L}_{\rm train}(\text{last epoch}) > \min(2\, \mathcal{L}_{\rm train}(\theta_0),\
+        10\, \mathcal{L}_{\rm train}(0))
+
+    where theta_0 is the member's initial network and 0 the all-zero one (a_L = 0: the uniform
+    prediction of softmax, 1/2 of a sigmoid, 0 of a linear output), so that a network that was
+    garbage from the start (an init scale of 1e30) counts as diverged too.
 
     ``epochs``: the member's own epochs of ``metrics`` (None: all of them).
     """
     test_loss, test_accuracy = evaluate_fn(params, data.x_test, data.y_test)
     initial_loss, _ = evaluate_fn(initial_params, data.x_train, data.y_train)
+    zero = jax.tree.map(jnp.zeros_like, initial_params)
+    baseline, _ = evaluate_fn(zero, data.x_train, data.y_train)
     losses = metrics.train_loss
     if epochs is None:
         ran, last = jnp.isfinite(losses), losses[-1]
@@ -167,7 +174,7 @@ def _outcome(params, initial_params, metrics, evaluate_fn, data, epochs=None) ->
         "params": params,
         "metrics": metrics,
         "test": (test_loss, test_accuracy),
-        "diverged": ~finite | (last > 2 * initial_loss),
+        "diverged": ~finite | (last > 2 * initial_loss) | (last > 10 * baseline),
     }
 
 

@@ -224,3 +224,13 @@ def test_benchmark_quick_runs_and_both_paths_agree(monkeypatch):
         np.testing.assert_allclose(
             row["sharded_test_loss"], row["vmap_1_device_test_loss"], rtol=1e-5
         )
+
+
+@pytest.mark.parametrize("pack", ["off", "on"])
+def test_a_network_garbage_from_the_start_counts_as_diverged(pack):
+    data = jaxnn.load_dataset("xor")
+    config = jaxnn.make_config((2, 8, 2), epochs=2)
+    members = [{"init_scale": 1.0}, {"init_scale": 1e30}, {"init_scale": 1.0, "seed": 1}]
+    result = jaxnn.sweep(config, members, data, pack=pack)
+    assert result.diverged.tolist() == [False, True, False]
+    assert result.test_loss[1] > 1e20  # finite, and useless
