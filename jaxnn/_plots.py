@@ -288,10 +288,9 @@ def plot_sweep_heatmap(
     if np.any(count + diverged == 0):
         meanings.append("grey, no member: the sweep ran no member with these values")
     if meanings:
-        ax.legend(
+        fig.legend(  # below the axes and their labels, whatever the tick labels take
             handles=[Patch(facecolor=empty_colour, edgecolor="grey", label=m) for m in meanings],
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.16 if len(xs) > 5 else -0.12),
+            loc="outside lower center",
             fontsize=9,
             frameon=False,
         )
