@@ -93,7 +93,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         with another number of features, ``--split test`` on data without labels.
     """
     from jaxnn._cli._train_args import check_dataset_name
-    from jaxnn.training._data import read_source, split_dataset
+    from jaxnn.training._data import read_source, split_source
     from jaxnn.training._model import model_inputs
     from jaxnn.training._settings import check_setting
 
@@ -127,13 +127,8 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         if "y" not in raw:
             raise _usage(f"--split test: {where} has no labels to split by; use --split all")
         try:
-            data = split_dataset(
-                raw["x"],
-                raw["y"],
-                x_test=raw.get("x_test"),
-                y_test=raw.get("y_test"),
-                x_val=raw.get("x_val"),
-                y_val=raw.get("y_val"),
+            data = split_source(
+                raw,
                 val_fraction=chosen("val_fraction"),
                 seed=seed,
                 standardize=model.preprocessing,
@@ -192,9 +187,14 @@ def summary_rows(md: ModelData, m: dict[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
-def print_confusion(cm: np.ndarray) -> None:
+def print_summary(md: ModelData, m: dict[str, Any]) -> None:
+    """Prints the summary table and, for classes with labels, the confusion matrix."""
     from jaxnn._util import markdown_table
 
+    print(markdown_table(["result", "value"], summary_rows(md, m)))
+    if "confusion_matrix" not in m:
+        return
+    cm = m["confusion_matrix"]
     k = cm.shape[0]
     print("\nconfusion matrix (rows: true class, columns: predicted)\n")
     print(markdown_table(["", *map(str, range(k))], [(i, *cm[i].tolist()) for i in range(k)]))

@@ -311,8 +311,8 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
 
     def evaluate(proposals: list[dict[str, Any]], round_index: int) -> list[float]:
         nonlocal epochs_trained, epochs_full, epochs_computed
+        from jaxnn._cli.sweep import run_sweep
         from jaxnn.sweeps._hyperband import successive_halving
-        from jaxnn.sweeps._sweep import sweep
 
         settings, batch = [], []
         for values in proposals:
@@ -340,12 +340,11 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
             epochs_full += result.member_epochs_full
             epochs_computed += result.member_epochs_computed
         else:
-            result = sweep(
+            result = run_sweep(
+                args,
                 one.config,
                 settings,
                 data,
-                devices=args.devices,
-                chunk_size=args.chunk_size,
                 keep_params=logs.wants_params,
                 progress=not args.quiet,
             )

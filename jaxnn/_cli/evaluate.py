@@ -29,10 +29,8 @@ def run(args: argparse.Namespace) -> dict:
         json_result,
         load_model_data,
         measure,
-        print_confusion,
-        summary_rows,
+        print_summary,
     )
-    from jaxnn._util import markdown_table
 
     md = load_model_data(args)
     if md.labels is None:
@@ -41,7 +39,5 @@ def run(args: argparse.Namespace) -> dict:
             f"predictions alone)"
         )
     m = measure(md)
-    print(markdown_table(["result", "value"], summary_rows(md, m)))
-    if "confusion_matrix" in m:
-        print_confusion(m["confusion_matrix"])
+    print_summary(md, m)
     return json_result(args, md, m)

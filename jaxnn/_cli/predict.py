@@ -34,8 +34,7 @@ def run(args: argparse.Namespace) -> dict:
         json_result,
         load_model_data,
         measure,
-        print_confusion,
-        summary_rows,
+        print_summary,
     )
     from jaxnn._util import markdown_table
 
@@ -55,9 +54,7 @@ def run(args: argparse.Namespace) -> dict:
     if shown < len(outputs):
         print(f"\n(the first {shown} of {len(outputs)} rows; --json PATH writes them all)")
     print()
-    print(markdown_table(["result", "value"], summary_rows(md, m)))
-    if "confusion_matrix" in m:
-        print_confusion(m["confusion_matrix"])
+    print_summary(md, m)
     result = json_result(args, md, m)
     key = "probabilities" if "classes" in m else "outputs"
     result[key] = np.round(outputs, 8).tolist()

@@ -176,6 +176,29 @@ def _check_packable(configs: list) -> None:
         )
 
 
+def run_sweep(args: argparse.Namespace, config, settings: list[dict], data, **kwargs):
+    """`jaxnn.sweep` with the command line's --devices, --chunk-size and --pack: ``--pack on``
+    with unpackable members and a sweep too large for memory exit 2 with one line."""
+    from jaxnn._cli import UsageError
+    from jaxnn.sweeps._plan import SweepMemoryError
+    from jaxnn.sweeps._sweep import sweep
+
+    if args.pack == "on":
+        _check_packable(_configs(settings, config))
+    try:
+        return sweep(
+            config,
+            settings,
+            data,
+            devices=args.devices,
+            chunk_size=args.chunk_size,
+            pack=args.pack,
+            **kwargs,
+        )
+    except SweepMemoryError as e:
+        raise UsageError(e.describe("--chunk-size", FLAGS["hidden_size"])) from None
+
+
 def run(args: argparse.Namespace) -> dict:
     from pathlib import Path
 
@@ -231,26 +254,16 @@ def run(args: argparse.Namespace) -> dict:
 
     import jax
 
-    from jaxnn.sweeps._plan import SweepMemoryError
-    from jaxnn.sweeps._sweep import sweep
-
-    if args.pack == "on":
-        _check_packable(_configs(settings, one.config))
     main_process = jax.process_index() == 0
     say = print if main_process else (lambda *a, **k: None)
-    try:
-        result = sweep(
-            one.config,
-            settings,
-            data,
-            devices=args.devices,
-            chunk_size=args.chunk_size,
-            progress=not args.quiet and main_process,
-            keep_params=wants_params(args) and main_process,
-            pack=args.pack,
-        )
-    except SweepMemoryError as e:
-        raise UsageError(e.describe("--chunk-size", FLAGS["hidden_size"])) from None
+    result = run_sweep(
+        args,
+        one.config,
+        settings,
+        data,
+        progress=not args.quiet and main_process,
+        keep_params=wants_params(args) and main_process,
+    )
     for member, record, h in zip(members, result.members(), result.history):
         member.update({k: record[k] for k in _RESULTS})
         member["history"] = {

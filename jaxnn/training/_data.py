@@ -369,6 +369,13 @@ def _check_split_pair(x_name: str, x, y_name: str, y, features: int | None = Non
     check_finite(y_name, y)
 
 
+def split_source(raw: dict[str, np.ndarray], **kwargs: Any) -> Dataset:
+    """`split_dataset` of a source read by `read_source`: its ``x``, ``y`` and, where the source
+    has them, its own test and validation splits."""
+    optional = ("x_test", "y_test", "x_val", "y_val")
+    return split_dataset(raw["x"], raw["y"], **{k: raw.get(k) for k in optional}, **kwargs)
+
+
 def split_dataset(
     x: ArrayLike,
     y: ArrayLike,
@@ -941,17 +948,8 @@ def load_dataset(
     raw = read_source(name, data_dir=data_dir, label_column=label_column, seed=seed)
     where = _check_name(name)
     try:
-        return split_dataset(
-            raw["x"],
-            raw["y"],
-            x_test=raw.get("x_test"),
-            y_test=raw.get("y_test"),
-            x_val=raw.get("x_val"),
-            y_val=raw.get("y_val"),
-            val_fraction=val_fraction,
-            seed=seed,
-            standardize=standardize,
-            dtype=dtype,
+        return split_source(
+            raw, val_fraction=val_fraction, seed=seed, standardize=standardize, dtype=dtype
         )
     except (ValueError, TypeError) as e:
         if ":" in where:  # the user's file: name it

@@ -245,6 +245,17 @@ def test_yaml_syntax_error_and_other_refusals(tmp_path, capsys):
     )
     assert "--heatmap takes two different swept parameters of the config" in capsys.readouterr().err
     assert not out.exists()  # refused before any work
+    depths = write(
+        tmp_path, {"method": "grid", "parameters": {"num_layers": {"values": [0, 1]}}}, "d.json"
+    )
+    cheap = [a for i, a in enumerate(CHEAP) if "-nhl" not in CHEAP[max(i - 1, 0) : i + 1]]
+    assert main(["sweep", "--config", depths, *cheap, "--pack", "on", "--json", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1
+        and "--pack on: the members differ in -nhl/--num_layers (0, >= 1)" in err
+    ), err
+    assert not out.exists()
     argv = ["sweep", "--config", good, *CHEAP, "--coordinator", "localhost:1234"]
     assert main([*argv, "--num-processes", "1", "--process-id", "0"]) == 2
     assert "--config runs on one host" in capsys.readouterr().err
