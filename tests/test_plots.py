@@ -106,8 +106,15 @@ def test_heatmap_says_what_empty_cells_mean():
     fig = plot_sweep_heatmap(rows, AXES, "lr", "seed")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("no member") == 1
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["grey, no member: the sweep ran no member with these values"]
+    (legend,) = fig.legends  # the figure's, below the axes and their labels
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "grey, no member: the sweep ran no member with these values"
+    ]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    assert legend.get_window_extent(renderer).y1 <= fig.axes[0].get_tightbbox(renderer).y0
     plt.close(fig)
 
 
