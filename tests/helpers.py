@@ -34,3 +34,35 @@ def fake_experiments(root, figures: int = 1, pause: float = 0.0) -> str:
         """)
     )
     return str(folder)
+
+
+def cli_json(tmp_path, *argv, name: str = "out.json") -> dict:
+    """Runs ``jaxnn ARGV --json tmp_path/NAME`` in this process, asserts exit 0 and returns the
+    JSON it wrote."""
+    import json
+
+    from jaxnn._cli import main
+
+    path = tmp_path / name
+    assert main([*argv, "--json", str(path)]) == 0
+    return json.loads(path.read_text())
+
+
+def run_python(code: str, cwd):
+    """Runs ``code`` (dedented) in a fresh Python process with this checkout's jaxnn importable;
+    returns the `subprocess.CompletedProcess` (stdout and stderr as text)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

@@ -2,14 +2,11 @@
 accuracy training reported, bad input as one line with nothing written, dtypes."""
 
 import json
-import os
-import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_python
 
 from jaxnn._cli import main
 
@@ -270,13 +267,5 @@ print("ok")
 
 @pytest.mark.slow
 def test_float64_from_the_command_line(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(FLOAT64)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    out = run_python(FLOAT64, tmp_path)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]

@@ -6,6 +6,7 @@ import os
 import jax
 import numpy as np
 import pytest
+from helpers import cli_json
 
 from jaxnn._cli import main
 
@@ -20,10 +21,7 @@ def _keep_environment(monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))
 
 
-def run_json(tmp_path, *argv, name="out.json"):
-    path = tmp_path / name
-    assert main([*argv, "--json", str(path)]) == 0
-    return json.loads(path.read_text())
+run_json = cli_json
 
 
 def test_grid_sweep_json_table_and_figures(tmp_path, capsys):

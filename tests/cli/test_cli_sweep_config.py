@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jax
 import pytest
+from helpers import cli_json
 
 from jaxnn._cli import main
 
@@ -25,9 +26,7 @@ def _keep_environment(monkeypatch):
 
 
 def run_json(tmp_path, *argv, name="out.json"):
-    path = tmp_path / name
-    assert main(["sweep", *argv, "--json", str(path)]) == 0
-    return json.loads(path.read_text())
+    return cli_json(tmp_path, "sweep", *argv, name=name)
 
 
 def write(tmp_path, raw, name="sweep.json"):

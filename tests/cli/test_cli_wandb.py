@@ -13,6 +13,7 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
+from helpers import cli_json
 
 from jaxnn._cli import main
 
@@ -37,10 +38,7 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))
 
 
-def run_json(tmp_path, *argv, name="out.json"):
-    path = tmp_path / name
-    assert main([*argv, "--json", str(path)]) == 0
-    return json.loads(path.read_text())
+run_json = cli_json
 
 
 def check_run(run, result):

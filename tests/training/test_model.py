@@ -1,16 +1,11 @@
 """Models out: save, load with nothing but the file, predict on raw inputs; dtypes end to end;
 make_hparams under jit and vmap; custom activations and losses trained through fit, train, sweep."""
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import run_python
 
 import jaxnn
 from jaxnn import (
@@ -260,15 +255,7 @@ print("ok")
 
 @pytest.mark.slow
 def test_float64_end_to_end(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(FLOAT64)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    out = run_python(FLOAT64, tmp_path)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
 
 
