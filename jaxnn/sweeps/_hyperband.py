@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnn.sweeps._config import Hyperband
+from jaxnn.sweeps._plan import _bucket
 from jaxnn.sweeps._sharding import (
     compile_members,
     member_mesh,
@@ -38,6 +39,7 @@ from jaxnn.sweeps._sharding import (
     run_chunks,
     shard_members,
 )
+from jaxnn.sweeps._sweep import loss_diverged
 from jaxnn.training._data import Dataset, check_dataset
 from jaxnn.training._loop import (
     EpochMetrics,
@@ -162,12 +164,6 @@ def _resolve(config: TrainConfig, settings: Sequence[Mapping[str, Any]]):
     return out
 
 
-def _bucket(n: int, devices: int) -> int:
-    """Members per call: a power of two per device (similar sizes share one program)."""
-    per_device = math.ceil(n / devices)
-    return devices * (1 << (per_device - 1).bit_length())
-
-
 def _take(tree: Any, index: np.ndarray) -> Any:
     return jax.tree.map(lambda x: np.asarray(x)[index], tree)
 
@@ -216,6 +212,8 @@ def _segment_fn(config: TrainConfig, epochs: int):
         if "key" in member:  # the first segment
             state = init_state(config, member["hparams"], member["key"])
             out["initial_loss"], _ = evaluate(config, state.params, data.x_train, data.y_train)
+            zero = jax.tree.map(jnp.zeros_like, state.params)
+            out["baseline_loss"], _ = evaluate(config, zero, data.x_train, data.y_train)
         else:
             state = member["state"]
         new, out["metrics"] = train_epochs(config, state, data, epochs)
@@ -242,6 +240,7 @@ class _Group:
         self.states: Any = None
         self.history: list[list[np.ndarray]] = [[] for _ in index]  # per member: (4, epochs) parts
         self.initial_loss = np.zeros(len(index), np.float32)
+        self.baseline_loss = np.zeros(len(index), np.float32)
         self.test = np.zeros((3, len(index)), np.float32)  # loss, accuracy, finite
 
 
@@ -321,6 +320,7 @@ def successive_halving(
         if g.states is None:  # the first segment: every member, from init_state
             out = programs.run(g.config, length, g.start)
             g.initial_loss = np.asarray(out["initial_loss"])
+            g.baseline_loss = np.asarray(out["baseline_loss"])
             g.states, rows = out["state"], live
         elif compact:
             out = programs.run(g.config, length, {"state": _take(g.states, live)})
@@ -388,7 +388,8 @@ def successive_halving(
                 finals[name][i] = series[n, -1]
             test_loss[i], test_accuracy[i], finite = g.test[:, j]
             finite = bool(finite) and bool(np.all(np.isfinite(series[0])))
-            diverged[i] = not finite or bool(series[0, -1] > 2 * g.initial_loss[j])
+            blown = loss_diverged(series[0, -1], g.initial_loss[j], g.baseline_loss[j])
+            diverged[i] = not finite or bool(blown)
     full = sum(int(c.epochs) for c, *_ in members)
     return HyperbandResult(
         settings=tuple(m[3] for m in members),

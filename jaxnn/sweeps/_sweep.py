@@ -145,6 +145,12 @@ _KNOWN = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
 _FINAL = ("val_loss", "val_accuracy", "train_loss")  # the last epoch's metrics in the result
 
 
+def loss_diverged(last, initial_loss, baseline_loss):
+    """The loss half of `_outcome`'s divergence test, for JAX or NumPy values: the last train
+    loss above twice the initial network's or ten times the all-zero network's."""
+    return (last > 2 * initial_loss) | (last > 10 * baseline_loss)
+
+
 def _outcome(params, initial_params, metrics, evaluate_fn, data, epochs=None) -> dict:
     r"""A member's results after training: test split, divergence (its own values only).
 
@@ -174,7 +180,7 @@ def _outcome(params, initial_params, metrics, evaluate_fn, data, epochs=None) ->
         "params": params,
         "metrics": metrics,
         "test": (test_loss, test_accuracy),
-        "diverged": ~finite | (last > 2 * initial_loss) | (last > 10 * baseline),
+        "diverged": ~finite | loss_diverged(last, initial_loss, baseline),
     }
 
 

@@ -91,6 +91,16 @@ def test_every_member_equals_its_solo_run_up_to_where_it_stopped(compact):
     np.testing.assert_allclose(compact.test_accuracy[survivors], ref.test_accuracy, atol=1e-6)
 
 
+def test_divergence_is_the_sweeps_a_garbage_init_included():
+    # init scale 1e30: a finite loss far above the all-zero network's, flagged as jaxnn.sweep does
+    settings = [{"learning_rate": 1e-2, "seed": s} for s in range(3)]
+    settings.append({"learning_rate": 1e-2, "seed": 3, "init_scale": 1e30})
+    result = successive_halving(CONFIG, settings, DATA, HYPERBAND, devices=1)
+    ref = jaxnn.sweep(CONFIG, settings, DATA, devices=1)
+    assert ref.diverged.tolist() == [False, False, False, True]
+    np.testing.assert_array_equal(result.diverged, ref.diverged)
+
+
 @pytest.mark.slow
 def test_thresholds_pool_earlier_rounds_and_minimize():
     config = CONFIG._replace(epochs=3)
