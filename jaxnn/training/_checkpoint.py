@@ -264,6 +264,9 @@ def load_checkpoint(
     hparams: HParams | dict | None = None,
     dataset: str | None = None,
     like: TrainState | None = None,
+    activation: Any = None,
+    output: Any = None,
+    loss: Any = None,
 ) -> Checkpoint:
     """Reads a checkpoint, refusing one of another config, structure, shape or dtype.
 
@@ -277,6 +280,8 @@ def load_checkpoint(
       dataset: if given, must equal the stored data set name.
       like: a template `TrainState` (arrays or `jax.ShapeDtypeStruct`); by default the shapes
         `init_state` gives for ``config``.
+      activation: with ``config`` None, the `Activation` of a model trained with a custom one
+        (the file holds its name); likewise ``output`` and ``loss``.
 
     Returns:
       A `Checkpoint`.
@@ -289,7 +294,10 @@ def load_checkpoint(
     path = Path(path)
     arrays, meta = _open(path)
     if config is None:
-        config = saved = saved_config(path, meta)
+        custom = {"activation": activation, "output": output, "loss": loss}
+        config = saved = saved_config(
+            path, meta, **{k: v for k, v in custom.items() if v is not None}
+        )
     else:
         config = check_config(config)
         given = {f: getattr(config, f) for f in _CUSTOM if not isinstance(getattr(config, f), str)}

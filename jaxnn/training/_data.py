@@ -323,12 +323,8 @@ def check_dataset(data: Dataset) -> Dataset:
     features = None
     for split in ("train", "val", "test"):
         x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
-        check_matrix(f"x_{split}", x, features=features)
+        _check_split_pair(f"x_{split}", x, f"y_{split}", y, features)
         features = np.shape(x)[1]
-        check_numeric(f"y_{split}", y)
-        check_same_length(f"x_{split}", x, f"y_{split}", y)
-        check_finite(f"x_{split}", x)
-        check_finite(f"y_{split}", y)
         if np.issubdtype(np.dtype(y.dtype), np.integer):
             if np.ndim(y) != 1:
                 raise ValueError(f"y_{split} labels must be 1-D, got shape {np.shape(y)}")
@@ -426,10 +422,9 @@ def split_dataset(
     for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
         if not 0 < float(f) < 1:
             raise ValueError(f"{name} must be in (0, 1), got {f}")
-    for a, b in (("x_test", "y_test"), ("x_val", "y_val")):
-        given = {a: x_test if a == "x_test" else x_val, b: y_test if b == "y_test" else y_val}
-        if (given[a] is None) != (given[b] is None):
-            missing = b if given[b] is None else a
+    for a, b, xa, yb in (("x_test", "y_test", x_test, y_test), ("x_val", "y_val", x_val, y_val)):
+        if (xa is None) != (yb is None):
+            missing = b if yb is None else a
             raise ValueError(f"{a} and {b} go together: {missing} is missing")
     kind = _standardize_kind(standardize)
     dtype = jnp.dtype(_check_dtype(dtype))

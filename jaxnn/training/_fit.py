@@ -214,22 +214,28 @@ def _fit(
     """`fit` once its outputs are checked and locked."""
     for key in ("seed", "data_seed"):
         s[key] = check_setting(key, s[key])
+    arrays = isinstance(data, tuple) and not isinstance(data, Dataset)
     if config is not None:
-        dtype = check_config(config).dtype
+        config = check_config(config)
+        dtype = config.dtype
     elif s["_dtype_given"]:
         dtype = check_setting("dtype", s["dtype"])
-    elif isinstance(data, tuple) and not isinstance(data, Dataset) and data:
+    elif arrays and data:
         dtype = data_dtype(data[0])
     else:
         dtype = data_dtype(data.x_train) if isinstance(data, Dataset) else "float32"
     grad = config.grad if config is not None else check_setting("grad", s["grad"])
     check_dtype(dtype, grad=grad)
-    split = {"val_fraction": s["val_fraction"], "seed": s["data_seed"], "dtype": dtype}
-    split["standardize"] = s["standardize"]
+    split = {
+        "val_fraction": s["val_fraction"],
+        "seed": s["data_seed"],
+        "dtype": dtype,
+        "standardize": s["standardize"],
+    }
     if isinstance(data, str):
         name = name or data
         data = load_dataset(data, data_dir=s["data_dir"], label_column=s["label_column"], **split)
-    elif isinstance(data, tuple) and not isinstance(data, Dataset):
+    elif arrays:
         if len(data) not in (2, 4, 6):
             raise ValueError(
                 f"data as a tuple is (x, y), (x, y, x_test, y_test) or (x, y, x_test, y_test, "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import jax
@@ -22,7 +21,7 @@ from jax.typing import ArrayLike
 from jaxnn._validation import check_finite, check_numeric
 from jaxnn.feedforward._losses import get_loss, get_output
 from jaxnn.feedforward._network import Dense
-from jaxnn.training._checkpoint import _open, load_checkpoint, saved_config
+from jaxnn.training._checkpoint import load_checkpoint
 from jaxnn.training._data import Preprocessing
 from jaxnn.training._loop import TrainConfig
 from jaxnn.training._loop import predict as _predict_outputs
@@ -73,10 +72,7 @@ def load_model(
       ValueError: naming the file: not a checkpoint, corrupt, another version or structure, a
         float64 model without 64-bit JAX, or a custom activation or loss not passed.
     """
-    meta = _open(Path(path))[1]
-    custom = {"activation": activation, "output": output, "loss": loss}
-    config = saved_config(path, meta, **{k: v for k, v in custom.items() if v is not None})
-    ck = load_checkpoint(path, config)
+    ck = load_checkpoint(path, activation=activation, output=output, loss=loss)
     return Model(ck.config, ck.state.params, ck.preprocessing, ck.dataset, ck.data, ck.history)
 
 
