@@ -51,6 +51,11 @@ class Bench:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def timing(values: list[float]) -> Timing:
+    """The median, min and max of measured seconds."""
+    return Timing(statistics.median(values), min(values), max(values), len(values))
+
+
 def time_fn(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -> Timing:
     """Times ``fn()`` (which must block until its result is ready) ``repeats`` times."""
     for _ in range(warmup):
@@ -60,7 +65,7 @@ def time_fn(fn: Callable[[], Any], *, repeats: int = 5, warmup: int = 1) -> Timi
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return Timing(statistics.median(times), min(times), max(times), repeats)
+    return timing(times)
 
 
 def ratio(slow: Timing, fast: Timing) -> str:

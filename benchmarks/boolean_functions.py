@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import Bench, Timing, ratio, time_fn
+from benchmarks._common import Bench, Timing, ratio, time_fn, timing
 
 TITLE = "Linear separability of all 65536 boolean functions of 4 inputs: jaxnn vs scipy LPs"
 ORDER = 70
@@ -47,10 +46,6 @@ def _cold_runs(runs: int) -> list[dict]:
     return out
 
 
-def _timing(values: list[float]) -> Timing:
-    return Timing(statistics.median(values), min(values), max(values), len(values))
-
-
 def run(quick: bool = False) -> Bench:
     import jax
 
@@ -63,8 +58,8 @@ def run(quick: bool = False) -> Bench:
 
     # jaxnn, cold: a fresh process per run, so circuit enumeration and compilation are included.
     cold = _cold_runs(1 if quick else COLD_RUNS)
-    cold_call = _timing([c["first_call"] for c in cold])
-    cold_total = _timing([c["import"] + c["first_call"] for c in cold])
+    cold_call = timing([c["first_call"] for c in cold])
+    cold_total = timing([c["import"] + c["first_call"] for c in cold])
 
     # jaxnn, warm: the whole classification again (circuits cached, programs compiled).
     def warm_call():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import Bench, Timing, time_fn
+from benchmarks._common import Bench, Timing, time_fn, timing
 
 TITLE = "Threshold functions of n variables counted exactly by symmetry (n = 5, 6, 7)"
 ORDER = 75
@@ -67,11 +67,7 @@ def _cli_seconds(runs: int) -> Timing:
         walls.append(time.perf_counter() - start)
         if "15028134" not in out:
             raise RuntimeError("jaxnn boolean --count 6 did not print 15028134")
-    return _timing(walls)
-
-
-def _timing(values: list[float]) -> Timing:
-    return Timing(statistics.median(values), min(values), max(values), len(values))
+    return timing(walls)
 
 
 def run(quick: bool = False) -> Bench:
@@ -94,7 +90,7 @@ def run(quick: bool = False) -> Bench:
 
         warm = time_fn(warm_call, repeats=2 if quick or n == 7 else 5)
         r = count_threshold_functions(n)
-        first = _timing([c["count"] for c in cold])
+        first = timing([c["count"] for c in cold])
         ok = r.threshold_functions == KNOWN[n] and all(
             c["threshold_functions"] == KNOWN[n] for c in cold
         )

@@ -102,18 +102,18 @@ def run_count(args: argparse.Namespace) -> dict:
 
     from jaxnn._cli import UsageError
     from jaxnn._util import markdown_table
-    from jaxnn.perceptrons._counting import _check_n, count_threshold_functions, write_witnesses
+    from jaxnn.perceptrons._counting import count_threshold_functions, write_witnesses
 
     def progress(level: int, levels: int, classes: int) -> None:
         if levels >= 128 and level % (levels // 16) == 0:  # n >= 8: minutes
             print(f"  level {level}/{levels}: {classes} classes so far", file=sys.stderr)
 
     try:
-        n = _check_n(args.count)
-        top = count_threshold_functions(n, force=args.force, progress=progress)
+        top = count_threshold_functions(args.count, force=args.force, progress=progress)
     except ValueError as e:
         message = str(e).replace("force=True", "--force")
         raise UsageError(f"--count {args.count}: {message}") from None
+    n = top.n
     results = []
     for m in range(n + 1):
         r = top if m == n else count_threshold_functions(m)

@@ -556,9 +556,7 @@ def _take(t, index):
 
 def _unique_rows(tables: np.ndarray) -> np.ndarray:
     """The distinct rows of a bool matrix (order of first occurrence is not kept)."""
-    packed = np.packbits(tables, axis=1)
-    view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))
-    _, first = np.unique(view.ravel(), return_index=True)
+    _, first = np.unique(_row_keys(tables), return_index=True)
     return tables[np.sort(first)]
 
 
