@@ -481,7 +481,7 @@ def plot_parameter_importance(
         right.text(
             x,
             y,
-            f" {label} " if x >= 0 else f" {label} ",
+            f" {label} ",
             va="center",
             fontsize=9,
             ha="left" if x >= 0 else "right",

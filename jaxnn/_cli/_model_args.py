@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from jaxnn._cli._train_args import _usage
 from jaxnn.training._settings import setting
 
 __all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure"]
@@ -63,12 +64,6 @@ def add_model_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "every row of the data set (default without labels)",
     )
     return p
-
-
-def _usage(message: str) -> Exception:
-    from jaxnn._cli import UsageError
-
-    return UsageError(message)
 
 
 def _load_model(path: str):

@@ -87,7 +87,8 @@ def member_name(index: int, setting: Mapping[str, Any]) -> str:
     )
 
 
-def _wanted(args: argparse.Namespace) -> bool:
+def wants_params(args: argparse.Namespace) -> bool:
+    """Whether a run must keep its networks: wandb logging (-wp/-we) wants confusion matrices."""
     return bool(args.wandb_project or args.wandb_entity)
 
 
@@ -97,7 +98,7 @@ class TrainLogs:
     def __init__(self, args: argparse.Namespace, config: Mapping[str, Any], name: str) -> None:
         self.file = JsonLinesLog(args.log) if args.log else None
         self.wandb: WandbLogger | None = None
-        if _wanted(args):
+        if wants_params(args):
             self.wandb = start_wandb(
                 args.wandb_project, args.wandb_entity, config=config, name=name
             )
@@ -153,7 +154,6 @@ class SweepLogs:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         self.group = group or f"sweep-{stamp}"
         self.runs = 0
-        self.wandb_dirs: list[str] = []
         self._off = False
 
     @property
@@ -214,7 +214,6 @@ class SweepLogs:
             )
             run.finish()
             self.runs += 1
-            self.wandb_dirs.append(run.dir)
 
     def close(self) -> None:
         if self.file is not None:

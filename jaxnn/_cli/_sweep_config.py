@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from jaxnn._cli._run_log import SweepLogs
-from jaxnn._cli._train_args import _BY_DEST, SWEEPABLE
+from jaxnn._cli._train_args import _BY_DEST, SWEEPABLE, _usage
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -96,12 +96,6 @@ def given_flags(args: argparse.Namespace) -> set[str]:
         else:
             given.add(dest)
     return given
-
-
-def _usage(message: str) -> Exception:
-    from jaxnn._cli import UsageError
-
-    return UsageError(message)
 
 
 # --- what every sweep reports ---
@@ -559,7 +553,9 @@ def flag_sweep_logs(
         confusion = None
         if logs.wants_params and result.params is not None:
             confusion = confusion_matrices(result.settings, result.params, data)
-        long_names = {short: long for short, long in _names_pairs()}
+        from jaxnn._cli.sweep import _names
+
+        long_names = dict(_names().values())
         logs.add(
             members,
             range(len(members)),
@@ -583,14 +579,3 @@ def flag_sweep_logs(
         "wandb_runs": logs.runs,
         "log": args.log,
     }
-
-
-def _names_pairs() -> list[tuple[str, str]]:
-    from jaxnn._cli.sweep import _names
-
-    return list(_names().values())
-
-
-def wants_params(args: argparse.Namespace) -> bool:
-    """Whether a flag sweep must keep its members' networks (for wandb's confusion matrices)."""
-    return bool(args.wandb_project or args.wandb_entity)

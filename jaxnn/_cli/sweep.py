@@ -15,14 +15,13 @@ import math
 import time
 from typing import Any
 
-from jaxnn._cli._run_log import add_run_log_arguments
+from jaxnn._cli._run_log import add_run_log_arguments, wants_params
 from jaxnn._cli._sweep_config import (
     add_config_arguments,
     flag_sweep_logs,
     given_flags,
     mark_given,
     run_config,
-    wants_params,
 )
 from jaxnn._cli._train_args import (
     _BY_DEST,

@@ -6,8 +6,6 @@ With no flags: digits, 2 hidden layers of 128 tanh units, adam 1e-3, batch 32, 3
 from __future__ import annotations
 
 import argparse
-import math
-from typing import Any
 
 from jaxnn._cli._run_log import TrainLogs, add_run_log_arguments, course_config
 from jaxnn._cli._train_args import add_train_arguments, dataset_spec, load_data, setting_from_args
@@ -43,17 +41,6 @@ def register(subparsers) -> argparse.ArgumentParser:
 def outputs(args: argparse.Namespace) -> tuple[dict, dict]:
     """The output paths, checked by the CLI before anything runs."""
     return {"--save": args.save, "--log": args.log}, {"--out": args.out}
-
-
-def _json_safe(x: Any) -> Any:
-    """NaN and infinity become null: the JSON stays standard."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    return x
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -175,7 +162,9 @@ def run(args: argparse.Namespace) -> dict:
         label_column=spec.label_column,
         resume=args.resume,
     )
-    return _json_safe(
+    from jaxnn._logging import json_safe
+
+    return json_safe(
         {
             "config": config,
             "epochs": [dict(zip(h, values)) for values in zip(*h.values())],

@@ -48,6 +48,7 @@ from jaxnn.training._loop import (
     _gradients,
     _raw_key,
     check_config,
+    run_epochs,
 )
 from jaxnn.training._optimizers import (
     HYPERPARAMETERS,
@@ -263,8 +264,6 @@ def packed_train(pack: Pack, member: PackedMember, data: Dataset):
       `TrainState`, `EpochMetrics` of shape (pack epochs,) (NaN after the member's epochs) and
       the member's `Member` pieces.
     """
-    from jaxnn.training._loop import run_epochs
-
     params, key = packed_init(pack, member)
     pieces = packed_member(pack, member, data)
     state = TrainState(params, moment_init(params), jnp.zeros((), jnp.int32), key)

@@ -311,7 +311,8 @@ def sweep(
       devices: ``None`` for every device, an int n for the first n, or a list of devices.
       chunk_size: at most this many members per call (rounded up to a multiple of the device
         count); bounds memory. Bigger chunks vectorize more. A smaller program runs in one call
-        (padded to a power of two members per device up to 8, a multiple of 8 beyond).
+        (padded to a power of two members per device when grouped, to a multiple of the
+        device count when packed).
       keep_params: keep every member's final network in the result.
       progress: show a progress bar (tqdm) over members.
       pack: ``auto`` (the cost model chooses), ``on`` (pack whatever can be: one program per
