@@ -89,10 +89,12 @@ def mark_given(parser: argparse.ArgumentParser) -> None:
 
 def given_flags(args: argparse.Namespace) -> set[str]:
     """The training flags given on the command line (dests); the others get their defaults."""
+    from jaxnn._cli._train_args import flag_default
+
     given = set()
     for dest, s in _BY_DEST.items():
         if getattr(args, dest, _UNSET) is _UNSET:
-            setattr(args, dest, s.default)
+            setattr(args, dest, flag_default(s))
         else:
             given.add(dest)
     return given

@@ -32,7 +32,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="with --count: run N >= 8 (minutes to days)"
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=lambda args: ({"--witnesses": args.witnesses}, {}))
     return p
 
 

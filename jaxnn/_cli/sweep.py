@@ -88,8 +88,23 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_config_arguments(p)
     add_run_log_arguments(p, sweep=True)
     mark_given(p)
-    p.set_defaults(func=run, outputs=lambda args: ({"--log": args.log}, {"--out": args.out}))
+    p.set_defaults(func=run, outputs=outputs, inputs=inputs)
     return p
+
+
+def outputs(args: argparse.Namespace) -> tuple[dict, dict]:
+    """The output paths, checked by the CLI before anything runs."""
+    from jaxnn._cli._run_log import wandb_dirs
+
+    return {"--log": args.log}, {"--out": args.out, **wandb_dirs(args)}
+
+
+def inputs(args: argparse.Namespace) -> tuple[dict, tuple]:
+    """The paths the sweep reads: its config and a data file."""
+    from jaxnn._cli._train_args import dataset_file
+
+    data = args.dataset if isinstance(args.dataset, str) else None
+    return {"--config": args.config, "-d": dataset_file(data)}, ()
 
 
 def _names() -> dict[str, tuple[str, str]]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import hashlib
 import os
 import random
 import zipfile
@@ -158,6 +159,7 @@ class _Prepared(Dataset):
 
     preprocessing = None  # the instance's values shadow Dataset's properties
     target_preprocessing = None
+    source: dict[str, str] | None = None  # where load_dataset read it (not pytree metadata)
 
     def __repr__(self) -> str:
         extra = f", preprocessing={self.preprocessing!r}"
@@ -166,9 +168,11 @@ class _Prepared(Dataset):
         return super().__repr__()[:-1].replace("_Prepared", "Dataset", 1) + extra + ")"
 
     def _replace(self, **changes) -> Dataset:
-        return _with_preprocessing(
+        out = _with_preprocessing(
             Dataset._replace(self, **changes), self.preprocessing, self.target_preprocessing
         )
+        out.source = self.source
+        return out
 
 
 def _with_preprocessing(
@@ -903,7 +907,7 @@ def load_dataset(
     raw = read_source(name, data_dir=data_dir, label_column=label_column, seed=seed)
     where = _check_name(name)
     try:
-        return split_source(
+        data = split_source(
             raw,
             val_fraction=val_fraction,
             seed=seed,
@@ -916,3 +920,18 @@ def load_dataset(
         if ":" in where:  # the user's file: name it
             raise type(e)(f"{where.partition(':')[2]}: {e}") from None
         raise
+    data.source = source_of(where)
+    return data
+
+
+def source_of(name: str) -> dict[str, str]:
+    """What identifies a data source, saved with a model so that ``jaxnn evaluate`` knows its
+    training data from a held-out file: the name, and a file's SHA-256 (a directory's path)."""
+    prefix, sep, rest = name.partition(":")
+    if not sep:
+        return {"dataset": name}
+    path = Path(rest).expanduser()
+    out = {"dataset": f"{prefix.lower()}:{path.resolve()}"}
+    if path.is_file():
+        out["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out

@@ -180,16 +180,21 @@ def fit(
     ``loss``, ``optimizer``, ``batch_size``, ``epochs``, ``weight_init``, ``grad``,
     ``lr_schedule``, ``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``, ``eps``,
     ``weight_decay``, ``init_scale``, ``dtype``, ``seed``, ``num_layers``, ``hidden_size``,
-    ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``), with the
-    table's defaults: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy, adam
-    with learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
+    ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``, ``task``,
+    ``standardize_targets``), with the table's defaults: digits, 2 hidden layers of 128 tanh
+    units, softmax with cross-entropy (a linear output with mse for regression), adam with
+    learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
     ``activation`` and ``loss`` may be `Activation` and `Loss` values.
 
     Data come as a name (``"digits"``, ``"npz:PATH"``, ...: see `load_dataset`), as raw arrays
     ``(x, y)`` or ``(x, y, x_test, y_test)`` (split and scaled by `split_dataset`'s rules: a
     stratified validation split, a 20% test split when none is given, ``standardize`` statistics
-    from the training split), or as a `Dataset`. The scaling travels with the result and the
-    checkpoint, so ``jaxnn.predict(result, raw_x)`` and a loaded model take raw inputs.
+    from the training split, z-scored regression targets), or as a `Dataset`. The scaling
+    travels with the result and the checkpoint, so ``jaxnn.predict(result, raw_x)`` and a loaded
+    model take raw inputs and give regression outputs in the targets' units. ``task``
+    (``classification``, ``regression``, ``auto``: integer targets are labels) says what the
+    targets are; regression reports ``test_mse``, ``test_rmse``, ``test_mae`` and ``test_r2``, and
+    for one output the history's ``val_rmse`` and ``val_r2``.
 
     ``dtype`` (float32, float64, bfloat16) is the dtype of the parameters, the optimizer state
     and the data; float64 needs 64-bit JAX (``jax.config.update("jax_enable_x64", True)``). By
@@ -224,6 +229,7 @@ def fit(
     """
     s = _fit_settings(settings)
     s["_dtype_given"] = "dtype" in settings
+    s["_loss_given"] = "loss" in settings
     if save_every is not None:
         save_every = check_int_range("save_every", save_every, 1, 10**9)
         if save is None:
@@ -292,6 +298,8 @@ def _fit(
             layers = check_setting("num_layers", s["num_layers"])
             hidden_sizes = [check_setting("hidden_size", s["hidden_size"])] * layers
         static = {f: s[f] for f in TrainConfig._fields if f != "sizes"}
+        if not s["_loss_given"] and not is_classification(data):
+            static["loss"] = "mse"  # the loss of real targets; cross-entropy for labels
         static["output"] = default_output(data, static["loss"], static["output"])
         static["dtype"] = dtype
         sizes = (int(data.x_train.shape[1]), *hidden_sizes, output_width(data, static["loss"]))
@@ -304,7 +312,11 @@ def _fit(
     saved = {
         "preprocessing": preprocessing,
         "target_preprocessing": target,
-        "data": {**{k: s[k] for k in _DATA_SETTINGS}, "task": task},
+        "data": {
+            **{k: s[k] for k in _DATA_SETTINGS},
+            "task": task,
+            "source": getattr(data, "source", None),
+        },
     }
     for split in ("train", "val", "test"):
         _check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)

@@ -116,21 +116,37 @@ def check_task(task: Any) -> str:
     return check_setting("task", task)
 
 
-def regression_problem(loss: Any, output: Any, standardized: bool) -> str | None:
+def regression_problem(
+    loss: Any, output: Any, standardized: bool, *, flags: bool = False
+) -> str | None:
     """Why ``loss`` and ``output`` cannot fit real targets, or None: a class loss (cross-entropy),
-    softmax outputs (they sum to 1), or sigmoid outputs (in (0, 1)) for z-scored targets."""
+    softmax outputs (they sum to 1), or sigmoid outputs (in (0, 1)) for z-scored targets.
+
+    Args:
+      loss: the loss (a name or a `Loss`).
+      output: the output function (a name, ``auto`` or an `Output`).
+      standardized: whether the targets are z-scored.
+      flags: name the command-line flags (``-l/--loss``) rather than the Python keywords.
+    """
     from jaxnn.feedforward._losses import get_loss, get_output
 
+    said = {"loss": "loss", "output": "output", "standardize_targets": "standardize_targets"}
+    if flags:
+        said = {
+            "loss": "-l/--loss",
+            "output": "--output",
+            "standardize_targets": "--standardize-targets",
+        }
     if get_loss(loss).targets != "real":
-        return f"loss {get_loss(loss).name} fits class labels; regression takes mse"
+        return f"{said['loss']} {get_loss(loss).name} fits class labels; regression takes mse"
     if isinstance(output, str) and output == "auto":
         return None
     name = get_output(output).name
     if name == "softmax":
-        return "output softmax makes outputs that sum to 1; regression takes linear"
+        return f"{said['output']} softmax makes outputs that sum to 1; regression takes linear"
     if name == "sigmoid" and standardized:
         return (
-            "output sigmoid lies in (0, 1), z-scored targets do not: use output linear, or "
-            "standardize_targets none for targets in (0, 1)"
+            f"{said['output']} sigmoid lies in (0, 1), z-scored targets do not: use "
+            f"{said['output']} linear, or {said['standardize_targets']} none for targets in (0, 1)"
         )
     return None
