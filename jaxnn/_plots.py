@@ -242,7 +242,7 @@ def plot_sweep_heatmap(
     diverged = np.zeros((len(ys), len(xs)), dtype=int)
     for m in members:
         i, j = ys.index(m[y]), xs.index(m[x])
-        value = float(m[metric])
+        value = _score(m, metric)
         if m.get("diverged", False) or not math.isfinite(value):
             diverged[i, j] += 1
         else:
@@ -376,7 +376,7 @@ def plot_parallel_coordinates(
         ticks.append((axis.ticks, axis.labels))
         breaks.append(axis.zero_gap)
         scales.append("" if not axis.log else " (log, 0 set apart)" if axis.zero_gap else " (log)")
-    scores = np.array([float(m[metric]) for m in members])
+    scores = np.array([_score(m, metric) for m in members])
     bad = np.array([bool(m.get("diverged", False)) for m in members]) | ~np.isfinite(scores)
     good = scores[~bad]
     lo, hi = (float(good.min()), float(good.max())) if good.size else (0.0, 1.0)
@@ -495,3 +495,9 @@ def plot_parameter_importance(
             ax.spines[side].set_visible(False)
     fig.suptitle(f"parameter importance with respect to {_label(metric)}")
     return fig
+
+
+def _score(member: dict, metric: str) -> float:
+    """A member's metric as a float; a missing one (None in JSON: NaN, a diverged run) is NaN."""
+    value = member.get(metric)
+    return math.nan if value is None else float(value)

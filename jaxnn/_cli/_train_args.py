@@ -28,6 +28,7 @@ __all__ = [
     "flags_table",
     "load_data",
     "setting_from_args",
+    "train_command",
 ]
 
 _BY_DEST: dict[str, Setting] = by_flag()
@@ -295,3 +296,48 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
         raise _usage(f"{FLAGS['loss']}/{FLAGS['output']}: {e}") from None
     hparams = {s.name: v[s.name] for s in SETTINGS if s.kind == "traced"}
     return TrainSetting(config, hparams, v["seed"])
+
+
+def train_command(setting: dict[str, Any], spec: DatasetSpec) -> str:
+    """The ``jaxnn train`` command that reruns one setting alone: every training flag (long
+    names) with the setting's value, and the data flags of ``spec``.
+
+    Args:
+      setting: every `TrainConfig` field, every `HParams` field and ``seed``.
+      spec: the data flags.
+
+    Returns:
+      The command, quoted for a POSIX shell.
+    """
+    import shlex
+
+    sizes = list(setting.get("sizes", ()))
+    hidden = sizes[1:-1]
+    values = dict(setting)
+    values["num_layers"] = len(hidden)
+    values["hidden_size"] = hidden[0] if hidden else _BY_DEST["hidden_size"].default
+    data = {
+        "dataset": spec.name,
+        "data_dir": spec.data_dir,
+        "data_seed": spec.seed,
+        "val_fraction": spec.val_fraction,
+        "standardize": spec.standardize,
+        "label_column": spec.label_column,
+        "task": spec.task,
+        "standardize_targets": spec.standardize_targets,
+        "dtype": spec.dtype,
+    }
+    words = ["jaxnn", "train"]
+    for s in SETTINGS:
+        if not s.flags:
+            continue
+        value = data[s.name] if s.name in data else values.get(s.name)
+        if value is None or (s.name == "sizes"):
+            continue
+        value = getattr(value, "name", value)  # a custom Activation, Loss or Output
+        if isinstance(value, float):
+            value = repr(value)
+        words += [s.flags[-1], str(value)]
+    if hidden and len(set(hidden)) > 1:
+        words += ["# hidden widths", "/".join(map(str, hidden)), "(the flags give one width)"]
+    return " ".join(shlex.quote(w) if not w.startswith("#") else w for w in words)
