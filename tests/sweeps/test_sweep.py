@@ -153,7 +153,7 @@ def test_regression_members_ranked_by_validation_loss():
     "kwargs, error, match",
     [
         ({"settings": []}, ValueError, "settings is empty"),
-        ({"settings": [{"lr": 0.1}]}, ValueError, r"unknown key\(s\) \['lr'\]"),
+        ({"settings": [{"bogus": 0.1}]}, ValueError, r"unknown key\(s\) \['bogus'\]"),
         ({"settings": [{"learning_rate": 0.0}]}, ValueError, "learning_rate must be"),
         ({"settings": [{"learning_rate": float("nan")}]}, ValueError, "learning_rate"),
         ({"settings": [{"seed": -1}]}, ValueError, "seed must be between 0 and"),
