@@ -194,14 +194,7 @@ def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     raw = path.read_bytes()
     if not raw.startswith(b"PK"):
         raise ValueError(f"{path}: not a jaxnn checkpoint (not an .npz archive)")
-    try:
-        check_npz(io.BytesIO(raw), str(path))
-    except ValueError as e:
-        if "not a readable" in str(e):
-            raise ValueError(
-                f"{path}: not a jaxnn checkpoint (a corrupt or truncated archive)"
-            ) from None
-        raise
+    check_npz(io.BytesIO(raw), str(path))  # headers against the archive and the memory
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._util import require
+from jaxnn._util import check_npz, require
 from jaxnn._validation import (
     check_finite,
     check_matrix,
@@ -584,6 +584,8 @@ def read_npz(path: str | os.PathLike, *, labels: bool = True) -> dict[str, np.nd
         raise FileNotFoundError(f"npz:{path}: no such file")
     with path.open("rb") as f:
         magic = f.read(4)
+    if magic == b"PK\x03\x04":
+        check_npz(path, str(path))  # headers against the archive and the memory, first
     try:
         if magic != b"PK\x03\x04":
             raise ValueError("not an archive")

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._util import FileLock, check_output_paths, progress_bar
+from jaxnn._util import FileLock, available_memory, check_output_paths, progress_bar
 from jaxnn._validation import check_fits_dtype, check_int_range
 from jaxnn.feedforward._losses import get_loss
 from jaxnn.feedforward._network import Dense
@@ -306,6 +306,7 @@ def _fit(
         config = TrainConfig(sizes, **static)
     config = check_config(config)
     _check_regression(config, data)
+    _check_memory(config)
     preprocessing = data.preprocessing
     target = data.target_preprocessing
     task = "classification" if is_classification(data) else "regression"
@@ -449,6 +450,21 @@ def _check_regression(config: TrainConfig, data: Dataset) -> None:
     problem = regression_problem(config.loss, config.output, standardized)
     if problem:
         raise ValueError(f"task regression: {problem}")
+
+
+def _check_memory(config: TrainConfig) -> None:
+    """Refuses, before anything is allocated, a network whose parameters, gradients and optimizer
+    state (about five copies of the parameters) exceed the memory available."""
+    sizes = config.sizes
+    count = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    need = 5 * count * jnp.dtype(config.dtype).itemsize
+    free = available_memory()
+    if free is not None and need > free:
+        raise ValueError(
+            f"the network {' -> '.join(map(str, sizes))} has {count} parameters: with gradients "
+            f"and optimizer state an estimated {need / 2**30:.1f} GiB, more than the "
+            f"{free / 2**30:.1f} GiB of memory available"
+        )
 
 
 def _derived_metrics(config: TrainConfig, data: Dataset):
