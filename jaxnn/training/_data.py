@@ -43,6 +43,7 @@ from jax.typing import ArrayLike
 from jaxnn._util import check_npz, require
 from jaxnn._validation import (
     check_finite,
+    check_fits_dtype,
     check_matrix,
     check_numeric,
     check_same_length,
@@ -371,6 +372,10 @@ def split_dataset(
             raise ValueError(f"{a} and {b} go together: {missing} is missing")
     kind = _standardize_kind(standardize)
     dtype = jnp.dtype(_check_dtype(dtype))
+    work = np.float64 if dtype == np.float64 else np.float32
+    for name, a in (("x", x), ("x_test", x_test), ("x_val", x_val)):
+        if a is not None:  # named by the user's own rows, before any split
+            check_fits_dtype(name, a, work)
     asked = check_task(task)
     y, task = read_targets("y", y, asked)
     classification = task == "classification"

@@ -266,7 +266,8 @@ def model_outputs(model: Model, inputs: ArrayLike) -> jax.Array:
 
 
 def _split(model: Model, data: Dataset, split: str) -> tuple[Any, Any]:
-    """A split of a `Dataset` (network data) for ``model``; its statistics must be the model's."""
+    """A split of a `Dataset` for ``model`` as network data: its statistics must be the model's;
+    the arrays of a `Dataset` built by hand (no statistics) are read by the rule for arrays."""
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be train, val or test, got {split!r}")
     x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
@@ -281,6 +282,10 @@ def _split(model: Model, data: Dataset, split: str) -> tuple[Any, Any]:
                 f"statistics; pass raw arrays (the model scales them), or the Dataset it was "
                 f"trained on"
             )
+    if data.preprocessing is None:
+        x = model_inputs(model, x, name=f"x_{split}")
+    if data.target_preprocessing is None and is_regression(model):
+        y = model_targets(model, y, name=f"y_{split}")
     return x, y
 
 
