@@ -121,9 +121,9 @@ def _make_cache(directory: Path) -> None:
 
 
 def _bar(total: int | None, name: str):
-    # tqdm when installed; without it, no bar and no notice (a download is short)
+    # tqdm when installed and stderr is a terminal (disable=None); else no bar and no notice
     enabled = importlib.util.find_spec("tqdm") is not None
-    return progress_bar(total, desc=name, unit="B", enabled=enabled, unit_scale=True)
+    return progress_bar(total, desc=name, unit="B", enabled=enabled, unit_scale=True, disable=None)
 
 
 def _read(response, size: int) -> bytes:
