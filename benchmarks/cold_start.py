@@ -94,6 +94,7 @@ def _load_table(repeats: int) -> tuple[str, dict]:
 
 def run(quick: bool = False) -> Bench:
     repeats = 1 if quick else 3
+    load_start = os.getloadavg()
     rows, data = [], {}
     for label, args in [
         ("digits, 1 epoch", ["-e", "1"]),
@@ -111,7 +112,6 @@ def run(quick: bool = False) -> Bench:
             f"{sorted(trains)[len(trains) // 2]:.3f} |"
         )
         data[label] = {"wall": t.asdict(), "compile_seconds": compiles, "train_seconds": trains}
-    load_before = os.getloadavg()
     loads, data["digits_load"] = _load_table(3 if quick else 7)
     table = "\n".join(
         [
@@ -127,8 +127,10 @@ def run(quick: bool = False) -> Bench:
         " compile and train seconds are what the run reports in its JSON. The second table runs"
         " each loader in fresh processes (median [min, max] of the load's CPU seconds,"
         " `time.process_time`, after `import jaxnn`); both give the same arrays (tested in"
-        " tests/training/test_data.py). Load average (1, 5, 15 min) before the loads: "
-        + ", ".join(f"{v:.1f}" for v in load_before)
-        + "."
+        " tests/training/test_data.py). Load average (1, 5, 15 min) at the start "
+        + ", ".join(f"{v:.1f}" for v in load_start)
+        + " and at the end "
+        + ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        + " on the machine's cores (other work shared it when above the core count)."
     )
     return Bench(table=table, notes=notes, data=data)
