@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import Bench, Timing
+from benchmarks._common import Bench, Timing, fresh_json
 
 TITLE = "Cold start: `jaxnn train -e 1` in a fresh process"
 ORDER = 90
@@ -58,16 +58,7 @@ print(json.dumps([t1 - t0, t2 - t1, heavy]))
 
 def _cpu_seconds(load: str) -> tuple[float, float, list[str]]:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": root}
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD.format(load=load)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        cwd=root,
-    )
-    return tuple(json.loads(done.stdout.strip().splitlines()[-1]))
+    return tuple(fresh_json(_CHILD.format(load=load), env={**os.environ, "PYTHONPATH": root}))
 
 
 def _load_table(repeats: int) -> tuple[str, dict]:
