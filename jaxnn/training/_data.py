@@ -80,6 +80,7 @@ DATASETS = (
 )
 FILE_FORMATS = ("npz", "csv", "idx")
 """The prefixes of the user's own files: ``npz:PATH``, ``csv:PATH``, ``idx:PATH`` (a directory)."""
+_DOWNLOADED = ("mnist", "fashion_mnist", "kmnist")  # 10-class IDX sets: data_dir, or the cache
 # The four files of an MNIST-style directory: (split, kind) -> base name (".gz" optional).
 IDX_FILES = {
     ("train", "images"): "train-images-idx3-ubyte",
@@ -795,7 +796,7 @@ def _idx_source(directory: str | os.PathLike, dataset: str) -> dict[str, np.ndar
         labels = arrays[split, "labels"]
         if np.any(labels < 0):
             raise ValueError(f"{files[split, 'labels']}: negative labels; labels must be 0..k-1")
-        if dataset in ("mnist", "fashion_mnist", "kmnist") and np.any(labels > 9):
+        if dataset in _DOWNLOADED and np.any(labels > 9):
             raise ValueError(f"{files[split, 'labels']}: labels above 9 in a 10-class data set")
     if arrays["train", "images"].shape[1:] != arrays["test", "images"].shape[1:]:
         raise ValueError(
@@ -853,7 +854,7 @@ def read_source(
                 raise ValueError(f"{rest}: no labels (--label-column none); training needs them")
             return out
         return _idx_source(rest, name)
-    if name in ("mnist", "fashion_mnist", "kmnist"):
+    if name in _DOWNLOADED:
         if data_dir is None:  # the verified files of the cache, downloaded once
             from jaxnn.training._download import download_idx
 
