@@ -6,7 +6,6 @@ process (several minutes and GiB on 2 cores).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import Bench, Timing, time_fn, timing
+from benchmarks._common import Bench, Timing, fresh_json, time_fn, timing
 
 TITLE = "Threshold functions of n variables counted exactly by symmetry (n = 5, 6, 7)"
 ORDER = 75
@@ -42,14 +41,7 @@ print(json.dumps({{"import": imported - start, "count": done - imported,
 
 
 def _fresh(n: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", _COLD.format(n=n)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return fresh_json(_COLD.format(n=n))
 
 
 def _cli_seconds(runs: int) -> Timing:
