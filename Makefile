@@ -7,11 +7,16 @@ DOCS_STAMP := $(VENV)/.jaxnn-docs-installed
 
 .PHONY: demo test bench lint docs clean
 
-$(STAMP): pyproject.toml
+# $(call install,EXTRAS): .venv (made if missing) with jaxnn and EXTRAS, then the target's stamp
+define install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[all]"
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e ".[$(1)]"
+	touch $@
+endef
+
+$(STAMP): pyproject.toml
+	$(call install,all)
 
 demo: $(STAMP)
 	$(VENV)/bin/jaxnn demo --out results
@@ -26,10 +31,7 @@ lint: $(STAMP)
 # The docs site, offline, into site/; strict: a warning or a broken link fails. First a check that
 # the generated parts of the pages match the code (python -m docs._generate rewrites them).
 $(DOCS_STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[docs]"
-	touch $(DOCS_STAMP)
+	$(call install,docs)
 
 docs: $(DOCS_STAMP)
 	$(PY) -m docs._generate --check

@@ -21,7 +21,9 @@ PUBLIC += ("jaxnn.sweeps",)
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """Text for a table cell: one line, pipes escaped, and dollars as entities so that no help
+    text ($XDG_CACHE_HOME, ...) is read as a formula."""
+    return " ".join(text.split()).replace("|", "\\|").replace("$", "&#36;")
 
 
 def _help(action: argparse.Action) -> str:
@@ -51,21 +53,32 @@ def _subcommands() -> dict[str, tuple[str, argparse.ArgumentParser]]:
     return {name: (helps[name], sub.choices[name]) for name in sorted(sub.choices)}
 
 
+_SHARED = "compilation cache"  # the option group every subcommand has: listed once
+
+
+def _group_table(title: str, actions: list[argparse.Action]) -> list[str]:
+    rows = [f"| {_flag(a)} | {_help(a)} |" for a in actions]
+    return [f"*{_cell(title)}*", "", "| flag | meaning |", "|---|---|", *rows, ""]
+
+
 def commands_reference() -> str:
-    """Every subcommand of ``jaxnn``: what it does and each option group as a table."""
-    out = []
+    """Every subcommand of ``jaxnn``: what it does and each option group as a table (the
+    compilation-cache flags, which every subcommand takes, once at the end)."""
+    out, shared = [], []
     for name, (summary, parser) in _subcommands().items():
         out += [f"### `jaxnn {name}`", "", _cell(summary) + ".", ""]
         for group in parser._action_groups:
-            actions = [a for a in group._group_actions if a.help != argparse.SUPPRESS]
-            if not actions:
-                continue
-            title = {"options": "options", "positional arguments": "arguments"}.get(
-                group.title, group.title
-            )
-            out += [f"*{_cell(title)}*", "", "| flag | meaning |", "|---|---|"]
-            out += [f"| {_flag(a)} | {_help(a)} |" for a in actions]
-            out.append("")
+            actions = [
+                a
+                for a in group._group_actions
+                if a.help != argparse.SUPPRESS and not isinstance(a, argparse._HelpAction)
+            ]
+            if group.title == _SHARED:
+                shared = actions
+            elif actions:
+                title = "arguments" if group.title == "positional arguments" else group.title
+                out += _group_table(title, actions)
+    out += ["### Flags every subcommand takes", "", *_group_table(_SHARED, shared)]
     return "\n".join(out).rstrip()
 
 
