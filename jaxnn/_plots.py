@@ -206,46 +206,33 @@ def _is_log(values: Sequence[Any]) -> bool:
 
 
 def _value_cells(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Where each value's cell lies along a heatmap axis: centres, left and right edges (in axis
-    units), and the scale's note for the axis label.
+    """Where each value's cell lies along a heatmap axis: centres, left and right edges, and the
+    scale's note for the axis label.
 
-    Names (and a lone value) sit one unit apart. Numbers are spaced by value, on a log scale when
-    `_is_log` says so (a 0 then one step below the smallest positive value, set apart). Every cell
-    is as wide as the median step between neighbouring values, cut at the midpoints, so a value
+    The values sit where `_Axis` puts them on a parallel-coordinates axis (names evenly, numbers by
+    value, log where `_is_log` says, a 0 set apart), stretched so that names are one unit apart.
+    Every cell is as wide as the median step between neighbours, cut at the midpoints, so a value
     the sweep skipped (0.1, 10 without 1) leaves an empty gap where its cell would be.
     """
-    n = len(values)
-    if n == 1 or not _numbers(values):
-        centres = np.arange(n, dtype=float)
-        return centres, centres - 0.5, centres + 0.5, ""
-    log = _is_log(values)
-    a = np.asarray(values, dtype=float)
-    if log:
-        positive = a[a > 0]
-        pos = np.log10(np.where(a > 0, a, positive.min()))
-    else:
-        pos = a
-    steps = np.diff(np.unique(pos))
-    step = float(np.median(steps)) if steps.size else 1.0
-    if log and (a == 0).any():
-        pos = np.where(a > 0, pos, np.log10(positive.min()) - max(step, 1.0))
+    axis = _Axis(values, values)
+    pos = axis.where * max(len(values) - 1, 1)
     order = np.argsort(pos)
     ordered = pos[order]
+    steps = np.diff(np.unique(ordered))
+    step = float(np.median(steps)) if steps.size else 1.0
     mids = (ordered[1:] + ordered[:-1]) / 2
-    left = np.maximum(ordered - step / 2, np.concatenate([[-np.inf], mids]))
-    right = np.minimum(ordered + step / 2, np.concatenate([mids, [np.inf]]))
-    lefts, rights = np.empty(n), np.empty(n)
-    lefts[order], rights[order] = left, right
-    note = "" if not log else " (log, 0 set apart)" if (a == 0).any() else " (log)"
-    return pos, lefts, rights, note
+    lefts, rights = np.empty(pos.size), np.empty(pos.size)
+    lefts[order] = np.maximum(ordered - step / 2, np.concatenate([[-np.inf], mids]))
+    rights[order] = np.minimum(ordered + step / 2, np.concatenate([mids, [np.inf]]))
+    return pos, lefts, rights, axis.note
 
 
 _GAP = {"facecolor": "white", "edgecolor": "0.75", "hatch": "//", "lw": 0.0}
+_EMPTY = "lightgray"  # a cell with no finished member
 
 
 def _mesh(lefts: np.ndarray, rights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The edges of a mesh holding every cell, and for each mesh interval its value's index
-    (-1 for a gap between cells)."""
+    """A mesh's edges holding every cell, and each interval's value index (-1: a gap)."""
     edges = np.unique(np.concatenate([lefts, rights]))
     mid = (edges[1:] + edges[:-1]) / 2
     owner = np.full(mid.size, -1)
@@ -291,12 +278,11 @@ def plot_sweep_heatmap(
     r"""A heatmap of ``metric`` over the values of axes ``x`` (columns) and ``y`` (rows).
 
     Each cell is the mean of ``metric`` over the members with those two values (the other axes
-    averaged out) and says how many members it averages (``n``); a cell holding a diverged member
-    says how many diverged. Numeric axes are spaced by value (log where the values span a factor
-    of 20 or more), so a value the sweep skipped is an empty white gap; names are evenly spaced.
-    Grey cells hold no finished member: every member there diverged (marked "diverged") or no
-    member has those two values (marked "no member", as in a random search); a legend below the
-    map says what grey and white mean when there are any.
+    averaged out) and says how many members it averages (``n``) and how many diverged. Numeric
+    axes are spaced by value (log where they span a factor of 20), so a value the sweep skipped is
+    a hatched gap; names are evenly spaced. Grey cells hold no finished member: all diverged
+    ("diverged") or none has those two values ("no member", as in a random search); a legend
+    below the map says what grey and hatched mean when there are any.
 
     .. math:: H_{ij} = \operatorname{mean}\{m_k : x_k = x_j,\ y_k = y_i\}
 
@@ -319,30 +305,10 @@ def plot_sweep_heatmap(
     grid, count, diverged = _heatmap_counts(members, xs, ys, x, y, metric)
     (cx, lx, rx, note_x), (cy, ly, ry, note_y) = _value_cells(xs), _value_cells(ys)
     (ex, ox), (ey, oy) = _mesh(lx, rx), _mesh(ly, ry)
-    inside = (oy[:, None] >= 0) & (ox[None, :] >= 0)
-    full = np.where(inside, grid[np.maximum(oy, 0)][:, np.maximum(ox, 0)], np.nan)
-    from matplotlib import colormaps
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Rectangle
-
     fig = _figure(1.1 * len(xs) + 3.0, 0.75 * len(ys) + 2.4)
     ax = fig.subplots()
-    empty_colour = "lightgray"
-    ax.add_patch(  # behind every cell: what shows in a gap between swept values
-        Rectangle((ex[0], ey[0]), ex[-1] - ex[0], ey[-1] - ey[0], **_GAP, zorder=0)
-    )
-    ax.pcolormesh(
-        ex,
-        ey,
-        np.ma.masked_where(~inside, np.zeros(inside.shape)),
-        cmap=ListedColormap([empty_colour]),
-        edgecolors="face",
-    )
-    finite = grid[np.isfinite(grid)]
-    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    mesh = ax.pcolormesh(
-        ex, ey, np.ma.masked_invalid(full), cmap=colormaps["viridis"], vmin=lo, vmax=hi
-    )
+    mesh = _draw_cells(ax, ex, ey, grid, ox, oy)
+    lo, hi = mesh.get_clim()
     ax.set_xticks(cx, [_fmt(v) for v in xs], rotation=30 if len(xs) > 5 else 0)
     ax.set_yticks(cy, [_fmt(v) for v in ys])
     ax.set_xlim(ex[0], ex[-1])
@@ -356,45 +322,49 @@ def plot_sweep_heatmap(
     ax.set_title(f"{_label(metric)} over {x} and {y}\n" + "\n".join(textwrap.wrap(note, width)))
     fig.colorbar(mesh, ax=ax, label=_label(metric))
     if len(xs) * len(ys) <= 150:
-        for i in range(len(ys)):
-            for j in range(len(xs)):
-                dark = count[i, j] and hi > lo and grid[i, j] < lo + 0.6 * (hi - lo)
-                ax.text(
-                    cx[j],
-                    cy[i],
-                    _cell_text(grid[i, j], count[i, j], diverged[i, j]),
-                    ha="center",
-                    va="center",
-                    color="white" if dark else "black",
-                    fontsize=9,
-                )
-    _heatmap_legend(
-        fig, count, diverged, gaps=bool((ox < 0).any() or (oy < 0).any()), empty_colour=empty_colour
-    )
+        for i, j in np.ndindex(grid.shape):
+            dark = count[i, j] and hi > lo and grid[i, j] < lo + 0.6 * (hi - lo)
+            text = _cell_text(grid[i, j], count[i, j], diverged[i, j])
+            color = "white" if dark else "black"
+            ax.text(cx[j], cy[i], text, ha="center", va="center", color=color, fontsize=9)
+    _heatmap_legend(fig, count, diverged, gaps=bool((ox < 0).any() or (oy < 0).any()))
     return fig
 
 
-def _heatmap_legend(fig, count, diverged, *, gaps: bool, empty_colour: str) -> None:
+def _draw_cells(ax, ex, ey, grid, ox, oy):
+    """The heatmap's cells on the mesh (``_mesh``): hatched gaps between values, grey cells with
+    no finished member, the rest coloured by ``grid``; returns the coloured mesh."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Rectangle
+
+    inside = (oy[:, None] >= 0) & (ox[None, :] >= 0)
+    full = np.where(inside, grid[np.maximum(oy, 0)][:, np.maximum(ox, 0)], np.nan)
+    ax.add_patch(  # behind every cell: what shows in a gap between swept values
+        Rectangle((ex[0], ey[0]), ex[-1] - ex[0], ey[-1] - ey[0], **_GAP, zorder=0)
+    )
+    empty = np.ma.masked_where(~inside, np.zeros(inside.shape))
+    ax.pcolormesh(ex, ey, empty, cmap=ListedColormap([_EMPTY]), edgecolors="face")
+    finite = grid[np.isfinite(grid)]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    cmap = colormaps["viridis"]
+    return ax.pcolormesh(ex, ey, np.ma.masked_invalid(full), cmap=cmap, vmin=lo, vmax=hi)
+
+
+def _heatmap_legend(fig, count, diverged, *, gaps: bool) -> None:
     from matplotlib.patches import Patch
 
-    meanings = []
+    labels = []
     if np.any((count == 0) & (diverged > 0)):
-        meanings.append((empty_colour, "grey, diverged: every member with these values diverged"))
+        labels.append("grey, diverged: every member with these values diverged")
     if np.any(count + diverged == 0):
-        meanings.append(
-            (empty_colour, "grey, no member: the sweep ran no member with these values")
-        )
-    handles = [Patch(facecolor=c, edgecolor="grey", label=m) for c, m in meanings]
+        labels.append("grey, no member: the sweep ran no member with these values")
+    handles = [Patch(facecolor=_EMPTY, edgecolor="grey", label=m) for m in labels]
     if gaps:
         label = "hatched: between the swept values (the axis is spaced by value)"
         handles.append(Patch(**_GAP, label=label))
-    if handles:
-        fig.legend(  # below the axes and their labels, whatever the tick labels take
-            handles=handles,
-            loc="outside lower center",
-            fontsize=9,
-            frameon=False,
-        )
+    if handles:  # below the axes and their labels, whatever the tick labels take
+        fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False)
 
 
 class _Axis:
@@ -440,6 +410,11 @@ class _Axis:
         self.ticks = [float(place(t)) for t in ordered]
         self.labels = [_fmt(float(t)) for t in ordered]
 
+    @property
+    def note(self) -> str:
+        """The scale, for the axis's name: "", " (log)" or " (log, 0 set apart)"."""
+        return "" if not self.log else " (log, 0 set apart)" if self.zero_gap else " (log)"
+
 
 _BANDS = ("best third", "middle third", "worst third")
 
@@ -450,13 +425,9 @@ def _bands(scores: np.ndarray, bad: np.ndarray) -> list[tuple[str, np.ndarray]]:
     diverged members."""
     done = np.flatnonzero(~bad)
     done = done[np.argsort(-scores[done], kind="stable")]
-    if done.size >= 9:
-        bands = list(zip(_BANDS, np.array_split(done, 3)))
-    else:
-        bands = [("finished", done)] if done.size else []
-    if bad.any():
-        bands.append(("diverged", np.flatnonzero(bad)))
-    return bands
+    bands = list(zip(_BANDS, np.array_split(done, 3))) if done.size >= 9 else [("finished", done)]
+    bands.append(("diverged", np.flatnonzero(bad)))
+    return [(name, idx) for name, idx in bands if idx.size]
 
 
 def _draw_axes(ax, ticks, breaks) -> None:
@@ -519,13 +490,10 @@ def plot_parallel_coordinates(
     names = list(axes)
     if not members:
         raise ValueError("members is empty: nothing to plot")
-    columns, ticks, breaks, scales = [], [], [], []
-    for name in names:
-        axis = _Axis(axes[name], [m[name] for m in members])
-        columns.append(axis.where)
-        ticks.append((axis.ticks, axis.labels))
-        breaks.append(axis.zero_gap)
-        scales.append("" if not axis.log else " (log, 0 set apart)" if axis.zero_gap else " (log)")
+    built = [_Axis(axes[name], [m[name] for m in members]) for name in names]
+    columns = [a.where for a in built]
+    ticks = [(a.ticks, a.labels) for a in built]
+    breaks = [a.zero_gap for a in built]
     scores = np.array([float(m[metric]) for m in members])
     bad = np.array([bool(m.get("diverged", False)) for m in members]) | ~np.isfinite(scores)
     good = scores[~bad]
@@ -556,7 +524,7 @@ def plot_parallel_coordinates(
             title = f"{band}: {_label(metric)} {scores[idx].min():.3f} to {scores[idx].max():.3f}"
             title += f" ({idx.size} members)"
         ax.set_title(title, fontsize=10, loc="left")
-    panels[-1].set_xticks(xs, [n + s for n, s in zip(names, scales)] + [_label(metric)])
+    panels[-1].set_xticks(xs, [n + a.note for n, a in zip(names, built)] + [_label(metric)])
     panels[-1].tick_params(axis="x", length=0)
     n_bad = int(bad.sum())
     extra = f", {n_bad} diverged" if n_bad else ""
