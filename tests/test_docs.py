@@ -186,3 +186,36 @@ def test_readme_links_resolve():
     assert links
     for link in links:
         assert (ROOT / link).is_file(), link
+
+
+def _commands() -> list[tuple[str, str]]:
+    """Every ``jaxnn ...`` command line the pages show: ``$ jaxnn`` lines of transcripts and the
+    lines of bash blocks (comments cut)."""
+    found = []
+    for page in PAGES:
+        for lang, body in re.findall(r"```(\w*)\n(.*?)```", page.read_text(), re.S):
+            for line in body.splitlines():
+                if line.startswith("$ jaxnn "):
+                    found.append((page.name, line[2:]))
+                elif lang == "bash" and line.startswith("jaxnn "):
+                    found.append((page.name, line.split("  #")[0].strip()))
+    return found
+
+
+def test_every_command_line_the_pages_show_parses():
+    """The transcripts are not run (their figures are one machine's; tests/cli runs the
+    commands), but every subcommand and flag they show must exist."""
+    import shlex
+
+    from jaxnn._cli import build_parser
+
+    commands = _commands()
+    assert len(commands) >= 10
+    parser = build_parser()
+    with pytest.raises(ValueError, match="unrecognized arguments"):  # the check can fail
+        parser.parse_args(["train", "--learning-rat", "0.1"])
+    for page, line in commands:
+        try:
+            parser.parse_args(shlex.split(line)[1:])
+        except (SystemExit, ValueError) as e:
+            raise AssertionError(f"{page}: {line!r} does not parse: {e}") from None
