@@ -103,6 +103,22 @@ def _check_interval(lo: ArrayLike, hi: ArrayLike, size: int | None = None) -> No
         )
 
 
+def _check_grid(
+    heights: ArrayLike,
+    x_edges: ArrayLike,
+    y_edges: ArrayLike,
+    steepness: ArrayLike,
+    threshold_steepness: ArrayLike,
+) -> tuple[int, int]:
+    """Checks the arguments of a sum of 2-D towers; returns the cells per axis (n_x, n_y)."""
+    nx, ny = _check_heights("heights", heights, 2)
+    _check_edges("x_edges", x_edges, nx)
+    _check_edges("y_edges", y_edges, ny)
+    check_finite_positive("steepness", steepness)
+    check_finite_positive("threshold_steepness", threshold_steepness)
+    return nx, ny
+
+
 def _check_x(name: str, x: ArrayLike, ndim: int) -> None:
     if np.ndim(x) != ndim:
         want = "1-D (points,)" if ndim == 1 else "2-D (points, 2)"
@@ -344,11 +360,7 @@ def tower_sum_2d(
     """
     xy, heights, x_edges, y_edges, steepness = _arrays(xy, heights, x_edges, y_edges, steepness)
     _check_x("xy", xy, 2)
-    nx, ny = _check_heights("heights", heights, 2)
-    _check_edges("x_edges", x_edges, nx)
-    _check_edges("y_edges", y_edges, ny)
-    check_finite_positive("steepness", steepness)
-    check_finite_positive("threshold_steepness", threshold_steepness)
+    nx, ny = _check_grid(heights, x_edges, y_edges, steepness, threshold_steepness)
     dtype = _float_dtype(xy, heights, x_edges, y_edges, steepness, threshold_steepness)
     xy, h, ex, ey = (jnp.asarray(v, dtype) for v in (xy, heights, x_edges, y_edges))
     w = _pair("steepness", steepness, dtype)
@@ -391,11 +403,7 @@ def tower_network_2d(
       output="linear")``, which then computes `tower_sum_2d`.
     """
     heights, x_edges, y_edges, steepness = _arrays(heights, x_edges, y_edges, steepness)
-    nx, ny = _check_heights("heights", heights, 2)
-    _check_edges("x_edges", x_edges, nx)
-    _check_edges("y_edges", y_edges, ny)
-    check_finite_positive("steepness", steepness)
-    check_finite_positive("threshold_steepness", threshold_steepness)
+    nx, ny = _check_grid(heights, x_edges, y_edges, steepness, threshold_steepness)
     if np.ndim(threshold_steepness) != 0:
         raise ValueError(
             f"threshold_steepness must be a scalar, got shape {np.shape(threshold_steepness)}"
