@@ -1,8 +1,10 @@
-"""Counting threshold functions exactly by symmetry (notes 2.4, issue 15)."""
+"""Counting threshold functions exactly by symmetry (notes 2.4)."""
 
 import itertools
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -282,3 +284,11 @@ def test_canonical_form_bad_input():
         jaxnn.canonical_form(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="0/1"):
         jaxnn.canonical_form(np.array([0, 2, 1, 1]))
+
+
+def test_the_package_readme_maps_every_module():
+    import jaxnn.perceptrons._counting as package
+
+    folder = Path(package.__file__).parent
+    mapped = set(re.findall(r"^\| `([\w.]+\.py)` \|", (folder / "README.md").read_text(), re.M))
+    assert mapped == {p.name for p in folder.glob("*.py")}
