@@ -4,7 +4,8 @@ Every threshold function is, after negating and permuting its inputs, a canonica
 whose true set is an up-set of the shift order. The canonical functions are found level by level,
 each candidate decided exactly by a small linear program whose answer is turned into an integer
 witness or an integer Gordan certificate and checked on every row. ``README.md`` beside this file
-gives the method and a map of the modules.
+gives the method and a map of the modules. ``jaxnn.perceptrons`` re-exports the public names and
+lists them in its ``__all__``; ``write_witnesses`` (the CLI's) and ``KNOWN_LIMIT_N`` stay here.
 """
 
 from ._canonical import canonical_form as canonical_form
@@ -18,17 +19,3 @@ from ._count import estimate_cost as estimate_cost
 from ._decide import decide_canonical as decide_canonical
 from ._search import ThresholdCandidates as ThresholdCandidates
 from ._search import threshold_candidates as threshold_candidates
-
-__all__ = [
-    "KNOWN_LIMIT_N",
-    "ThresholdCandidates",
-    "ThresholdClasses",
-    "ThresholdCount",
-    "canonical_form",
-    "count_threshold_functions",
-    "decide_canonical",
-    "estimate_cost",
-    "is_threshold_function",
-    "threshold_candidates",
-    "write_witnesses",
-]
