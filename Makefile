@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.jaxnn-installed
+DOCS_STAMP := $(VENV)/.jaxnn-docs-installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint docs clean
 
-$(STAMP): pyproject.toml
+# $(call install,EXTRAS): .venv (made if missing) with jaxnn and EXTRAS, then the target's stamp
+define install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[all]"
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e ".[$(1)]"
+	touch $@
+endef
+
+$(STAMP): pyproject.toml
+	$(call install,all)
 
 demo: $(STAMP)
 	$(VENV)/bin/jaxnn demo --out results
@@ -22,10 +28,19 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The docs site, offline, into site/; strict: a warning or a broken link fails. First a check that
+# the generated parts of the pages match the code (python -m docs._generate rewrites them).
+$(DOCS_STAMP): pyproject.toml
+	$(call install,docs)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m docs._generate --check
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
 # The peers (PyTorch CPU) are installed only here, never as dependencies of jaxnn.
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) results
+	rm -rf $(VENV) results site

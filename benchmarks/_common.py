@@ -20,6 +20,7 @@ __all__ = [
     "child_json",
     "digits_data",
     "devices_env",
+    "fresh_json",
     "machine",
     "ratio",
     "time_fn",
@@ -129,6 +130,20 @@ def child_json(module: str, payload: Any, env: dict[str, str] | None = None) -> 
     )
     if child.returncode != 0:
         raise RuntimeError(f"benchmark child {module} failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def fresh_json(code: str, env: dict[str, str] | None = None) -> Any:
+    """Runs ``python -c CODE`` from the checkout in a fresh process and returns the JSON its last
+    printed line holds (``env`` defaults to this process's)."""
+    child = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 

@@ -17,16 +17,16 @@ ORDER = 4.9
 LEARNING_RATES = (1e-3, 1e-2, 1e-1, 1e1)
 SEEDS = (0, 1, 2, 3)
 EPOCHS = 10
-COURSE = {  # the course's space at demo size; one batch size, so one program
+COURSE = {  # the course's search space (question 4), at one batch size, so one program
     "optimizer": ["sgd", "momentum", "nag", "rmsprop", "adam", "nadam"],
     "activation": ["sigmoid", "tanh", "relu"],
     "weight_init": ["random", "xavier"],
-    "num_layers": [1, 2, 3],
-    "hidden_size": [16, 32, 64],
-    "learning_rate": [1e-3, 1e-2, 1e-1],
+    "num_layers": [3, 4, 5],
+    "hidden_size": [32, 64, 128],
+    "learning_rate": [1e-3, 1e-4],
     "epochs": [5, 10],
 }
-COURSE_MEMBERS = 24
+COURSE_MEMBERS = 36  # a random draw: about 3 members per optimizer x learning rate cell
 
 
 def _course(data, out: Path, seed: int):

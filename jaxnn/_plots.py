@@ -11,6 +11,7 @@ import io
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,6 +205,68 @@ def _is_log(values: Sequence[Any]) -> bool:
     return len(set(positive)) >= 2 and max(positive) / min(positive) >= 20
 
 
+def _value_cells(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Where each value's cell lies along a heatmap axis: centres, left and right edges, and the
+    scale's note for the axis label.
+
+    The values sit where `_Axis` puts them on a parallel-coordinates axis (names evenly, numbers by
+    value, log where `_is_log` says, a 0 set apart), stretched so that names are one unit apart.
+    Every cell is as wide as the median step between neighbours, cut at the midpoints, so a value
+    the sweep skipped (0.1, 10 without 1) leaves an empty gap where its cell would be.
+    """
+    axis = _Axis(values, values)
+    pos = axis.where * max(len(values) - 1, 1)
+    order = np.argsort(pos)
+    ordered = pos[order]
+    steps = np.diff(np.unique(ordered))
+    step = float(np.median(steps)) if steps.size else 1.0
+    mids = (ordered[1:] + ordered[:-1]) / 2
+    lefts, rights = np.empty(pos.size), np.empty(pos.size)
+    lefts[order] = np.maximum(ordered - step / 2, np.concatenate([[-np.inf], mids]))
+    rights[order] = np.minimum(ordered + step / 2, np.concatenate([mids, [np.inf]]))
+    return pos, lefts, rights, axis.note
+
+
+_GAP = {"facecolor": "white", "edgecolor": "0.75", "hatch": "//", "lw": 0.0}
+_EMPTY = "lightgray"  # a cell with no finished member
+
+
+def _mesh(lefts: np.ndarray, rights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A mesh's edges holding every cell, and each interval's value index (-1: a gap)."""
+    edges = np.unique(np.concatenate([lefts, rights]))
+    mid = (edges[1:] + edges[:-1]) / 2
+    owner = np.full(mid.size, -1)
+    for k, (lo, hi) in enumerate(zip(lefts, rights)):
+        owner[(mid > lo) & (mid < hi)] = k
+    return edges, owner
+
+
+def _heatmap_counts(members, xs, ys, x, y, metric):
+    """The mean of ``metric`` per cell (NaN where no member finished), members averaged and
+    members diverged per cell."""
+    total = np.zeros((len(ys), len(xs)))
+    count = np.zeros((len(ys), len(xs)), dtype=int)
+    diverged = np.zeros((len(ys), len(xs)), dtype=int)
+    for m in members:
+        i, j = ys.index(m[y]), xs.index(m[x])
+        value = float(np.asarray(m.get(metric), float))  # None (a NaN in JSON): NaN
+        if m.get("diverged", False) or not math.isfinite(value):
+            diverged[i, j] += 1
+        else:
+            total[i, j] += value
+            count[i, j] += 1
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan), count, diverged
+
+
+def _cell_text(mean: float, count: int, diverged: int) -> str:
+    if count + diverged == 0:
+        return "no member"
+    if not count:
+        return "diverged" if diverged == 1 else f"{diverged} diverged"
+    text = f"{mean:.3f}\nn = {count}"
+    return text + (f"\n{diverged} of {count + diverged} diverged" if diverged else "")
+
+
 def plot_sweep_heatmap(
     members: Sequence[Mapping[str, Any]],
     axes: Mapping[str, Sequence[Any]],
@@ -215,15 +278,17 @@ def plot_sweep_heatmap(
     r"""A heatmap of ``metric`` over the values of axes ``x`` (columns) and ``y`` (rows).
 
     Each cell is the mean of ``metric`` over the members with those two values (the other axes
-    averaged out); a cell holding a diverged member is marked. Grey cells hold no finished member:
-    every member there diverged (marked "diverged") or no member has those two values (marked
-    "no member", as in a random search); a legend below the map says so when there are any.
+    averaged out) and says how many members it averages (``n``) and how many diverged. Numeric
+    axes are spaced by value (log where they span a factor of 20), so a value the sweep skipped is
+    a hatched gap; names are evenly spaced. Grey cells hold no finished member: all diverged
+    ("diverged") or none has those two values ("no member", as in a random search); a legend
+    below the map says what grey and hatched mean when there are any.
 
     .. math:: H_{ij} = \operatorname{mean}\{m_k : x_k = x_j,\ y_k = y_i\}
 
     Args:
       members: member records with keys ``x``, ``y``, ``metric`` and ``diverged``.
-      axes: every swept axis and its values, in order (fixes the cell order).
+      axes: every swept axis and its values, in order (names keep this order).
       x: the axis along the columns.
       y: the axis along the rows.
       metric: the record key to show.
@@ -237,64 +302,69 @@ def plot_sweep_heatmap(
     if x == y:
         raise ValueError(f"heatmap needs two different axes, got {x!r} twice")
     xs, ys = list(axes[x]), list(axes[y])
-    total = np.zeros((len(ys), len(xs)))
-    count = np.zeros((len(ys), len(xs)), dtype=int)
-    diverged = np.zeros((len(ys), len(xs)), dtype=int)
-    for m in members:
-        i, j = ys.index(m[y]), xs.index(m[x])
-        value = _score(m, metric)
-        if m.get("diverged", False) or not math.isfinite(value):
-            diverged[i, j] += 1
-        else:
-            total[i, j] += value
-            count[i, j] += 1
-    grid = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    from matplotlib import colormaps
-    from matplotlib.patches import Patch
-
-    fig = _figure(1.1 * len(xs) + 3.0, 0.7 * len(ys) + 2.2)
+    grid, count, diverged = _heatmap_counts(members, xs, ys, x, y, metric)
+    (cx, lx, rx, note_x), (cy, ly, ry, note_y) = _value_cells(xs), _value_cells(ys)
+    (ex, ox), (ey, oy) = _mesh(lx, rx), _mesh(ly, ry)
+    fig = _figure(1.1 * len(xs) + 3.0, 0.75 * len(ys) + 2.4)
     ax = fig.subplots()
-    empty_colour = "lightgray"
-    cmap = colormaps["viridis"].with_extremes(bad=empty_colour)
+    mesh = _draw_cells(ax, ex, ey, grid, ox, oy)
+    lo, hi = mesh.get_clim()
+    ax.set_xticks(cx, [_fmt(v) for v in xs], rotation=30 if len(xs) > 5 else 0)
+    ax.set_yticks(cy, [_fmt(v) for v in ys])
+    ax.set_xlim(ex[0], ex[-1])
+    ax.set_ylim(ey[0], ey[-1])
+    ax.set_xlabel(x + note_x)
+    ax.set_ylabel(y + note_y)
+    others = [k for k in axes if k not in (x, y) and len(axes[k]) > 1]
+    over = f" over {', '.join(others)}" if others else ""
+    note = f"(each cell: the mean of its n members{over}; diverged members left out)"
+    width = max(60, int(12 * (1.1 * len(xs) + 3.0)))  # characters that fit the figure's width
+    ax.set_title(f"{_label(metric)} over {x} and {y}\n" + "\n".join(textwrap.wrap(note, width)))
+    fig.colorbar(mesh, ax=ax, label=_label(metric))
+    if len(xs) * len(ys) <= 150:
+        for i, j in np.ndindex(grid.shape):
+            dark = count[i, j] and hi > lo and grid[i, j] < lo + 0.6 * (hi - lo)
+            text = _cell_text(grid[i, j], count[i, j], diverged[i, j])
+            color = "white" if dark else "black"
+            ax.text(cx[j], cy[i], text, ha="center", va="center", color=color, fontsize=9)
+    _heatmap_legend(fig, count, diverged, gaps=bool((ox < 0).any() or (oy < 0).any()))
+    return fig
+
+
+def _draw_cells(ax, ex, ey, grid, ox, oy):
+    """The heatmap's cells on the mesh (``_mesh``): hatched gaps between values, grey cells with
+    no finished member, the rest coloured by ``grid``; returns the coloured mesh."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Rectangle
+
+    inside = (oy[:, None] >= 0) & (ox[None, :] >= 0)
+    full = np.where(inside, grid[np.maximum(oy, 0)][:, np.maximum(ox, 0)], np.nan)
+    ax.add_patch(  # behind every cell: what shows in a gap between swept values
+        Rectangle((ex[0], ey[0]), ex[-1] - ex[0], ey[-1] - ey[0], **_GAP, zorder=0)
+    )
+    empty = np.ma.masked_where(~inside, np.zeros(inside.shape))
+    ax.pcolormesh(ex, ey, empty, cmap=ListedColormap([_EMPTY]), edgecolors="face")
     finite = grid[np.isfinite(grid)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    image = ax.imshow(grid, cmap=cmap, aspect="auto", origin="lower", vmin=lo, vmax=hi)
-    ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs], rotation=30 if len(xs) > 5 else 0)
-    ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    others = [k for k in axes if k not in (x, y) and len(axes[k]) > 1]
-    note = f"\n(mean over {', '.join(others)}; diverged members left out)" if others else ""
-    ax.set_title(f"{_label(metric)} over {x} and {y}{note}")
-    fig.colorbar(image, ax=ax, label=_label(metric))
-    if len(xs) * len(ys) <= 150:
-        for i in range(len(ys)):
-            for j in range(len(xs)):
-                n = count[i, j] + diverged[i, j]
-                if n == 0:
-                    text = "no member"
-                elif count[i, j]:
-                    text = f"{grid[i, j]:.3f}"
-                else:
-                    text = "diverged"
-                if count[i, j] and diverged[i, j]:
-                    text += f"\n{diverged[i, j]} of {n} diverged"
-                dark = count[i, j] and hi > lo and grid[i, j] < lo + 0.6 * (hi - lo)
-                color = "white" if dark else "black"
-                ax.text(j, i, text, ha="center", va="center", color=color, fontsize=9)
-    meanings = []
+    cmap = colormaps["viridis"]
+    return ax.pcolormesh(ex, ey, np.ma.masked_invalid(full), cmap=cmap, vmin=lo, vmax=hi)
+
+
+def _heatmap_legend(fig, count, diverged, *, gaps: bool) -> None:
+    from matplotlib.patches import Patch
+
+    labels = []
     if np.any((count == 0) & (diverged > 0)):
-        meanings.append("grey, diverged: every member with these values diverged")
+        labels.append("grey, diverged: every member with these values diverged")
     if np.any(count + diverged == 0):
-        meanings.append("grey, no member: the sweep ran no member with these values")
-    if meanings:
-        fig.legend(  # below the axes and their labels, whatever the tick labels take
-            handles=[Patch(facecolor=empty_colour, edgecolor="grey", label=m) for m in meanings],
-            loc="outside lower center",
-            fontsize=9,
-            frameon=False,
-        )
-    return fig
+        labels.append("grey, no member: the sweep ran no member with these values")
+    handles = [Patch(facecolor=_EMPTY, edgecolor="grey", label=m) for m in labels]
+    if gaps:
+        label = "hatched: between the swept values (the axis is spaced by value)"
+        handles.append(Patch(**_GAP, label=label))
+    if handles:  # below the axes and their labels, whatever the tick labels take
+        fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False)
 
 
 class _Axis:
@@ -340,64 +410,29 @@ class _Axis:
         self.ticks = [float(place(t)) for t in ordered]
         self.labels = [_fmt(float(t)) for t in ordered]
 
+    @property
+    def note(self) -> str:
+        """The scale, for the axis's name: "", " (log)" or " (log, 0 set apart)"."""
+        return "" if not self.log else " (log, 0 set apart)" if self.zero_gap else " (log)"
 
-def plot_parallel_coordinates(
-    members: Sequence[Mapping[str, Any]],
-    axes: Mapping[str, Sequence[Any]],
-    *,
-    metric: str = "val_accuracy",
-) -> Figure:
-    """A parallel-coordinates plot, like the course's sweep view: one line per member.
 
-    Each swept axis is a vertical line, the last one is ``metric``. Names are evenly spaced;
-    numbers are on a log scale when there are more than two and the positive ones span a factor of
-    20 or more, with a 0 placed apart at the bottom (the dotted stretch of the axis marks the
-    break), else linear. Lines are coloured by ``metric``; diverged members are drawn dashed in
-    red, ending below the metric axis. Tick labels sit left of the first axis, right of the
-    last, and on the axis in between, in boxes the lines pass behind.
+_BANDS = ("best third", "middle third", "worst third")
 
-    Args:
-      members: member records with the axis keys, ``metric`` and ``diverged``.
-      axes: every swept axis and its values, in order (axes with one value are still drawn).
-      metric: the record key shown on the last axis and as colour.
 
-    Returns:
-      A matplotlib Figure.
-    """
-    from matplotlib import cm, colormaps, colors
+def _bands(scores: np.ndarray, bad: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The members split into outcome bands, each drawn in a panel of its own: thirds by the
+    metric (best first) when there are 9 or more finished members, else one band; then the
+    diverged members."""
+    done = np.flatnonzero(~bad)
+    done = done[np.argsort(-scores[done], kind="stable")]
+    bands = list(zip(_BANDS, np.array_split(done, 3))) if done.size >= 9 else [("finished", done)]
+    bands.append(("diverged", np.flatnonzero(bad)))
+    return [(name, idx) for name, idx in bands if idx.size]
 
-    names = list(axes)
-    if not members:
-        raise ValueError("members is empty: nothing to plot")
-    columns, ticks, breaks, scales = [], [], [], []
-    for name in names:
-        axis = _Axis(axes[name], [m[name] for m in members])
-        columns.append(axis.where)
-        ticks.append((axis.ticks, axis.labels))
-        breaks.append(axis.zero_gap)
-        scales.append("" if not axis.log else " (log, 0 set apart)" if axis.zero_gap else " (log)")
-    scores = np.array([_score(m, metric) for m in members])
-    bad = np.array([bool(m.get("diverged", False)) for m in members]) | ~np.isfinite(scores)
-    good = scores[~bad]
-    lo, hi = (float(good.min()), float(good.max())) if good.size else (0.0, 1.0)
-    span = hi - lo or 1.0
-    columns.append(np.where(bad, -0.1, (np.nan_to_num(scores) - lo) / span))
-    metric_ticks = [0.0, 0.5, 1.0] + ([-0.1] if bad.any() else [])
-    labels = [f"{lo:.3f}", f"{(lo + hi) / 2:.3f}", f"{hi:.3f}", "diverged"]
-    ticks.append((metric_ticks, labels[: len(metric_ticks)]))
-    breaks.append(None)
-    data = np.stack(columns, axis=1)
-    n_axes = data.shape[1]
-    fig = _figure(max(6.5, 2.0 * n_axes + 1.5), 4.8)
-    ax = fig.subplots()
-    cmap = colormaps["viridis"]
-    norm = colors.Normalize(lo, hi if hi > lo else lo + 1)
-    xs = np.arange(n_axes)
-    for k in np.argsort(np.where(bad, np.inf, scores)):  # the best drawn last, diverged on top
-        if bad[k]:
-            ax.plot(xs, data[k], color="tab:red", ls="--", lw=1.2, alpha=0.8, zorder=2)
-        else:
-            ax.plot(xs, data[k], color=cmap(norm(scores[k])), lw=1.6, alpha=0.85, zorder=2)
+
+def _draw_axes(ax, ticks, breaks) -> None:
+    """The vertical axes of a parallel-coordinates panel with their tick labels in boxes."""
+    n_axes = len(ticks)
     box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "0.6", "lw": 0.6}
     for i, ((t, tick_labels), gap) in enumerate(zip(ticks, breaks)):
         if gap is None:
@@ -418,17 +453,84 @@ def plot_parallel_coordinates(
             dx, ha = 0.0, "center"
         for pos, label in zip(t, tick_labels):
             ax.text(i + dx, pos, label, ha=ha, va="center", fontsize=9, bbox=box, zorder=3)
-    ax.set_xticks(xs, [n + s for n, s in zip(names, scales)] + [_label(metric)])
-    ax.tick_params(axis="x", length=0)
     ax.set_yticks([])
     ax.set_xlim(-0.55, n_axes - 0.45)
     ax.set_ylim(-0.17, 1.06)
     for side in ("left", "right", "top", "bottom"):
         ax.spines[side].set_visible(False)
+
+
+def plot_parallel_coordinates(
+    members: Sequence[Mapping[str, Any]],
+    axes: Mapping[str, Sequence[Any]],
+    *,
+    metric: str = "val_accuracy",
+) -> Figure:
+    """A parallel-coordinates plot, like the course's sweep view: one line per member.
+
+    Each swept axis is a vertical line, the last one is ``metric``. Names are evenly spaced;
+    numbers are on a log scale when there are more than two and the positive ones span a factor of
+    20 or more, with a 0 placed apart at the bottom (the dotted stretch of the axis marks the
+    break), else linear. Lines are coloured by ``metric``. So that good members cannot hide poor
+    ones, each outcome band has a panel of its own: with 9 or more finished members the best,
+    middle and worst thirds by ``metric``, then the diverged members (dashed red, ending below the
+    metric axis). Every panel has the same axes and the same colour scale. Tick labels sit left of
+    the first axis, right of the last, and on the axis in between, in boxes the lines pass behind.
+
+    Args:
+      members: member records with the axis keys, ``metric`` and ``diverged``.
+      axes: every swept axis and its values, in order (axes with one value are still drawn).
+      metric: the record key shown on the last axis and as colour.
+
+    Returns:
+      A matplotlib Figure with one panel per outcome band.
+    """
+    from matplotlib import cm, colormaps, colors
+
+    names = list(axes)
+    if not members:
+        raise ValueError("members is empty: nothing to plot")
+    built = [_Axis(axes[name], [m[name] for m in members]) for name in names]
+    columns = [a.where for a in built]
+    ticks = [(a.ticks, a.labels) for a in built]
+    breaks = [a.zero_gap for a in built]
+    scores = np.array([m.get(metric) for m in members], float)  # None: NaN
+    bad = np.array([bool(m.get("diverged", False)) for m in members]) | ~np.isfinite(scores)
+    good = scores[~bad]
+    lo, hi = (float(good.min()), float(good.max())) if good.size else (0.0, 1.0)
+    span = hi - lo or 1.0
+    columns.append(np.where(bad, -0.1, (np.nan_to_num(scores) - lo) / span))
+    metric_ticks = [0.0, 0.5, 1.0] + ([-0.1] if bad.any() else [])
+    labels = [f"{lo:.3f}", f"{(lo + hi) / 2:.3f}", f"{hi:.3f}", "diverged"]
+    ticks.append((metric_ticks, labels[: len(metric_ticks)]))
+    breaks.append(None)
+    data = np.stack(columns, axis=1)
+    bands = _bands(scores, bad)
+    fig = _figure(max(6.5, 1.35 * data.shape[1] + 1.5), 2.4 * len(bands) + 1.0)
+    panels = np.atleast_1d(fig.subplots(len(bands), 1, sharex=True))
+    cmap = colormaps["viridis"]
+    norm = colors.Normalize(lo, hi if hi > lo else lo + 1)
+    xs = np.arange(data.shape[1])
+    for ax, (band, idx) in zip(panels, bands):
+        for k in idx[np.argsort(scores[idx])]:  # within a band, the better drawn later
+            if bad[k]:
+                ax.plot(xs, data[k], color="tab:red", ls="--", lw=1.2, alpha=0.8, zorder=2)
+            else:
+                ax.plot(xs, data[k], color=cmap(norm(scores[k])), lw=1.6, alpha=0.85, zorder=2)
+        _draw_axes(ax, ticks, breaks)
+        if band == "diverged":
+            title = f"diverged: {idx.size} member(s) (red, dashed)"
+        else:
+            title = f"{band}: {_label(metric)} {scores[idx].min():.3f} to {scores[idx].max():.3f}"
+            title += f" ({idx.size} members)"
+        ax.set_title(title, fontsize=10, loc="left")
+    panels[-1].set_xticks(xs, [n + a.note for n, a in zip(names, built)] + [_label(metric)])
+    panels[-1].tick_params(axis="x", length=0)
     n_bad = int(bad.sum())
-    extra = f"\n{n_bad} diverged (red, dashed)" if n_bad else ""
-    ax.set_title(f"{len(members)} members, coloured by {_label(metric)}{extra}")
-    fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_label(metric))
+    extra = f", {n_bad} diverged" if n_bad else ""
+    fig.suptitle(f"{len(members)} members{extra}, coloured by {_label(metric)}: one panel per band")
+    mappable = cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(mappable, ax=list(panels), label=_label(metric), shrink=min(1.0, 2.0 / len(bands)))
     return fig
 
 
@@ -495,9 +597,3 @@ def plot_parameter_importance(
             ax.spines[side].set_visible(False)
     fig.suptitle(f"parameter importance with respect to {_label(metric)}")
     return fig
-
-
-def _score(member: dict, metric: str) -> float:
-    """A member's metric as a float; a missing one (None in JSON: NaN, a diverged run) is NaN."""
-    value = member.get(metric)
-    return math.nan if value is None else float(value)

@@ -113,15 +113,24 @@ class _NoBar:
         pass
 
 
-def progress_bar(total: int, *, desc: str, unit: str, enabled: bool = True, initial: int = 0):
+def progress_bar(
+    total: int | None,
+    *,
+    desc: str,
+    unit: str,
+    enabled: bool = True,
+    initial: int = 0,
+    **options: Any,
+):
     """A tqdm progress bar on stderr, or an object with the same methods that shows nothing.
 
     Args:
-      total: the number of units.
+      total: the number of units (None: unknown).
       desc: the bar's label.
-      unit: the unit's name (``"epoch"``, ``"member"``).
+      unit: the unit's name (``"epoch"``, ``"member"``, ``"B"``).
       enabled: False for no bar.
       initial: units already done (a resumed run).
+      **options: more of tqdm's options (``unit_scale=True`` for bytes).
 
     Returns:
       An object with ``update(n)``, ``set_postfix(**values)`` and ``close()``.
@@ -131,7 +140,9 @@ def progress_bar(total: int, *, desc: str, unit: str, enabled: bool = True, init
         return _NoBar()
     from tqdm.auto import tqdm as bar
 
-    return bar(total=total, initial=initial, desc=desc, unit=unit, file=sys.stderr, leave=False)
+    return bar(
+        total=total, initial=initial, desc=desc, unit=unit, file=sys.stderr, leave=False, **options
+    )
 
 
 def _umask() -> int:

@@ -26,6 +26,7 @@ __all__ = [
     "check_positive",
     "check_same_length",
     "check_truth_table",
+    "float_dtype",
     "is_concrete",
     "lookup",
 ]
@@ -44,6 +45,19 @@ def check_numeric(name: str, x: ArrayLike) -> None:
         dtype != np.dtype(bool)
     ):
         raise TypeError(f"{name} must be a real numeric array, got dtype {dtype}")
+
+
+def float_dtype(*xs: ArrayLike) -> np.dtype:
+    """The floating dtype to compute in: JAX's standard promotion of ``xs``, float32 at least.
+
+    Integer and bool inputs compute in float32, float64 ones in float64 (under x64). The rule is
+    applied explicitly, so it holds under ``jax_numpy_dtype_promotion="strict"`` as well.
+    """
+    import jax
+
+    xs = tuple(np.asarray(x) if isinstance(x, list | tuple) else x for x in xs)
+    with jax.numpy_dtype_promotion("standard"):
+        return jnp.promote_types(jnp.result_type(*xs), jnp.float32)
 
 
 def check_matrix(name: str, x: ArrayLike, *, features: int | None = None) -> None:

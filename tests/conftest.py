@@ -6,6 +6,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # The CLI caches compiled programs in ~/.cache/jaxnn by default: not from the tests (the cache's
 # own tests give it a temporary directory).
 os.environ.setdefault("JAXNN_CACHE", "off")
+# No test downloads from the internet: -d mnist and the like go to a closed local port unless a
+# test serves the files itself (tests/training/test_download.py).
+os.environ.setdefault("JAXNN_DATA_URL", "http://127.0.0.1:9")
 
 import jax  # noqa: E402
 

@@ -60,8 +60,44 @@ def _mnist1d_paper(result):
     assert "32%" in result.table and "68%" in result.table and "residual" in result.verdict
 
 
+def _convergence_bound(result):
+    # each row pairs a run's corrections with that run's own bound, never two runs' figures
+    for row in result.data["rows"]:
+        most, delta, bound = row[3], row[4], row[5]
+        assert most <= bound
+        if row[0] == "w0 = 0":  # normalized points from 0: the bound is 1/delta^2
+            assert bound == pytest.approx(1 / delta**2, rel=1e-4)
+        corrections, its_bound = row[6].split(" / ")
+        assert int(corrections) / float(its_bound) == pytest.approx(row[7], rel=1e-3)
+        assert row[7] <= 1.0
+
+
+def _sweep(result):
+    # the course's space (question 4): 3-5 hidden layers of 32-128 units, 1e-3 or 1e-4, the six
+    # optimizers, three activations, two inits
+    members = result.data["course"]["members"]
+    assert len(members) >= 24
+    layers = {len(m["sizes"]) - 2 for m in members}
+    widths = {w for m in members for w in m["sizes"][1:-1]}
+    assert layers <= {3, 4, 5} and widths <= {32, 64, 128}
+    assert {m["learning_rate"] for m in members} <= {1e-3, 1e-4}
+    assert {m["optimizer"] for m in members} <= {
+        "sgd",
+        "momentum",
+        "nag",
+        "rmsprop",
+        "adam",
+        "nadam",
+    }
+    assert {m["activation"] for m in members} <= {"sigmoid", "tanh", "relu"}
+    assert {m["weight_init"] for m in members} <= {"random", "xavier"}
+    assert len({m["optimizer"] for m in members}) == 6  # the draw reaches every optimizer
+
+
 # deeper checks of what some experiments measured, beyond their own verdict
 CHECKS = {
+    "convergence_bound": _convergence_bound,
+    "sweep": _sweep,
     "xor_mlp": _xor_mlp,
     "universal_approximation": _universal_approximation,
     "threshold_counts": _threshold_counts,

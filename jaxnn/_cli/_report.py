@@ -273,14 +273,32 @@ def run_experiments(
     return records
 
 
+def _machine() -> str:
+    """The machine the report ran on, in words: CPU model, cores, memory, load average."""
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        memory = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+        load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    except (OSError, ValueError, AttributeError):
+        memory = load = ""
+    return f"{cpu}, {cores} cores{memory}{load}"
+
+
 def write_report(records: list[dict[str, Any]], path: Path) -> None:
     """Writes the Markdown report: per experiment the claim, command, table, figures, verdict."""
     total = sum(r["seconds"] for r in records)
     lines = [
         _HEADING,
         "",
-        f"{len(records)} experiments, {total:.0f} s in all. Each section names the claim of the",
-        "notes, the command that reproduces it alone, what was measured and the figure.",
+        f"{len(records)} experiments, {total:.0f} s in all, on {_machine()} (when the report",
+        "was written). Each section names the claim of the notes, the command that reproduces it",
+        "alone, what was measured and the figure.",
         "",
         "| section | experiment | seconds | verdict |",
         "|---|---|---|---|",

@@ -204,7 +204,11 @@ def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
 
 
 def check_dataset_name(name: str, data_dir: str | None) -> str:
-    """The canonical data set name, or a `UsageError` naming the flag."""
+    """The canonical data set name, or a `UsageError` naming the flag.
+
+    mnist, fashion_mnist and kmnist without ``data_dir`` are downloaded into the cache.
+    """
+    del data_dir  # any source works with or without it
     from jaxnn.training._data import DATASETS, FILE_FORMATS
 
     prefix, sep, _ = name.partition(":")
@@ -215,13 +219,7 @@ def check_dataset_name(name: str, data_dir: str | None) -> str:
         raise _usage(
             f"-d/--dataset: unknown dataset {name!r}; valid: {', '.join(DATASETS)}, {files}"
         )
-    name = name.lower()
-    if name in ("mnist", "fashion_mnist") and data_dir is None:
-        raise _usage(
-            f"-d {name} reads the IDX files from a directory: add --data-dir PATH "
-            f"(or use -d idx:PATH); jaxnn never downloads data"
-        )
-    return name
+    return name.lower()
 
 
 def load_data(spec: DatasetSpec):

@@ -17,6 +17,7 @@ from jaxnn._validation import (
     check_int_range,
     check_matrix,
     check_same_length,
+    float_dtype,
 )
 from jaxnn.perceptrons._perceptron import PerceptronParams
 
@@ -61,7 +62,7 @@ def perceptron_points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) ->
     Returns:
       The points p, shape (m points, n + 1), float32 (float64 under x64 for float64 ``x``).
     """
-    dtype = jnp.promote_types(jnp.asarray(x).dtype, jnp.float32)
+    dtype = float_dtype(x)
     x = jnp.asarray(x, dtype)
     a = jnp.concatenate([jnp.ones((x.shape[0], 1), dtype), x], axis=1)
     s = jnp.where(jnp.asarray(y) == 1, 1, -1).astype(dtype)
@@ -125,7 +126,7 @@ def learn_perceptron(
     check_same_length("x", x, "y", y)
     check_binary("y", y)
     n = np.shape(x)[1]
-    dtype = jnp.promote_types(jnp.asarray(x).dtype, jnp.float32)
+    dtype = float_dtype(x)
     if init is None:
         init = PerceptronParams(jnp.zeros((n,), dtype), jnp.zeros((), dtype))
     if np.shape(init.w) != (n,) or np.shape(init.b) != ():

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_numeric
+from jaxnn._validation import check_numeric, float_dtype
 
 __all__ = ["PerceptronParams", "init_perceptron", "perceptron"]
 
@@ -68,7 +68,7 @@ def perceptron(params: PerceptronParams, x: ArrayLike) -> jax.Array:
         raise ValueError(
             f"b must have shape {np.shape(w)[:-1]} for w of shape {np.shape(w)}, got {np.shape(b)}"
         )
-    dtype = jnp.result_type(x, w, b, jnp.float32)
+    dtype = float_dtype(x, w, b)
     z = jnp.matmul(jnp.asarray(x, dtype), jnp.asarray(w, dtype).T)
     z = z + jnp.broadcast_to(jnp.asarray(b, dtype), z.shape)
     return (z >= 0).astype(jnp.int32)

@@ -33,6 +33,7 @@ from jaxnn._validation import (
     check_finite_positive,
     check_int_range,
     check_numeric,
+    float_dtype,
     is_concrete,
 )
 from jaxnn.feedforward._network import Dense
@@ -64,10 +65,6 @@ _MAX_TOWERS = 2**20
 def _arrays(*xs):
     """Lists and tuples as NumPy arrays; arrays, tracers and Python scalars (weakly typed) as is."""
     return tuple(np.asarray(x) if isinstance(x, list | tuple) else x for x in xs)
-
-
-def _float_dtype(*xs: ArrayLike):
-    return jnp.promote_types(jnp.result_type(*xs), jnp.float32)
 
 
 def _check_edges(name: str, edges: ArrayLike, n: int) -> None:
@@ -103,6 +100,22 @@ def _check_interval(lo: ArrayLike, hi: ArrayLike, size: int | None = None) -> No
         )
 
 
+def _check_grid(
+    heights: ArrayLike,
+    x_edges: ArrayLike,
+    y_edges: ArrayLike,
+    steepness: ArrayLike,
+    threshold_steepness: ArrayLike,
+) -> tuple[int, int]:
+    """Checks the arguments of a sum of 2-D towers; returns the cells per axis (n_x, n_y)."""
+    nx, ny = _check_heights("heights", heights, 2)
+    _check_edges("x_edges", x_edges, nx)
+    _check_edges("y_edges", y_edges, ny)
+    check_finite_positive("steepness", steepness)
+    check_finite_positive("threshold_steepness", threshold_steepness)
+    return nx, ny
+
+
 def _check_x(name: str, x: ArrayLike, ndim: int) -> None:
     if np.ndim(x) != ndim:
         want = "1-D (points,)" if ndim == 1 else "2-D (points, 2)"
@@ -130,7 +143,7 @@ def tower(x: ArrayLike, left: ArrayLike, right: ArrayLike, *, steepness: ArrayLi
     """
     x, left, right, steepness = _arrays(x, left, right, steepness)
     check_finite_positive("steepness", steepness)
-    dtype = _float_dtype(x, left, right, steepness)
+    dtype = float_dtype(x, left, right, steepness)
     x, left, right, w = (jnp.asarray(v, dtype) for v in (x, left, right, steepness))
     return jax.nn.sigmoid(w * (x - left)) - jax.nn.sigmoid(w * (x - right))
 
@@ -158,7 +171,7 @@ def tower_sum(
     (n,) = _check_heights("heights", heights, 1)
     _check_edges("edges", edges, n)
     check_finite_positive("steepness", steepness)
-    dtype = _float_dtype(x, heights, edges, steepness)
+    dtype = float_dtype(x, heights, edges, steepness)
     x, h, e, w = (jnp.asarray(v, dtype) for v in (x, heights, edges, steepness))
     steps = jax.nn.sigmoid(w * (x[:, None] - e[None, :]))  # (points, n + 1)
     return (steps[:, :-1] - steps[:, 1:]) @ h
@@ -192,7 +205,7 @@ def tower_network(
     check_finite_positive("steepness", steepness)
     if np.ndim(steepness) != 0:
         raise ValueError(f"steepness must be a scalar, got shape {np.shape(steepness)}")
-    dtype = _float_dtype(heights, edges, steepness)
+    dtype = float_dtype(heights, edges, steepness)
     h, e, w = (jnp.asarray(v, dtype) for v in (heights, edges, steepness))
     left_right = jnp.stack([e[:-1], e[1:]], axis=1).reshape(2 * n)
     hidden = Dense(jnp.full((2 * n, 1), w, dtype), -w * left_right)
@@ -263,7 +276,7 @@ def tower_approximation(
     _check_interval(lo, hi)
     if steepness is not None:
         check_finite_positive("steepness", steepness)
-    dtype = _float_dtype(lo, hi, 0.0 if steepness is None else steepness)
+    dtype = float_dtype(lo, hi, 0.0 if steepness is None else steepness)
     centres, edges, d = _bins(jnp.asarray(lo, dtype), jnp.asarray(hi, dtype), n)
     w = BIN_STEEPNESS / d if steepness is None else jnp.asarray(steepness, dtype)
     return tower_network(_heights(f, (centres,), (n,)).astype(dtype), edges, steepness=w)
@@ -308,7 +321,7 @@ def tower_2d(
         _check_edges(name, e, 1)
     check_finite_positive("steepness", steepness)
     check_finite_positive("threshold_steepness", threshold_steepness)
-    dtype = _float_dtype(xy, x_edges, y_edges, steepness, threshold_steepness)
+    dtype = float_dtype(xy, x_edges, y_edges, steepness, threshold_steepness)
     xy = jnp.asarray(xy, dtype)
     w = _pair("steepness", steepness, dtype)
     tx = tower(xy[:, 0], x_edges[0], x_edges[1], steepness=w[0])
@@ -344,12 +357,8 @@ def tower_sum_2d(
     """
     xy, heights, x_edges, y_edges, steepness = _arrays(xy, heights, x_edges, y_edges, steepness)
     _check_x("xy", xy, 2)
-    nx, ny = _check_heights("heights", heights, 2)
-    _check_edges("x_edges", x_edges, nx)
-    _check_edges("y_edges", y_edges, ny)
-    check_finite_positive("steepness", steepness)
-    check_finite_positive("threshold_steepness", threshold_steepness)
-    dtype = _float_dtype(xy, heights, x_edges, y_edges, steepness, threshold_steepness)
+    nx, ny = _check_grid(heights, x_edges, y_edges, steepness, threshold_steepness)
+    dtype = float_dtype(xy, heights, x_edges, y_edges, steepness, threshold_steepness)
     xy, h, ex, ey = (jnp.asarray(v, dtype) for v in (xy, heights, x_edges, y_edges))
     w = _pair("steepness", steepness, dtype)
     sx = jax.nn.sigmoid(w[0] * (xy[:, :1] - ex[None, :]))  # (points, n_x + 1)
@@ -391,16 +400,12 @@ def tower_network_2d(
       output="linear")``, which then computes `tower_sum_2d`.
     """
     heights, x_edges, y_edges, steepness = _arrays(heights, x_edges, y_edges, steepness)
-    nx, ny = _check_heights("heights", heights, 2)
-    _check_edges("x_edges", x_edges, nx)
-    _check_edges("y_edges", y_edges, ny)
-    check_finite_positive("steepness", steepness)
-    check_finite_positive("threshold_steepness", threshold_steepness)
+    nx, ny = _check_grid(heights, x_edges, y_edges, steepness, threshold_steepness)
     if np.ndim(threshold_steepness) != 0:
         raise ValueError(
             f"threshold_steepness must be a scalar, got shape {np.shape(threshold_steepness)}"
         )
-    dtype = _float_dtype(heights, x_edges, y_edges, steepness, threshold_steepness)
+    dtype = float_dtype(heights, x_edges, y_edges, steepness, threshold_steepness)
     h, ex, ey = (jnp.asarray(v, dtype) for v in (heights, x_edges, y_edges))
     w = _pair("steepness", steepness, dtype)
     v = jnp.asarray(threshold_steepness, dtype)
@@ -461,7 +466,7 @@ def tower_approximation_2d(
     _check_interval(lo, hi, size=2)
     if steepness is not None:
         check_finite_positive("steepness", steepness)
-    dtype = _float_dtype(lo, hi, 0.0 if steepness is None else steepness)
+    dtype = float_dtype(lo, hi, 0.0 if steepness is None else steepness)
     lo, hi = jnp.asarray(lo, dtype), jnp.asarray(hi, dtype)
     cx, ex, dx = _bins(lo[0], hi[0], nx)
     cy, ey, dy = _bins(lo[1], hi[1], ny)

@@ -1,17 +1,18 @@
 """Data sets for training: the data {x_i, y_i} of notes 3.2, split into train, validation and test.
 
-Nothing is ever downloaded. ``digits``, ``iris``, ``wine`` and ``breast_cancer`` are embedded in
-scikit-learn; ``mnist1d`` is generated offline by the ``mnist1d`` package; ``mnist`` and
-``fashion_mnist`` are read from the standard IDX files in a directory the user names; ``npz:PATH``,
-``csv:PATH`` and ``idx:PATH`` read the user's own files; ``xor``, ``blobs`` and ``sine`` are
-generated from a seed.
+``digits``, ``iris``, ``wine``, ``breast_cancer`` (scikit-learn's arrays) and ``diabetes`` ship
+inside jaxnn (`jaxnn.training._embedded`); ``mnist1d`` is generated offline by the ``mnist1d``
+package; ``mnist``, ``fashion_mnist`` and ``kmnist`` are the standard IDX files, read from a
+directory the user names or else downloaded once, verified and cached
+(`jaxnn.training._download`); ``npz:PATH``, ``csv:PATH`` and ``idx:PATH`` read the user's own
+files; ``xor``, ``blobs`` and ``sine`` are generated from a seed.
 
 The split rules, the same for every source:
 
 1. **Test.** A source with its own test split keeps it (MNIST's t10k files, MNIST-1D's 1000 test
    sequences, an npz's ``x_test``/``y_test``); the scikit-learn sets use scikit-learn's stratified
-   80/20 ``train_test_split(random_state=seed)``; any other source holds out 20% (stratified by
-   class for labels).
+   80/20 ``train_test_split(random_state=seed)`` (reproduced in NumPy); any other source holds
+   out 20% (stratified by class for labels).
 2. **Validation.** A source with its own validation split keeps it (an npz's ``x_val``/``y_val``);
    otherwise ``val_fraction`` of the training data is held out, stratified by class.
 3. **Scaling** (``standardize``): its statistics come from the training split only and are applied
@@ -49,6 +50,7 @@ from jaxnn._validation import (
     check_same_length,
     is_concrete,
 )
+from jaxnn.training._embedded import EMBEDDED, embedded_source
 from jaxnn.training._scaling import Preprocessing, remember_rows
 from jaxnn.training._targets import check_classes, check_task, read_targets
 
@@ -76,22 +78,19 @@ DATASETS = (
     "digits",
     "mnist",
     "fashion_mnist",
+    "kmnist",
     "xor",
     "blobs",
     "sine",
     "iris",
     "wine",
     "breast_cancer",
+    "diabetes",
     "mnist1d",
 )
 FILE_FORMATS = ("npz", "csv", "idx")
 """The prefixes of the user's own files: ``npz:PATH``, ``csv:PATH``, ``idx:PATH`` (a directory)."""
-_SKLEARN = {
-    "digits": "load_digits",
-    "iris": "load_iris",
-    "wine": "load_wine",
-    "breast_cancer": "load_breast_cancer",
-}
+_DOWNLOADED = ("mnist", "fashion_mnist", "kmnist")  # 10-class IDX sets: data_dir, or the cache
 # The four files of an MNIST-style directory: (split, kind) -> base name (".gz" optional).
 IDX_FILES = {
     ("train", "images"): "train-images-idx3-ubyte",
@@ -472,20 +471,6 @@ def _sine(rng: np.random.Generator, n: int = 1000) -> tuple[np.ndarray, np.ndarr
     return x, (np.sin(x) + 0.05 * rng.standard_normal((n, 1))).astype(np.float32)
 
 
-def _sklearn_source(name: str, seed: int) -> dict[str, np.ndarray]:
-
-    require("sklearn", f"the {name} data set (embedded in scikit-learn)")
-    from sklearn import datasets
-    from sklearn.model_selection import train_test_split
-
-    bunch = getattr(datasets, _SKLEARN[name])()
-    # The conventional split: scikit-learn's stratified 80/20 train_test_split, random_state=seed.
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        bunch.data, bunch.target, test_size=0.2, stratify=bunch.target, random_state=seed
-    )
-    return {"x": x_tr, "y": y_tr, "x_test": x_te, "y_test": y_te}
-
-
 @functools.lru_cache(maxsize=1)
 def _mnist1d_arrays() -> tuple[np.ndarray, ...]:
 
@@ -735,8 +720,8 @@ def _find_idx(directory: Path, base: str, dataset: str) -> Path:
         if (directory / name).is_file():
             return directory / name
     raise FileNotFoundError(
-        f"{dataset}: no {base}[.gz] in {directory} (jaxnn never downloads data: put the four "
-        f"IDX files {', '.join(IDX_FILES.values())} there)"
+        f"{dataset}: no {base}[.gz] in {directory} (put the four IDX files "
+        f"{', '.join(IDX_FILES.values())} there)"
     )
 
 
@@ -776,7 +761,7 @@ def _idx_source(directory: str | os.PathLike, dataset: str) -> dict[str, np.ndar
         labels = arrays[split, "labels"]
         if np.any(labels < 0):
             raise ValueError(f"{files[split, 'labels']}: negative labels; labels must be 0..k-1")
-        if dataset in ("mnist", "fashion_mnist") and np.any(labels > 9):
+        if dataset in _DOWNLOADED and np.any(labels > 9):
             raise ValueError(f"{files[split, 'labels']}: labels above 9 in a 10-class data set")
     if arrays["train", "images"].shape[1:] != arrays["test", "images"].shape[1:]:
         raise ValueError(
@@ -834,15 +819,14 @@ def read_source(
                 raise ValueError(f"{rest}: no labels (--label-column none); training needs them")
             return out
         return _idx_source(rest, name)
-    if name in ("mnist", "fashion_mnist"):
-        if data_dir is None:
-            raise ValueError(
-                f"dataset {name!r} is read from IDX files: name their directory with --data-dir "
-                f"PATH (or -d idx:PATH); jaxnn never downloads data"
-            )
+    if name in _DOWNLOADED:
+        if data_dir is None:  # the verified files of the cache, downloaded once
+            from jaxnn.training._download import download_idx
+
+            data_dir = download_idx(name)
         return _idx_source(data_dir, name)
-    if name in _SKLEARN:
-        return _sklearn_source(name, seed)
+    if name in EMBEDDED:
+        return embedded_source(name, seed)
     if name == "mnist1d":
         return _mnist1d_source()
     x, y = {"xor": _xor, "blobs": _blobs, "sine": _sine}[name](np.random.default_rng(seed))
@@ -864,14 +848,16 @@ def load_dataset(
     """Loads a data set by name or file, split into train, validation and test, and scaled.
 
     ================  ==========================================================================
-    digits            scikit-learn's 1797 8x8 digits (64 features, 10 classes)
-    iris              scikit-learn's 150 irises (4 features, 3 classes)
-    wine              scikit-learn's 178 wines (13 features, 3 classes)
-    breast_cancer     scikit-learn's 569 tumours (30 features, 2 classes: binary)
+    digits            scikit-learn's 1797 8x8 digits (64 features, 10 classes), shipped in jaxnn
+    iris              scikit-learn's 150 irises (4 features, 3 classes), likewise
+    wine              scikit-learn's 178 wines (13 features, 3 classes), likewise
+    breast_cancer     scikit-learn's 569 tumours (30 features, 2 classes: binary), likewise
+    diabetes          scikit-learn's 442 diabetes patients, raw (10 features, regression: 1 target)
     mnist1d           MNIST-1D (Greydanus 2020), generated by the ``mnist1d`` package with its
                       paper's defaults: 4000 train and 1000 test sequences of length 40 (seed 42)
-    mnist             the IDX files in ``data_dir`` (784 uint8 pixels, 10 classes);
-    fashion_mnist     test = the t10k files
+    mnist             the IDX files in ``data_dir``, or downloaded once, verified and cached in
+    fashion_mnist     ``$XDG_CACHE_HOME/jaxnn/data`` (784 uint8 pixels, 10 classes); test = the
+    kmnist            t10k files
     idx:PATH          any directory of the four MNIST-named IDX files (3-D or 2-D inputs)
     npz:PATH          an archive of ``x``, ``y`` and optionally ``x_test``, ``y_test``, ``x_val``,
                       ``y_val`` (integer ``y``: class labels; float ``y``: regression targets)
@@ -886,11 +872,14 @@ def load_dataset(
     ``val_fraction`` of the training data (stratified) is held out for validation, unless the
     source has a validation split. Inputs are scaled by ``standardize`` with statistics of the
     training split, kept in ``data.preprocessing``; regression targets get z-scores
-    (``standardize_targets``), kept in ``data.target_preprocessing``.
+    (``standardize_targets``), kept in ``data.target_preprocessing``. Only mnist, fashion_mnist
+    and kmnist without ``data_dir`` download anything (once; see
+    `jaxnn.training._download.download_idx`).
 
     Args:
       name: a name from the table.
-      data_dir: the directory of the IDX files for mnist and fashion_mnist.
+      data_dir: the directory of the IDX files for mnist, fashion_mnist and kmnist (nothing is
+        downloaded then); None: the download cache.
       val_fraction: the share of the training data held out for validation, in (0, 1).
       seed: the seed of the splits and of the synthetic data (default 0: the same data for every
         training seed).
@@ -908,8 +897,10 @@ def load_dataset(
     Raises:
       ValueError: for an unknown name, a malformed or truncated file (named), NaN in the data.
       FileNotFoundError: for a missing directory or file (named).
-      ImportError: for a source whose package is missing (scikit-learn, mnist1d), naming the
-        extra that installs it.
+      OSError: a download that failed (`DownloadError`: one line naming the URL and the manual
+        step), a cache directory that is a file.
+      ImportError: for a source whose package is missing (mnist1d), naming the extra that
+        installs it.
     """
     raw = read_source(name, data_dir=data_dir, label_column=label_column, seed=seed)
     where = _check_name(name)

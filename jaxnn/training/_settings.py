@@ -140,8 +140,9 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "digits",
         None,
-        "digits, iris, wine, breast_cancer, mnist1d, mnist, fashion_mnist, xor, "
-        "blobs, sine, or a file: npz:PATH, csv:PATH, idx:PATH",
+        "digits, iris, wine, breast_cancer, diabetes (regression), mnist1d, mnist, "
+        "fashion_mnist, kmnist (downloaded once into $XDG_CACHE_HOME/jaxnn/data and verified, "
+        "unless --data-dir), xor, blobs, sine, or a file: npz:PATH, csv:PATH, idx:PATH",
         sweep=False,
     ),
     Setting(
@@ -151,7 +152,8 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         None,
         None,
-        "directory of the IDX files for mnist / fashion_mnist (nothing is downloaded)",
+        "directory of the IDX files for mnist / fashion_mnist / kmnist; nothing is downloaded "
+        "then (default: download once into $XDG_CACHE_HOME/jaxnn/data, checksums verified)",
         sweep=False,
     ),
     Setting(

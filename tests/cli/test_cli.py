@@ -92,6 +92,7 @@ def test_demo_replaces_output_only_when_finished(tmp_path, monkeypatch):
     assert records[0]["held"] is True and records[0]["verdict"] == "Held: v"
     report = (out / "REPORT.md").read_text()
     assert "![f.png](f.png)" in report and (out / "f.png").is_file()
+    assert " cores" in report.split("\n\n")[1]  # the machine it ran on, beside the seconds
 
     _use(monkeypatch, {"ok": _fake_module("OK", _ok_run), "bad": _fake_module("Bad", _failing_run)})
     with pytest.raises(RuntimeError, match="boom"):

@@ -121,7 +121,7 @@ def test_regression_json_has_null_accuracy(tmp_path, capsys):
         (["-w_i", "zeros"], "-w_i/--weight_init: unknown value 'zeros'"),
         (["-l", "hinge"], "-l/--loss: unknown value 'hinge'"),
         (["-m", "1.5"], r"-m/--momentum must be in [0, 1), got 1.5"),
-        (["-d", "mnist"], "-d mnist reads the IDX files from a directory: add --data-dir PATH"),
+        (["-d", "mnist", "--data-dir", "/nonexistent/idx"], "directory /nonexistent/idx does not"),
         (["-d", "cifar10"], "-d/--dataset: unknown dataset 'cifar10'"),
         (["-d", "sine", "-l", "cross_entropy"], "-l/--loss cross_entropy fits class labels"),
         (["-d", "sine", "--output", "softmax"], "--output softmax makes outputs that sum to 1"),

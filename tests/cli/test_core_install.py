@@ -52,12 +52,14 @@ def _jaxnn(python, *argv, cwd):
     "argv",
     [
         ["train", "-d", "xor", "-e", "2", "-sz", "8"],
+        ["train", "-e", "1", "-sz", "8"],  # digits ships in jaxnn: no scikit-learn needed
+        ["train", "-d", "diabetes", "-e", "1", "-sz", "8", "-l", "mean_squared_error"],
         ["sweep", "-d", "xor", "-e", "2", "-sz", "8", "-lr", "1e-3,1e-2"],
         ["boolean", "--n", "3"],
         ["perceptron", "--datasets", "2", "--points", "20"],
         ["gradcheck", "--sizes", "4,3,2"],
     ],
-    ids=lambda a: a[0],
+    ids=lambda a: "-".join(a[:3]),
 )
 def test_core_command_runs_without_extras(core_python, argv, tmp_path):
     done = _jaxnn(core_python, *argv, "--json", "out.json", cwd=tmp_path)
@@ -74,17 +76,17 @@ def test_core_command_runs_without_extras(core_python, argv, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "argv, needs",
+    "argv, needs, extra",
     [
-        (["train", "-d", "xor", "-e", "1", "--out", "figs"], "matplotlib"),
-        (["train", "-e", "1"], "scikit-learn"),  # digits ships with scikit-learn
+        (["train", "-d", "xor", "-e", "1", "--out", "figs"], "matplotlib", "demo"),
+        (["train", "-d", "mnist1d", "-e", "1"], "mnist1d", "mnist1d"),
     ],
 )
-def test_a_feature_that_needs_an_extra_exits_2_naming_it(core_python, argv, needs, tmp_path):
+def test_a_feature_that_needs_an_extra_exits_2_naming_it(core_python, argv, needs, extra, tmp_path):
     done = _jaxnn(core_python, *argv, "--quiet", cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and needs in lines[0] and "jaxnn[demo]" in lines[0], lines
+    assert len(lines) == 1 and needs in lines[0] and f"jaxnn[{extra}]" in lines[0], lines
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn.perceptrons._boolean import _circuits, separable_by_lp
+from jaxnn.perceptrons import separable_by_lp
+from jaxnn.perceptrons._boolean import _circuits  # the module under test
 
 
 def test_inputs_in_the_order_of_the_notes_tables():

@@ -36,6 +36,12 @@ def mlp_grads(params, x, y):
     return backprop(params, cache, y, activation="tanh")
 
 
+# jitted once for the module: the loops below call them eagerly, step by step
+_value_and_grad = jax.jit(jax.value_and_grad(mlp_loss))
+_loss = jax.jit(mlp_loss)
+_grads = jax.jit(mlp_grads)
+
+
 def quadratic(theta, c):
     return 0.5 * sum(jnp.sum((t - ci) ** 2) for t, ci in zip(theta.values(), c.values()))
 
@@ -68,14 +74,13 @@ def test_steps_equal_a_python_loop_and_explicit_equals_autodiff(jit):
     explicit = run(0.5, mlp_grads)
     chex.assert_shape(auto.losses, (11,))
     chex.assert_trees_all_close(explicit, auto, rtol=1e-5, atol=1e-6)
-    value_and_grad = jax.jit(jax.value_and_grad(mlp_loss))
     p = params
     for t in range(10):
-        value, g = value_and_grad(p, x, y)
+        value, g = _value_and_grad(p, x, y)
         np.testing.assert_allclose(auto.losses[t], value, rtol=1e-5)
         p = jax.tree.map(lambda w, d: w - 0.5 * d, p, g)
     chex.assert_trees_all_close(auto.params, p, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(auto.losses[-1], value_and_grad(p, x, y)[0], rtol=1e-5)
+    np.testing.assert_allclose(auto.losses[-1], _value_and_grad(p, x, y)[0], rtol=1e-5)
     assert auto.losses[-1] < auto.losses[0]
 
 
@@ -92,12 +97,12 @@ def test_taylor_a_small_step_against_the_gradient_lowers_the_loss(seed, scale):
         )
         x = jnp.asarray(rng.normal(size=(8, 3)))
         y = jnp.asarray(rng.integers(0, 4, size=8))
-        loss0 = mlp_loss(params, x, y)
-        grad = mlp_grads(params, x, y)
+        loss0 = _loss(params, x, y)
+        grad = _grads(params, x, y)
         sq_norm = sum(jnp.sum(g**2) for g in jax.tree.leaves(grad))
         for eta in (1e-3, 1e-4):
             moved = jax.tree.map(lambda p, g: p - eta * g, params, grad)
-            drop = loss0 - mlp_loss(moved, x, y)
+            drop = loss0 - _loss(moved, x, y)
             assert drop > 0
             # first-order prediction, relative error O(eta)
             np.testing.assert_allclose(drop, eta * sq_norm, rtol=500 * eta)
@@ -105,9 +110,9 @@ def test_taylor_a_small_step_against_the_gradient_lowers_the_loss(seed, scale):
         u = jax.tree.map(lambda g: -g + 0.1 * jnp.asarray(rng.normal(size=g.shape)), grad)
         dot = sum(jnp.sum(a * b) for a, b in zip(jax.tree.leaves(u), jax.tree.leaves(grad)))
         if dot < 0:
-            assert mlp_loss(jax.tree.map(lambda p, d: p + 1e-4 * d, params, u), x, y) < loss0
+            assert _loss(jax.tree.map(lambda p, d: p + 1e-4 * d, params, u), x, y) < loss0
         up = jax.tree.map(lambda p, g: p + 1e-4 * g, params, grad)
-        assert mlp_loss(up, x, y) > loss0
+        assert _loss(up, x, y) > loss0
 
 
 def test_learning_rate_is_traced_sweep_compiles_once():
@@ -143,7 +148,11 @@ def test_a_diverging_member_leaves_the_others_alone():
 def test_dtype_of_each_leaf_is_kept():
     theta = {"a": jnp.ones(3, jnp.bfloat16), "b": jnp.ones(2, jnp.float32)}
     c = {"a": jnp.zeros(3, jnp.bfloat16), "b": jnp.zeros(2, jnp.float32)}
-    res = gradient_descent(quadratic, theta, learning_rate=0.5, steps=2, args=(c,))
+
+    def loss(theta, c):  # each leaf's term in float32: no implicit promotion between leaves
+        return 0.5 * sum(jnp.sum((theta[k] - c[k]) ** 2).astype(jnp.float32) for k in theta)
+
+    res = gradient_descent(loss, theta, learning_rate=0.5, steps=2, args=(c,))
     assert res.params["a"].dtype == jnp.bfloat16 and res.params["b"].dtype == jnp.float32
     np.testing.assert_allclose(np.asarray(res.params["b"]), 0.25)
 

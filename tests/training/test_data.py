@@ -1,12 +1,26 @@
 """Data sets: digits split, IDX files (written here), synthetic sets, and clear errors."""
 
 import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from jaxnn import Dataset, load_dataset, read_idx, split_dataset, write_idx
-from jaxnn.training._data import IDX_FILES, check_dataset, is_classification, num_outputs
+from jaxnn.training._data import (
+    IDX_FILES,
+    check_dataset,
+    is_classification,
+    num_outputs,
+    read_source,
+)
+from jaxnn.training._embedded import embedded_arrays, stratified_split
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_digits_split_is_stratified_standardized_and_fixed():
@@ -66,9 +80,7 @@ def test_mnist_from_idx_files(tmp_path, gz):
     np.testing.assert_array_equal(fashion.y_train, d.y_train)
 
 
-def test_mnist_needs_a_directory_and_never_downloads(tmp_path):
-    with pytest.raises(ValueError, match="--data-dir PATH.*never downloads"):
-        load_dataset("mnist")
+def test_a_data_dir_must_exist_and_hold_the_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="data directory .*nope does not exist"):
         load_dataset("mnist", data_dir=tmp_path / "nope")
     with pytest.raises(FileNotFoundError, match="no train-images-idx3-ubyte"):
@@ -181,6 +193,80 @@ def test_check_dataset_rejects_bad_splits():
     with pytest.raises(TypeError, match="must be a jaxnn Dataset"):
         check_dataset(tuple(d))
     assert isinstance(check_dataset(d), Dataset)
+
+
+def test_embedded_sets_load_without_scikit_learn_in_a_fresh_process():
+    code = """
+import sys, time
+import jaxnn
+heavy = ("sklearn", "scipy", "matplotlib", "optuna", "wandb", "tqdm")
+imported = [m for m in heavy if m in sys.modules]
+start = time.process_time()
+d = jaxnn.load_dataset("digits")
+cpu = time.process_time() - start
+for name in ("iris", "wine", "breast_cancer", "diabetes"):
+    jaxnn.load_dataset(name)
+print(json.dumps([imported, [m for m in heavy if m in sys.modules], len(d.x_test), cpu]))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", "import json\n" + code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    at_import, after_loads, n_test, cpu = json.loads(done.stdout)
+    assert at_import == [] and after_loads == [] and n_test == 360
+    # a loose bound (benchmarks/cold_start.py measures the 0.2 s target): no scikit-learn import
+    assert cpu < 1.0, done.stdout
+
+
+@pytest.mark.parametrize("name", ["digits", "iris", "wine", "breast_cancer"])
+def test_embedded_arrays_and_splits_equal_scikit_learns(name):
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.model_selection import train_test_split
+
+    bunch = getattr(sklearn_datasets, f"load_{name}")()
+    x, y = embedded_arrays(name)
+    assert x.dtype == bunch.data.dtype and np.array_equal(x, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    for seed in (0, 1, 2, 7, 42, 2024, 2**31 - 1):
+        parts = train_test_split(x, y, test_size=0.2, stratify=y, random_state=seed)
+        raw = read_source(name, seed=seed)
+        for got, want in zip((raw["x"], raw["x_test"], raw["y"], raw["y_test"]), parts):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("test_size", [0.1, 0.2, 0.35])
+def test_stratified_split_equals_scikit_learns_on_uneven_classes(test_size):
+    pytest.importorskip("sklearn")
+    from sklearn.model_selection import train_test_split
+
+    y = np.repeat(np.arange(7), [2, 3, 5, 8, 13, 21, 34])  # ties and remainders to break
+    rows = np.arange(len(y))
+    for seed in range(12):
+        want = train_test_split(rows, test_size=test_size, stratify=y, random_state=seed)
+        for got, expected in zip(stratified_split(y, test_size, seed), want):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_diabetes_is_embedded_regression_data():
+    x, y = embedded_arrays("diabetes")
+    assert x.shape == (442, 10) and y.shape == (442, 1) and y.dtype == np.float64
+    assert y.min() == 25 and y.max() == 346
+    d = load_dataset("diabetes")
+    check_dataset(d)
+    assert not is_classification(d) and num_outputs(d) == 1
+    assert [len(a) for a in d] == [319, 319, 35, 35, 88, 88]
+    assert d.y_train.dtype == np.float32 and d.preprocessing.kind == "zscore"
+    raw = load_dataset("diabetes", standardize="none")
+    rows = np.concatenate([raw.y_train, raw.y_val, raw.y_test])
+    np.testing.assert_array_equal(np.sort(rows, axis=0), np.sort(y, axis=0).astype(np.float32))
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    bunch = sklearn_datasets.load_diabetes(scaled=False)
+    np.testing.assert_array_equal(x, bunch.data)
+    np.testing.assert_array_equal(y[:, 0], bunch.target)
 
 
 def test_unknown_dataset():

@@ -1,0 +1,1 @@
+"""The documentation site's sources (MkDocs): the pages, and the build's Python helpers."""
