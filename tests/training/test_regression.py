@@ -139,3 +139,17 @@ def test_regression_model_round_trip_keeps_outputs(regression, tmp_path):
     np.testing.assert_array_equal(np.asarray(predict(model, x)), np.asarray(predict(result, x)))
     jitted = jax.jit(lambda a: predict(model, a))(x)
     np.testing.assert_allclose(np.asarray(jitted), np.asarray(predict(model, x)), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_regression_benchmark_runs(monkeypatch):
+    pytest.importorskip("sklearn")
+    import os
+
+    monkeypatch.syspath_prepend(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    from benchmarks.regression_vs_ridge import run
+
+    bench = run(quick=True)
+    assert bench.table.count("\n| ") == 6 and "Ridge(alpha=1)" in bench.table
+    ridge = bench.data["scikit-learn Ridge(alpha=1), z-scored inputs"]
+    assert 0.4 < ridge["r2"][0] < 0.6  # diabetes' known linear fit
