@@ -237,7 +237,16 @@ class SweepLogs:
                 continue
             for row in rows:
                 run.log_epoch(row)
-            summary = {k: record[k] for k in ("diverged", "epochs_run", "stopped") if k in record}
+            keys = (
+                "diverged",
+                "epochs_run",
+                "stopped",
+                "test_rmse",
+                "test_r2",
+                "val_rmse",
+                "val_r2",
+            )
+            summary = {k: record[k] for k in keys if k in record}
             run.log_test(
                 record.get("test_loss"),
                 record.get("test_accuracy"),
