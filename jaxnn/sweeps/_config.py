@@ -24,23 +24,19 @@ Top-level keys that only wandb's agent uses (``program``, ``command``, ``descrip
 accepted and ignored (`SweepSpec.ignored` lists them); anything else is an error. Every error is a
 `SweepConfigError`: one line naming the file, the key and what was expected.
 
-A config is read within limits, checked before it is built: at most `MAX_CONFIG_BYTES`, nested at
-most `MAX_DEPTH` deep, and at most `MAX_NODES` values once YAML's aliases are expanded (a 1 KB
-alias bomb is refused, not expanded); values quoted in messages are shortened.
+A config file is read within limits (`jaxnn.sweeps._config_file`); values quoted in messages are
+shortened.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from jaxnn._util import require
 from jaxnn.training._settings import SETTINGS, Setting, check_setting
 
 __all__ = [
@@ -55,12 +51,6 @@ __all__ = [
     "parse_sweep_config",
 ]
 
-MAX_CONFIG_BYTES = 1 << 20
-"""The largest sweep config read (1 MiB)."""
-MAX_DEPTH = 32
-"""The deepest nesting of mappings and lists a sweep config may have."""
-MAX_NODES = 100_000
-"""The most values (scalars, lists, mappings) a sweep config may hold, aliases expanded."""
 ETA_RANGE = (1.01, 1000.0)
 """hyperband's ``eta``: the share kept at each rung is 1/eta, so eta = 1.0000000001 would make
 rungs at every epoch of a sequence that never grows."""
@@ -368,7 +358,8 @@ def _setting_by_dest(dest: str) -> Setting:
 
 
 def load_sweep_config(path: str | os.PathLike) -> SweepSpec:
-    """Reads and checks a sweep config file: YAML (``.yaml``, ``.yml``) or JSON (``.json``).
+    """Reads and checks a sweep config file: YAML (``.yaml``, ``.yml``) or JSON (``.json``),
+    within the limits of `jaxnn.sweeps._config_file`.
 
     Args:
       path: the file. Another suffix is read as JSON if it starts with ``{``, else as YAML.
@@ -381,105 +372,10 @@ def load_sweep_config(path: str | os.PathLike) -> SweepSpec:
         expected.
       ImportError: a YAML file without PyYAML (naming the ``search`` extra).
     """
-    source = os.fspath(path)
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise SweepConfigError(
-                f"{source}: {size} bytes, more than a sweep config may have ({MAX_CONFIG_BYTES})"
-            )
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepConfigError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SweepConfigError(f"{source}: cannot read it: {e}") from None
-    suffix = Path(source).suffix.lower()
-    as_json = suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] == "{")
-    if as_json:
-        _check_json_depth(source, text)
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SweepConfigError(
-                f"{source}: line {e.lineno}, column {e.colno}: JSON syntax error: {e.msg}"
-            ) from None
-    else:
-        yaml = require("yaml", f"reading the YAML sweep config {source}")
-        try:
-            _check_yaml_size(source, yaml, text)
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-            raise SweepConfigError(f"{source}: {where}YAML syntax error: {problem}") from None
+    from jaxnn.sweeps._config_file import read_config_file
+
+    raw, source = read_config_file(path)
     return parse_sweep_config(raw, source=source)
-
-
-def _check_json_depth(source: str, text: str) -> None:
-    """Refuses JSON nested deeper than `MAX_DEPTH` before parsing it (a scan of the brackets
-    outside strings), so that no parser recursion can overflow."""
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise SweepConfigError(
-                    f"{source}: nested more than {MAX_DEPTH} deep; a sweep config is a mapping "
-                    f"of parameters"
-                )
-        elif ch in "]}":
-            depth -= 1
-
-
-def _check_yaml_size(source: str, yaml: Any, text: str) -> None:
-    """Refuses YAML nested deeper than `MAX_DEPTH`, or holding more than `MAX_NODES` values with
-    its aliases expanded, from its parse events alone: nothing is built (an alias bomb never
-    expands)."""
-    sizes: dict[str, int] = {}
-    stack: list[list] = []  # [anchor, count] of each open mapping or list
-    total = 0
-
-    def add(n: int) -> None:
-        nonlocal total
-        if stack:
-            stack[-1][1] += n
-        else:
-            total += n
-        if (stack[0][1] if stack else total) > MAX_NODES or total > MAX_NODES:
-            raise SweepConfigError(
-                f"{source}: more than {MAX_NODES} values with its aliases expanded; a sweep "
-                f"config is a mapping of parameters"
-            )
-
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.ScalarEvent):
-            if event.anchor:
-                sizes[event.anchor] = 1
-            add(1)
-        elif isinstance(event, yaml.AliasEvent):
-            add(sizes.get(event.anchor, 1))
-        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            stack.append([event.anchor, 1])
-            if len(stack) > MAX_DEPTH:
-                raise SweepConfigError(
-                    f"{source}: nested more than {MAX_DEPTH} deep; a sweep config is a mapping "
-                    f"of parameters"
-                )
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            anchor, count = stack.pop()
-            if anchor:
-                sizes[anchor] = count
-            add(count)
 
 
 def _shown(raw: Any) -> str:
