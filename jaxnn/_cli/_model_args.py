@@ -120,7 +120,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
     """
     from jaxnn._cli._train_args import check_dataset_name
     from jaxnn.training._data import read_source, split_source
-    from jaxnn.training._model import is_regression, model_inputs, model_targets
+    from jaxnn.training._model import is_regression
     from jaxnn.training._settings import check_setting
 
     model = _load_model(args.model)
@@ -177,20 +177,24 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         except (ValueError, TypeError) as e:
             raise type(e)(f"{where}: {e}") from None
         return ModelData(model, data.x_test, np.asarray(data.y_test), None, split, name, training)
+    inputs, targets, raw_y = _every_row(model, raw, where, task == "regression")
+    return ModelData(model, inputs, targets, raw_y, split, name, training)
+
+
+def _every_row(model, raw: dict, where: str, regression: bool):
+    """Every row of a source (its splits concatenated): network inputs, and with labels the
+    network targets and, for regression, the targets in their own units."""
+    from jaxnn.training._model import model_inputs, model_targets
+
     parts = [p for p in ("", "_val", "_test") if f"x{p}" in raw]
     x = np.concatenate([raw[f"x{p}"].reshape(len(raw[f"x{p}"]), -1) for p in parts])
-    labelled = all(f"y{p}" in raw for p in parts)
     inputs = model_inputs(model, x, name=where)
-    if not labelled:
-        return ModelData(model, inputs, None, None, split, name, training)
+    if not all(f"y{p}" in raw for p in parts):
+        return inputs, None, None
     y = np.concatenate([raw[f"y{p}"].reshape(len(raw[f"y{p}"]), -1) for p in parts])
-    y = y if task == "regression" else y.reshape(-1)
-    try:
-        targets = model_targets(model, y, name=f"{where}: y")
-    except (ValueError, TypeError) as e:
-        raise type(e)(str(e)) from None
-    raw_y = y.astype(np.float64) if task == "regression" else None
-    return ModelData(model, inputs, targets, raw_y, split, name, training)
+    y = y if regression else y.reshape(-1)
+    targets = model_targets(model, y, name=f"{where}: y")
+    return inputs, targets, y.astype(np.float64) if regression else None
 
 
 def measure(md: ModelData) -> dict[str, Any]:

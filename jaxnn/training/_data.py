@@ -361,20 +361,9 @@ def split_dataset(
       TypeError: non-numeric arrays.
     """
     x, y = np.asarray(x), np.asarray(y)
-    _check_split_pair("x", x, "y", y)
-    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
-        if not 0 < float(f) < 1:
-            raise ValueError(f"{name} must be in (0, 1), got {f}")
-    for a, b, xa, yb in (("x_test", "y_test", x_test, y_test), ("x_val", "y_val", x_val, y_val)):
-        if (xa is None) != (yb is None):
-            missing = b if yb is None else a
-            raise ValueError(f"{a} and {b} go together: {missing} is missing")
     kind = _standardize_kind(standardize)
     dtype = jnp.dtype(_check_dtype(dtype))
-    work = np.float64 if dtype == np.float64 else np.float32
-    for name, a in (("x", x), ("x_test", x_test), ("x_val", x_val)):
-        if a is not None:  # named by the user's own rows, before any split
-            check_fits_dtype(name, a, work)
+    _check_split_arguments(x, y, x_test, y_test, x_val, y_val, val_fraction, test_fraction, dtype)
     asked = check_task(task)
     y, task = read_targets("y", y, asked)
     classification = task == "classification"
@@ -405,25 +394,48 @@ def split_dataset(
             f"too little data to split: {len(x_tr) + len(x_va) + len(x_te)} samples give "
             f"{len(x_tr)} train, {len(x_va)} validation, {len(x_te)} test"
         )
+    if classification:
+        check_classes([y_tr, y_va, y_te], announce=asked == "auto")
+    return _scaled((x_tr, y_tr, x_va, y_va, x_te, y_te), kind, standardize_targets, dtype)
+
+
+def _check_split_arguments(x, y, x_test, y_test, x_val, y_val, val_fraction, test_fraction, dtype):
+    """`split_dataset`'s checks before any split: shapes, fractions, pairs, and values that the
+    run's dtype can hold, named by the user's own rows."""
+    _check_split_pair("x", x, "y", y)
+    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if not 0 < float(f) < 1:
+            raise ValueError(f"{name} must be in (0, 1), got {f}")
+    for a, b, xa, yb in (("x_test", "y_test", x_test, y_test), ("x_val", "y_val", x_val, y_val)):
+        if (xa is None) != (yb is None):
+            missing = b if yb is None else a
+            raise ValueError(f"{a} and {b} go together: {missing} is missing")
+    work = np.float64 if dtype == np.float64 else np.float32
+    for name, a in (("x", x), ("x_test", x_test), ("x_val", x_val)):
+        if a is not None:
+            check_fits_dtype(name, a, work)
+
+
+def _scaled(splits: tuple, kind: Any, standardize_targets: Any, dtype) -> Dataset:
+    """The raw splits ``(x_tr, y_tr, x_va, y_va, x_te, y_te)`` scaled with statistics of the
+    training split (inputs; regression targets), as a `Dataset` whose rows are remembered as
+    network data (`remember_rows`)."""
+    x_tr, y_tr, x_va, y_va, x_te, y_te = splits
     if isinstance(kind, Preprocessing):
         pre = kind
-        pre.check_width(x.shape[1])
+        pre.check_width(x_tr.shape[1])
     else:
         pre = Preprocessing.from_training(x_tr, kind, dtype)
     xs = [pre.apply(a, dtype, name=n) for a, n in ((x_tr, "x"), (x_va, "x_val"), (x_te, "x_test"))]
-    if classification:
-        check_classes([y_tr, y_va, y_te], announce=asked == "auto")
-        target_pre, ys = None, [y_tr, y_va, y_te]
-    else:
+    target_pre, ys = None, [y_tr, y_va, y_te]
+    if not np.issubdtype(y_tr.dtype, np.integer):
         target_pre = _target_preprocessing(standardize_targets, y_tr, dtype)
-        ys = [target_pre.apply(t, dtype, name="y") for t in (y_tr, y_va, y_te)]
-    for a in xs:
-        remember_rows(pre, a)
-    if target_pre is not None:
+        ys = [target_pre.apply(t, dtype, name="y") for t in ys]
         for t in ys:
             remember_rows(target_pre, t)
-    data = Dataset(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2])
-    return _with_preprocessing(data, pre, target_pre)
+    for a in xs:
+        remember_rows(pre, a)
+    return _with_preprocessing(Dataset(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2]), pre, target_pre)
 
 
 def _target_preprocessing(standardize_targets: Any, y_train: np.ndarray, dtype) -> Preprocessing:
