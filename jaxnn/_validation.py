@@ -16,6 +16,7 @@ __all__ = [
     "check_binary",
     "check_finite",
     "check_finite_positive",
+    "check_finite_scalar",
     "check_fits_dtype",
     "check_int_range",
     "check_key",
@@ -133,6 +134,12 @@ def check_fits_dtype(name: str, x: ArrayLike, dtype: object) -> None:
         f"{name}: {place} holds {float(value):g}, beyond the range of {target.name} (the run's "
         f"dtype; its largest value is {limit:.4g}): it would become infinity"
     )
+
+
+def check_finite_scalar(name: str, value: float) -> None:
+    """Raises ``ValueError`` for a value that is infinite (a step of infinity is no step)."""
+    if not np.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value}")
 
 
 def check_binary(name: str, x: ArrayLike) -> None:

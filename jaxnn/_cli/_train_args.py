@@ -105,9 +105,7 @@ def add_train_arguments(
         help_text = s.help
         if choices and s.name not in ("dataset",):
             help_text += f"; one of {', '.join(choices)}"
-        if s.name == "loss":
-            help_text += f" (default {s.default}; mse for regression)"
-        elif s.default is not None:
+        if s.default is not None:
             help_text += (
                 f" (default {s.default:g})" if s.type is float else f" (default {s.default})"
             )

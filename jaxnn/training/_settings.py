@@ -258,7 +258,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "cross_entropy",
         _names(LOSSES),
-        "loss (mean_squared_error is mse)",
+        "loss (mean_squared_error is mse); regression targets default to mse",
         aliases=LOSS_ALIASES,
     ),
     Setting(
