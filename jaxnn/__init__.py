@@ -129,7 +129,6 @@ from jaxnn.training._loop import EpochMetrics as EpochMetrics
 from jaxnn.training._loop import HParams as HParams
 from jaxnn.training._loop import TrainConfig as TrainConfig
 from jaxnn.training._loop import TrainState as TrainState
-from jaxnn.training._loop import evaluate as evaluate
 from jaxnn.training._loop import init_state as init_state
 from jaxnn.training._loop import make_config as make_config
 from jaxnn.training._loop import make_hparams as make_hparams
@@ -139,7 +138,9 @@ from jaxnn.training._loop import train_epochs as train_epochs
 from jaxnn.training._metrics import accuracy as accuracy
 from jaxnn.training._metrics import confusion_matrix as confusion_matrix
 from jaxnn.training._metrics import predicted_classes as predicted_classes
+from jaxnn.training._model import Evaluation as Evaluation
 from jaxnn.training._model import Model as Model
+from jaxnn.training._model import evaluate as evaluate
 from jaxnn.training._model import load_model as load_model
 from jaxnn.training._model import predict as predict
 from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
@@ -194,6 +195,7 @@ __all__ = [
     "DATASETS",
     "Dense",
     "EpochMetrics",
+    "Evaluation",
     "evaluate",
     "feedforward",
     "fit",

@@ -56,12 +56,19 @@ class JsonLinesLog:
     """A file of JSON lines, one object per `write`, each flushed to the OS at once.
 
     Args:
-      path: the file; it is truncated when opened.
+      path: the file; it is truncated when opened, unless ``resume``.
+      resume: the epochs a resumed run has already completed: the log's lines of those epochs are
+        kept (a killed run's lines after them, and a line cut by the kill, are dropped, as an
+        atomic rewrite) and the new lines are appended.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, resume: int | None = None) -> None:
         self.path = os.fspath(path)
-        self._file = open(self.path, "w", encoding="utf-8")  # closed by close()
+        mode = "w"
+        if resume is not None and os.path.exists(self.path):
+            _keep_epochs(self.path, resume)
+            mode = "a"
+        self._file = open(self.path, mode, encoding="utf-8")  # closed by close()
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Appends ``row`` as one line and flushes it."""
@@ -76,6 +83,23 @@ class JsonLinesLog:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _keep_epochs(path: str, epochs: int) -> None:
+    """Rewrites the JSON-lines log at ``path`` (atomically) with its lines of epochs 1..epochs."""
+    from jaxnn._util import atomic_write_bytes
+
+    kept = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # a line cut by the kill
+            epoch = row.get("epoch") if isinstance(row, dict) else None
+            if isinstance(epoch, int) and 1 <= epoch <= epochs:
+                kept.append(line if line.endswith("\n") else line + "\n")
+    atomic_write_bytes(path, "".join(kept).encode())
 
 
 def wandb_credentials_present() -> bool:

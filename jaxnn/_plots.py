@@ -249,7 +249,7 @@ def _heatmap_counts(members, xs, ys, x, y, metric):
     diverged = np.zeros((len(ys), len(xs)), dtype=int)
     for m in members:
         i, j = ys.index(m[y]), xs.index(m[x])
-        value = float(m[metric])
+        value = float(np.asarray(m.get(metric), float))  # None (a NaN in JSON): NaN
         if m.get("diverged", False) or not math.isfinite(value):
             diverged[i, j] += 1
         else:
@@ -494,7 +494,7 @@ def plot_parallel_coordinates(
     columns = [a.where for a in built]
     ticks = [(a.ticks, a.labels) for a in built]
     breaks = [a.zero_gap for a in built]
-    scores = np.array([float(m[metric]) for m in members])
+    scores = np.array([m.get(metric) for m in members], float)  # None: NaN
     bad = np.array([bool(m.get("diverged", False)) for m in members]) | ~np.isfinite(scores)
     good = scores[~bad]
     lo, hi = (float(good.min()), float(good.max())) if good.size else (0.0, 1.0)

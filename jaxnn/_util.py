@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import math
 import os
 import pkgutil
 import sys
@@ -23,6 +24,8 @@ __all__ = [
     "FileLock",
     "atomic_write_bytes",
     "atomic_writer",
+    "available_memory",
+    "check_npz",
     "check_output_paths",
     "clean_leftovers",
     "dir_mode",
@@ -306,22 +309,38 @@ def _can_create_in(directory: Path) -> bool:
     return True
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
 def check_output_paths(
-    files: dict[str, Any] | None = None, dirs: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None,
+    dirs: dict[str, Any] | None = None,
+    inputs: dict[str, Any] | None = None,
+    *,
+    allow: Iterable[tuple[str, str]] = (),
 ) -> dict[str, Path]:
-    """Checks output paths before any work starts, so that a run never fails after it trained.
+    """Checks output paths before any work starts, so that a run never fails after it trained
+    and never writes over what it reads.
 
     Args:
       files: label (a flag, ``"--json"``) -> path of a file to write, or None for no output.
       dirs: label -> path of a directory to write files into, or None.
+      inputs: label -> path (or a list of paths) the run reads (``--model``, ``-d`` files,
+        ``--config``, ``--resume``), or None.
+      allow: (output label, input label) pairs that may name one file (``--save`` and
+        ``--resume``: a resumed run saves where it was).
 
     Returns:
       label -> `Path`, for the paths given.
 
     Raises:
       ValueError: one line naming the label and the path: an empty path, a file path that is a
-        directory, a directory path that is a file, a parent that is a file or not writable, or
-        two outputs at the same path.
+        directory, a directory path that is a file, a parent that is a file or not writable, two
+        outputs at the same path, or an output at the path of an input.
     """
     chosen: dict[str, Path] = {}
     for kind, paths in (("file", files or {}), ("dir", dirs or {})):
@@ -354,7 +373,87 @@ def check_output_paths(
                 f"{seen[key]} and {label} name the same path {path}: one would overwrite the other"
             )
         seen[key] = label
+    allowed = set(allow)
+    for in_label, value in (inputs or {}).items():
+        for given in value if isinstance(value, list | tuple) else [value]:
+            if given is None or str(given).strip() == "":
+                continue
+            source = Path(given).expanduser()
+            for label, path in chosen.items():
+                if (label, in_label) not in allowed and _same_file(path, source):
+                    raise ValueError(
+                        f"{label} {path} is the {in_label} input: writing it would destroy what "
+                        f"the run reads; choose another path"
+                    )
     return chosen
+
+
+def available_memory() -> int | None:
+    """The bytes of memory the system can still give (``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_npz(source: Any, what: str) -> None:
+    """Reads the ``.npy`` header of every array of an ``.npz`` archive, and refuses, before any
+    array is allocated, an archive whose headers claim more bytes than its entries hold (a
+    corrupt or forged header) or than the memory available.
+
+    Args:
+      source: a path or a binary file object positioned at the archive's start.
+      what: how to name the archive in messages (its path).
+
+    An archive that cannot be read passes: reading it fails with its reader's own message.
+
+    Raises:
+      ValueError: one line naming ``what``, the array and the sizes.
+    """
+    import zipfile
+
+    import numpy as np
+
+    total = 0
+    try:
+        with zipfile.ZipFile(source) as z:
+            for info in z.infolist():
+                with z.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    read = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = read(f, max_header_size=1 << 16)
+                name = info.filename.removesuffix(".npy")
+                claimed = math.prod(shape) * dtype.itemsize
+                if claimed > info.file_size:
+                    raise ValueError(
+                        f"{what}: array {name} claims shape {shape} of {dtype} "
+                        f"({claimed} bytes) in its header, the archive holds {info.file_size} "
+                        f"bytes of it: a corrupt or forged file"
+                    )
+                total += claimed
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, TypeError, SyntaxError) as e:
+        if isinstance(e, ValueError) and str(e).startswith(f"{what}: "):
+            raise
+        total = 0  # unreadable: np.load says why
+    free = available_memory()
+    if free is not None and total > free:
+        raise ValueError(
+            f"{what}: its arrays need {total / 2**30:.1f} GiB, {free / 2**30:.1f} GiB of memory "
+            f"is available"
+        )
+    if hasattr(source, "seek"):
+        source.seek(0)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:

@@ -16,6 +16,8 @@ __all__ = [
     "check_binary",
     "check_finite",
     "check_finite_positive",
+    "check_finite_scalar",
+    "check_fits_dtype",
     "check_int_range",
     "check_key",
     "check_labels",
@@ -95,6 +97,49 @@ def check_finite(name: str, x: ArrayLike) -> None:
         if not np.all(finite):
             bad = int(np.size(a) - np.count_nonzero(finite))
             raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+
+
+def check_fits_dtype(name: str, x: ArrayLike, dtype: object) -> None:
+    """Raises ``ValueError`` if a concrete ``x`` holds a finite value that ``dtype`` cannot hold
+    (it would become infinity on the way in), naming its row and column and the dtype's range."""
+    if not is_concrete(x):
+        return
+    a = np.asarray(x)
+    target = jnp.dtype(dtype)
+    if not jnp.issubdtype(target, jnp.floating) or a.size == 0:
+        return
+    if not (jnp.issubdtype(a.dtype, jnp.floating) or jnp.issubdtype(a.dtype, jnp.integer)):
+        return
+    limit = float(jnp.finfo(target).max)
+    if jnp.issubdtype(a.dtype, jnp.floating) and float(jnp.finfo(a.dtype).max) <= limit:
+        return
+    if (
+        jnp.issubdtype(a.dtype, jnp.integer)
+        and max(abs(int(np.iinfo(a.dtype).min)), int(np.iinfo(a.dtype).max)) <= limit
+    ):
+        return
+    with np.errstate(all="ignore"):
+        wide = a.astype(np.float64) if a.dtype != np.float64 else a
+        over = np.isfinite(wide) & (np.abs(wide) > limit)
+    if not np.any(over):
+        return
+    where = np.unravel_index(int(np.argmax(over.ravel())), a.shape)
+    value = a[where]
+    place = (
+        f"row {where[0]}, column {where[1]}"
+        if a.ndim == 2
+        else ("index " + ", ".join(map(str, where)) if where else "its value")
+    )
+    raise ValueError(
+        f"{name}: {place} holds {float(value):g}, beyond the range of {target.name} (the run's "
+        f"dtype; its largest value is {limit:.4g}): it would become infinity"
+    )
+
+
+def check_finite_scalar(name: str, value: float) -> None:
+    """Raises ``ValueError`` for a value that is infinite (a step of infinity is no step)."""
+    if not np.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value}")
 
 
 def check_binary(name: str, x: ArrayLike) -> None:

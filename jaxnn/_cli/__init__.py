@@ -2,9 +2,11 @@
 
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func``
 to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict,
-and optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: the output paths by
-flag. Every subcommand takes ``--json PATH``. All output paths are checked before any work starts
-(empty, a directory where a file is written, unwritable, two flags naming one path). Bad input
+optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: the output paths by
+flag, and ``inputs``, returning ``(paths, allowed)``: the paths the command reads by flag, and the
+(output, input) pairs that may coincide. Every subcommand takes ``--json PATH``. All output paths
+are checked before any work starts (empty, a directory where a file is written, unwritable, two
+flags naming one path, a path the command reads). Bad input
 exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
 JAX's persistent compilation cache is on (``--cache-dir DIR``; ``--no-cache`` or
 ``JAXNN_CACHE=off`` turns it off).
@@ -114,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         files, dirs = args.outputs(args) if hasattr(args, "outputs") else ({}, {})
-        check_output_paths({**files, "--json": args.json}, dirs)
+        inputs, allowed = args.inputs(args) if hasattr(args, "inputs") else ({}, ())
+        check_output_paths({**files, "--json": args.json}, dirs, inputs, allow=allowed)
         _start_cache(args)
         result = args.func(args)
         if args.json and result is not None:

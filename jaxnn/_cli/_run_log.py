@@ -87,6 +87,16 @@ def member_name(index: int, setting: Mapping[str, Any]) -> str:
     )
 
 
+def wandb_dirs(args: argparse.Namespace) -> dict[str, str]:
+    """The directory wandb writes its runs into (``$WANDB_DIR/wandb``, else ``./wandb``) when
+    ``-wp``/``-we`` ask for wandb: an output, checked like the others."""
+    import os
+
+    if not wants_params(args):
+        return {}
+    return {"wandb": os.path.join(os.environ.get("WANDB_DIR") or os.getcwd(), "wandb")}
+
+
 def wants_params(args: argparse.Namespace) -> bool:
     """Whether a run must keep its networks: wandb logging (-wp/-we) wants confusion matrices."""
     return bool(args.wandb_project or args.wandb_entity)
@@ -96,7 +106,8 @@ class TrainLogs:
     """The logs of one ``jaxnn train`` run: ``on_epoch`` for `jaxnn.fit`, then `finish`."""
 
     def __init__(self, args: argparse.Namespace, config: Mapping[str, Any], name: str) -> None:
-        self.file = JsonLinesLog(args.log) if args.log else None
+        resume = _completed_epochs(args.resume) if getattr(args, "resume", None) else None
+        self.file = JsonLinesLog(args.log, resume=resume) if args.log else None
         self.wandb: WandbLogger | None = None
         if wants_params(args):
             self.wandb = start_wandb(
@@ -121,12 +132,33 @@ class TrainLogs:
             self.file.close()
         if self.wandb is not None:
             if result is not None:
-                self.wandb.log_test(result.test_loss, result.test_accuracy, result.confusion_matrix)
+                regression = {
+                    k: getattr(result, k, None) for k in ("test_rmse", "test_mae", "test_r2")
+                }
+                self.wandb.log_test(
+                    result.test_loss,
+                    result.test_accuracy,
+                    result.confusion_matrix,
+                    summary=regression,
+                )
             self.wandb.finish(exit_code=0 if result is not None else 1)
 
     @property
     def wandb_dir(self) -> str | None:
         return self.wandb.dir if self.wandb is not None else None
+
+
+def _completed_epochs(checkpoint: str) -> int | None:
+    """The epochs a checkpoint has completed (its history), or None when it cannot be read (the
+    run then fails on it with its own message)."""
+    from jaxnn.training._checkpoint import read_checkpoint_metadata
+
+    try:
+        history = read_checkpoint_metadata(checkpoint).get("history") or {}
+    except (OSError, ValueError, TypeError):
+        return None
+    epochs = history.get("epoch") if isinstance(history, dict) else None
+    return int(epochs[-1]) if isinstance(epochs, list) and epochs else 0
 
 
 class SweepLogs:
@@ -205,7 +237,16 @@ class SweepLogs:
                 continue
             for row in rows:
                 run.log_epoch(row)
-            summary = {k: record[k] for k in ("diverged", "epochs_run", "stopped") if k in record}
+            keys = (
+                "diverged",
+                "epochs_run",
+                "stopped",
+                "test_rmse",
+                "test_r2",
+                "val_rmse",
+                "val_r2",
+            )
+            summary = {k: record[k] for k in keys if k in record}
             run.log_test(
                 record.get("test_loss"),
                 record.get("test_accuracy"),

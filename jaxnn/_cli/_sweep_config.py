@@ -20,17 +20,21 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from jaxnn._cli._run_log import SweepLogs
+from jaxnn._cli._sweep_report import (
+    best_member,
+    confusion_matrices,
+    importance_figure,
+    importance_report,
+    member_history,
+    regression_columns,
+)
 from jaxnn._cli._train_args import _BY_DEST, SWEEPABLE, _usage
 
 __all__ = [
     "DEFAULT_COUNT",
     "add_config_arguments",
-    "confusion_matrices",
     "given_flags",
-    "importance_report",
     "mark_given",
     "run_config",
 ]
@@ -89,94 +93,15 @@ def mark_given(parser: argparse.ArgumentParser) -> None:
 
 def given_flags(args: argparse.Namespace) -> set[str]:
     """The training flags given on the command line (dests); the others get their defaults."""
+    from jaxnn._cli._train_args import flag_default
+
     given = set()
     for dest, s in _BY_DEST.items():
         if getattr(args, dest, _UNSET) is _UNSET:
-            setattr(args, dest, s.default)
+            setattr(args, dest, flag_default(s))
         else:
             given.add(dest)
     return given
-
-
-# --- what every sweep reports ---
-
-
-def confusion_matrices(settings: Sequence[Mapping[str, Any]], params: Sequence[Any], data) -> list:
-    """Each member's test confusion matrix (None for regression), one vmapped program per
-    config."""
-    import jax
-
-    from jaxnn.training._data import is_classification
-    from jaxnn.training._loop import TrainConfig, predict_classes
-    from jaxnn.training._metrics import confusion_matrix
-
-    if not is_classification(data):
-        return [None] * len(settings)
-    out: list = [None] * len(settings)
-    groups: dict[TrainConfig, list[int]] = {}
-    for i, s in enumerate(settings):
-        c = TrainConfig(
-            **{
-                k: (tuple(v) if k == "sizes" else v)
-                for k, v in s.items()
-                if k in TrainConfig._fields
-            }
-        )
-        groups.setdefault(c, []).append(i)
-    x, y = jax.numpy.asarray(data.x_test), jax.numpy.asarray(data.y_test)
-    for c, index in groups.items():
-        stacked = jax.tree.map(lambda *p: np.stack(p), *(params[i] for i in index))
-        predict = jax.jit(jax.vmap(lambda p, c=c: predict_classes(c, p, x)))
-        predictions = np.asarray(predict(stacked))
-        k = max(2, c.sizes[-1])
-        for j, i in enumerate(index):
-            out[i] = np.asarray(confusion_matrix(y, predictions[j], k))
-    return out
-
-
-def importance_report(
-    members: Sequence[Mapping[str, Any]],
-    parameters: Sequence[str],
-    metric: str,
-    say: Any = print,
-) -> dict[str, Any]:
-    """Parameter importance and correlation with ``metric``: printed as a table, returned for the
-    JSON (``importance``: a list of rows, ``importance_metric``)."""
-    from jaxnn._util import markdown_table
-    from jaxnn.sweeps._importance import MIN_MEMBERS, parameter_importance
-
-    rows = parameter_importance(members, parameters, metric)
-    if not rows:
-        if parameters:
-            say(
-                f"\nparameter importance: needs {MIN_MEMBERS} or more members with a finite "
-                f"{metric}"
-            )
-        return {"importance": [], "importance_metric": metric}
-    table = [
-        (
-            r.name,
-            "-" if r.importance is None else f"{r.importance:.3f}",
-            "-" if r.correlation is None else f"{r.correlation:+.3f}",
-        )
-        for r in rows
-    ]
-    n = sum(1 for m in members if m.get(metric) is not None)
-    say(f"\nparameter importance (random forest) and correlation with {metric}, over {n} members\n")
-    say(markdown_table(["parameter", "importance", "correlation"], table))
-    return {"importance": [r._asdict() for r in rows], "importance_metric": metric}
-
-
-def importance_figure(report: Mapping[str, Any], out) -> list[str]:
-    """Writes ``importance.png`` to ``out`` when there is a table; returns the paths."""
-    from pathlib import Path
-
-    from jaxnn._plots import plot_parameter_importance, save_png
-
-    if not report["importance"]:
-        return []
-    fig = plot_parameter_importance(report["importance"], metric=report["importance_metric"])
-    return [str(save_png(fig, Path(out) / "importance.png"))]
 
 
 # --- the config sweep ---
@@ -302,6 +227,10 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
     rounds: list[dict[str, Any]] = []
     hyperband = spec.early_terminate
     epochs_trained = epochs_full = epochs_computed = 0
+    from jaxnn.training._data import is_classification
+
+    keep = logs.wants_params or bool(args.out and is_classification(data))
+    kept: dict[int, Any] = {}  # the best member so far: index -> (setting, network)
 
     def evaluate(proposals: list[dict[str, Any]], round_index: int) -> list[float]:
         nonlocal epochs_trained, epochs_full, epochs_computed
@@ -328,7 +257,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
                 compact=not args.hyperband_freeze,
                 rung_values=rung_values,
                 devices=args.devices,
-                keep_params=logs.wants_params,
+                keep_params=keep,
             )
             epochs_trained += result.member_epochs
             epochs_full += result.member_epochs_full
@@ -339,17 +268,24 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
                 one.config,
                 settings,
                 data,
-                keep_params=logs.wants_params,
+                keep_params=keep,
                 progress=not args.quiet,
             )
         timing["compile_seconds"] += result.compile_seconds
         timing["train_seconds"] += result.train_seconds
         timing["groups"] += result.groups
         first = len(records)
-        for record, row in zip(batch, result.members()):
+        for record, row, h in zip(batch, result.members(), result.history):
             record.update({k: row[k] for k in _RESULTS if k in row})
             record["member"] = len(records)
+            record["history"] = member_history(h)
             records.append(record)
+        regression_columns(batch, result.settings, data)
+        best = _rank(records, metric, goal)[0]
+        if best >= first:
+            params = None if result.params is None else result.params[best - first]
+            kept.clear()
+            kept[best] = (result.settings[best - first], params)
         confusion = None
         if logs.wants_params and result.params is not None:
             confusion = confusion_matrices(result.settings, result.params, data)
@@ -378,7 +314,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         elif spec.method == "random":
             evaluate(spec.sample(count, seed=args.random_seed), 0)
         else:
-            evaluate(spec.grid()[:count], 0)
+            evaluate(spec.grid(count), 0)
     finally:
         logs.close()
 
@@ -427,9 +363,11 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
             f"{epochs_full} member-epochs ({100 * saved:.0f}% saved), computed {epochs_computed}"
         )
     report = importance_report(records, list(swept), metric)
-    figures = []
+    setting, params = kept[order[0]]
+    best = best_member(args, order[0], setting, data, ds, params)
+    figures = list(best.pop("figures"))
     if args.out:
-        figures = _figures(args, records, swept, metric, report, heatmap)
+        figures += _figures(args, records, swept, metric, report, heatmap)
         for f in figures:
             print(f"figure: {f}")
     if args.log:
@@ -443,6 +381,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         "ignored": list(spec.ignored),
         "members": records,
         "best": records[order[0]],
+        **best,
         "axes": swept,
         "rounds": rounds,
         "hyperband": hb,
@@ -525,57 +464,3 @@ def _figures(args, records, swept, metric, report, heatmap) -> list[str]:
         figures.append(str(save_png(fig, out / "parallel.png")))
     figures += importance_figure(report, out)
     return figures
-
-
-def flag_sweep_logs(
-    args: argparse.Namespace,
-    members: list[dict[str, Any]],
-    settings: Sequence[Mapping[str, Any]],
-    result: Any,
-    swept: Mapping[str, Sequence[Any]],
-    data: Any,
-    data_settings: Mapping[str, Any],
-) -> dict[str, Any]:
-    """The logs of a flag sweep (``--log``, ``-wp``/``-we``) and its parameter importance;
-    returns the JSON entries to add.
-
-    Args:
-      args: the parsed flags.
-      members: the member records (flag names, results).
-      settings: each member's full setting as given to the sweep (values as typed).
-      result: the `SweepResult`.
-      swept: the swept axes by short flag name.
-      data: the `Dataset`.
-      data_settings: the data flags, for wandb's config.
-    """
-    logs = SweepLogs(args)
-    try:
-        confusion = None
-        if logs.wants_params and result.params is not None:
-            confusion = confusion_matrices(result.settings, result.params, data)
-        from jaxnn._cli.sweep import _names
-
-        long_names = dict(_names().values())
-        logs.add(
-            members,
-            range(len(members)),
-            result.history,
-            settings,
-            line_keys=[long_names.get(k, k) for k in swept],
-            confusion=confusion,
-            data=data_settings,
-        )
-    finally:
-        logs.close()
-    metric = "val_accuracy"
-    if all(m.get("val_accuracy") is None for m in members):
-        metric = "val_loss"
-    report = importance_report(members, list(swept), metric)
-    if args.log:
-        print(f"log: {args.log}")
-    return {
-        **report,
-        "wandb_group": logs.group if logs.enabled else None,
-        "wandb_runs": logs.runs,
-        "log": args.log,
-    }

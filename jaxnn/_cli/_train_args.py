@@ -18,6 +18,8 @@ from jaxnn.training._settings import SETTINGS, Setting, by_flag, check_setting
 __all__ = [
     "DatasetSpec",
     "check_dataset_name",
+    "dataset_file",
+    "flag_default",
     "FLAGS",
     "SWEEPABLE",
     "TrainSetting",
@@ -26,6 +28,7 @@ __all__ = [
     "flags_table",
     "load_data",
     "setting_from_args",
+    "train_command",
 ]
 
 _BY_DEST: dict[str, Setting] = by_flag()
@@ -45,7 +48,8 @@ _MODEL = ("activation", "weight_init", "init_scale", "output")
 
 class DatasetSpec(NamedTuple):
     """Which data to load: a name (or ``npz:``/``csv:``/``idx:PATH``), the IDX directory, the
-    split seed and share, the input scaling, a CSV's label column and the dtype."""
+    split seed and share, the input scaling, a CSV's label column, the dtype, the task and the
+    targets' scaling."""
 
     name: str
     data_dir: str | None
@@ -54,6 +58,22 @@ class DatasetSpec(NamedTuple):
     standardize: str = "auto"
     label_column: str | None = None
     dtype: str = "float32"
+    task: str = "auto"
+    standardize_targets: str = "zscore"
+
+
+def flag_default(s: Setting) -> Any:
+    """A flag's default: the table's, except the loss, which follows the task (None: mse for
+    regression, else the table's cross-entropy)."""
+    return None if s.name == "loss" else s.default
+
+
+def dataset_file(name: Any) -> str | None:
+    """The path of a ``npz:``/``csv:``/``idx:`` data set (an input the run must not overwrite)."""
+    from jaxnn.training._data import FILE_FORMATS
+
+    prefix, sep, rest = str(name or "").partition(":")
+    return rest if sep and prefix.lower() in FILE_FORMATS else None
 
 
 class TrainSetting(NamedTuple):
@@ -98,7 +118,7 @@ def add_train_arguments(
             *s.flags,
             dest=dest,
             type=str if listed or s.type is str else s.type,
-            default=s.default,
+            default=flag_default(s),
             metavar=s.dest.upper() if s.type is not str or not choices else None,
             help=help_text,
         )
@@ -176,6 +196,8 @@ def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
         _coerce("standardize", args.standardize),
         args.label_column,
         dtype,
+        _coerce("task", args.task),
+        _coerce("standardize_targets", args.standardize_targets),
     )
 
 
@@ -212,6 +234,8 @@ def load_data(spec: DatasetSpec):
             standardize=spec.standardize,
             label_column=spec.label_column,
             dtype=spec.dtype,
+            task=spec.task,
+            standardize_targets=spec.standardize_targets,
         )
     )
 
@@ -234,20 +258,24 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
     Raises:
       UsageError: naming the flag of a bad value.
     """
-    from jaxnn.feedforward._losses import get_loss
     from jaxnn.training._data import default_output, is_classification, output_width
     from jaxnn.training._loop import TrainConfig, check_config
+    from jaxnn.training._targets import regression_problem
 
     v = {
         s.name: _coerce(dest, getattr(args, dest))
         for dest, s in _BY_DEST.items()
         if s.kind in ("static", "traced", "shape", "run")
     }
-    if not is_classification(data) and get_loss(v["loss"]).targets != "real":
-        raise _usage(
-            f"{FLAGS['loss']}: {args.dataset} is a regression data set: use "
-            f"mean_squared_error, not {v['loss']}"
-        )
+    regression = not is_classification(data)
+    if v["loss"] is None:
+        v["loss"] = "mse" if regression else _BY_DEST["loss"].default
+    if regression:
+        target = data.target_preprocessing
+        scaled = target is not None and target.kind != "none"
+        problem = regression_problem(v["loss"], v["output"], scaled, flags=True)
+        if problem:
+            raise _usage(f"--task regression ({args.dataset}): {problem}")
     n = int(data.x_train.shape[0])
     if v["batch_size"] > n:
         raise _usage(
@@ -264,3 +292,48 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
         raise _usage(f"{FLAGS['loss']}/{FLAGS['output']}: {e}") from None
     hparams = {s.name: v[s.name] for s in SETTINGS if s.kind == "traced"}
     return TrainSetting(config, hparams, v["seed"])
+
+
+def train_command(setting: dict[str, Any], spec: DatasetSpec) -> str:
+    """The ``jaxnn train`` command that reruns one setting alone: every training flag (long
+    names) with the setting's value, and the data flags of ``spec``.
+
+    Args:
+      setting: every `TrainConfig` field, every `HParams` field and ``seed``.
+      spec: the data flags.
+
+    Returns:
+      The command, quoted for a POSIX shell.
+    """
+    import shlex
+
+    sizes = list(setting.get("sizes", ()))
+    hidden = sizes[1:-1]
+    values = dict(setting)
+    values["num_layers"] = len(hidden)
+    values["hidden_size"] = hidden[0] if hidden else _BY_DEST["hidden_size"].default
+    data = {
+        "dataset": spec.name,
+        "data_dir": spec.data_dir,
+        "data_seed": spec.seed,
+        "val_fraction": spec.val_fraction,
+        "standardize": spec.standardize,
+        "label_column": spec.label_column,
+        "task": spec.task,
+        "standardize_targets": spec.standardize_targets,
+        "dtype": spec.dtype,
+    }
+    words = ["jaxnn", "train"]
+    for s in SETTINGS:
+        if not s.flags:
+            continue
+        value = data[s.name] if s.name in data else values.get(s.name)
+        if value is None or (s.name == "sizes"):
+            continue
+        value = getattr(value, "name", value)  # a custom Activation, Loss or Output
+        if isinstance(value, float):
+            value = repr(value)
+        words += [s.flags[-1], str(value)]
+    if hidden and len(set(hidden)) > 1:
+        words += ["# hidden widths", "/".join(map(str, hidden)), "(the flags give one width)"]
+    return " ".join(shlex.quote(w) if not w.startswith("#") else w for w in words)

@@ -32,7 +32,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="with --count: run N >= 8 (minutes to days)"
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=lambda args: ({"--witnesses": args.witnesses}, {}))
     return p
 
 
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> dict:
     if not 1 <= args.n <= MAX_ENUMERATION_N:
         raise UsageError(
             f"--n must be between 1 and {MAX_ENUMERATION_N}, got {args.n} "
-            f"(n = 5 has 2**32 functions, too many to enumerate)"
+            f"(n = 5 has 2**32 functions, too many to enumerate); to count the threshold "
+            f"functions of {args.n} variables without enumerating them: --count {args.n}"
         )
     results, classified = [], None
     for n in range(1, args.n + 1):

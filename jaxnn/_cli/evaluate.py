@@ -1,14 +1,16 @@
-"""``jaxnn evaluate --model PATH -d SPEC``: a saved model's loss, accuracy and confusion matrix.
+"""``jaxnn evaluate --model PATH -d SPEC``: a saved model's loss, accuracy and confusion matrix,
+or for regression its RMSE, MAE and R^2.
 
-The data are split as training split them and scaled with the statistics saved in the model, so
-on the data the model was trained on the test accuracy is exactly the one training reported.
+A held-out file is evaluated whole. The data the model was trained on are split as training split
+them and scaled with the statistics saved in the model, so there the test metrics are exactly the
+ones training reported.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from jaxnn._cli._model_args import add_model_arguments
+from jaxnn._cli._model_args import add_model_arguments, model_inputs
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -19,7 +21,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         epilog="example: jaxnn evaluate --model model.npz -d digits",
     )
     add_model_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=model_inputs)
     return p
 
 
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> dict:
     )
 
     md = load_model_data(args)
-    if md.labels is None:
+    if md.targets is None:
         raise UsageError(
             f"-d {args.dataset}: no labels to evaluate against (use jaxnn predict for "
             f"predictions alone)"

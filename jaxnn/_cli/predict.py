@@ -1,15 +1,17 @@
 """``jaxnn predict --model PATH -d SPEC``: a saved model's predictions on a data set's raw inputs.
 
-The inputs are scaled with the statistics saved in the model. With labels, the accuracy and the
-confusion matrix are reported too; on the data the model was trained on they are exactly the test
-accuracy and confusion matrix training reported. ``--json OUT`` writes every prediction.
+The inputs are scaled with the statistics saved in the model; regression outputs come back in the
+targets' units. A held-out file is used whole; on the data the model was trained on, its test
+split. With labels, the accuracy and the confusion matrix (or RMSE, MAE and R^2) are reported
+too: on the training data exactly the ones training reported. ``--json OUT`` writes every
+prediction.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from jaxnn._cli._model_args import add_model_arguments
+from jaxnn._cli._model_args import add_model_arguments, model_inputs
 
 SHOWN = 10
 
@@ -23,7 +25,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--json predictions.json",
     )
     add_model_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, inputs=model_inputs)
     return p
 
 
@@ -43,12 +45,15 @@ def run(args: argparse.Namespace) -> dict:
     outputs = m["outputs"]
     shown = min(SHOWN, len(outputs))
     headers = ["row", *(["class"] if "classes" in m else [])]
-    headers += ["label"] if md.labels is not None else []
+    labels = md.raw_targets  # the labels, or regression targets in their own units
+    if md.targets is not None and labels is None:
+        labels = np.asarray(md.model.target_preprocessing.invert(md.targets))
+    headers += ["label"] if labels is not None else []
     headers += [f"p{j}" if "classes" in m else f"y{j}" for j in range(outputs.shape[1])]
     rows = []
     for i in range(shown):
         row = [i, *([int(m["classes"][i])] if "classes" in m else [])]
-        row += [md.labels[i].tolist()] if md.labels is not None else []
+        row += [labels[i].tolist()] if labels is not None else []
         rows.append(row + [float(v) for v in outputs[i]])
     print(markdown_table(headers, rows))
     if shown < len(outputs):
@@ -59,5 +64,5 @@ def run(args: argparse.Namespace) -> dict:
     key = "probabilities" if "classes" in m else "outputs"
     result[key] = np.round(outputs, 8).tolist()
     result["predictions"] = m["classes"].tolist() if "classes" in m else None
-    result["labels"] = None if md.labels is None else md.labels.tolist()
+    result["labels"] = None if labels is None else labels.tolist()
     return result

@@ -11,17 +11,21 @@ setting of those); loss, output and batch size always get programs of their own.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from typing import Any
 
 from jaxnn._cli._run_log import add_run_log_arguments, wants_params
 from jaxnn._cli._sweep_config import (
     add_config_arguments,
-    flag_sweep_logs,
     given_flags,
     mark_given,
     run_config,
+)
+from jaxnn._cli._sweep_report import (
+    best_member,
+    flag_sweep_logs,
+    member_history,
+    regression_columns,
 )
 from jaxnn._cli._train_args import (
     _BY_DEST,
@@ -88,8 +92,23 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_config_arguments(p)
     add_run_log_arguments(p, sweep=True)
     mark_given(p)
-    p.set_defaults(func=run, outputs=lambda args: ({"--log": args.log}, {"--out": args.out}))
+    p.set_defaults(func=run, outputs=outputs, inputs=inputs)
     return p
+
+
+def outputs(args: argparse.Namespace) -> tuple[dict, dict]:
+    """The output paths, checked by the CLI before anything runs."""
+    from jaxnn._cli._run_log import wandb_dirs
+
+    return {"--log": args.log}, {"--out": args.out, **wandb_dirs(args)}
+
+
+def inputs(args: argparse.Namespace) -> tuple[dict, tuple]:
+    """The paths the sweep reads: its config and a data file."""
+    from jaxnn._cli._train_args import dataset_file
+
+    data = args.dataset if isinstance(args.dataset, str) else None
+    return {"--config": args.config, "-d": dataset_file(data)}, ()
 
 
 def _names() -> dict[str, tuple[str, str]]:
@@ -253,29 +272,38 @@ def run(args: argparse.Namespace) -> dict:
 
     import jax
 
+    from jaxnn.training._data import is_classification
+
     main_process = jax.process_index() == 0
     say = print if main_process else (lambda *a, **k: None)
+    classification = is_classification(data)
     result = run_sweep(
         args,
         one.config,
         settings,
         data,
         progress=not args.quiet and main_process,
-        keep_params=wants_params(args) and main_process,
+        # the best member's confusion matrix (--out) needs its network
+        keep_params=(wants_params(args) or bool(args.out and classification)) and main_process,
     )
     for member, record, h in zip(members, result.members(), result.history):
         member.update({k: record[k] for k in _RESULTS})
-        member["history"] = {
-            k: [None if not math.isfinite(v) else v for v in map(float, getattr(h, k))]
-            for k in h._fields
-        }
+        member["history"] = member_history(h)
+    regression_columns(members, result.settings, data)
     order = result.ranked()
     for rank, i in enumerate(order, start=1):
         members[i]["rank"] = rank
     shown = order if args.top == 0 else order[: args.top]
-    columns = ["rank", *swept, "val_accuracy", "test_accuracy", "test_loss", "diverged"]
-    rows = [[members[i][c] for c in columns] for i in shown]
-    headers = ["rank", *swept, "val acc", "test acc", "test loss", "diverged"]
+    metrics = ["val_accuracy", "test_accuracy", "test_loss"]
+    if not classification:
+        metrics = [c for c in ("val_rmse", "val_r2", "test_rmse", "test_r2") if c in members[0]]
+        metrics = metrics or ["val_loss", "test_loss"]
+    columns = ["rank", *swept, *metrics, "diverged"]
+    rows = [[members[i].get(c) for c in columns] for i in shown]
+    headers = [
+        c.replace("_", " ").replace("accuracy", "acc").replace("rmse", "RMSE").replace("r2", "R^2")
+        for c in columns
+    ]
     say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
     k = len(members)
     per_second = k / result.wall_seconds
@@ -296,20 +324,24 @@ def run(args: argparse.Namespace) -> dict:
     if main_process:
         data_settings = {"dataset": spec.name, "data_seed": spec.seed}
         logged = flag_sweep_logs(args, members, settings, result, swept, data, data_settings)
-    figures = []
+    best = {}
+    if main_process:
+        params = None if result.params is None else result.params[order[0]]
+        best = best_member(args, int(order[0]), result.settings[order[0]], data, spec, params, say)
+    figures = list(best.pop("figures", []))
     if args.out and main_process:
         from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
 
         out = Path(args.out)
+        metric = "val_accuracy" if classification else "val_loss"
         if heatmap:
-            fig = plot_sweep_heatmap(members, swept, heatmap[0], heatmap[1])
+            fig = plot_sweep_heatmap(members, swept, heatmap[0], heatmap[1], metric=metric)
             figures.append(str(save_png(fig, out / "heatmap.png")))
         if swept:
-            figures.append(
-                str(save_png(plot_parallel_coordinates(members, swept), out / "parallel.png"))
-            )
+            fig = plot_parallel_coordinates(members, swept, metric=metric)
+            figures.append(str(save_png(fig, out / "parallel.png")))
         if logged.get("importance"):
-            from jaxnn._cli._sweep_config import importance_figure
+            from jaxnn._cli._sweep_report import importance_figure
 
             figures += importance_figure(logged, out)
         for f in figures:
@@ -318,6 +350,7 @@ def run(args: argparse.Namespace) -> dict:
         **logged,
         "members": members,
         "best": members[order[0]],
+        **best,
         "axes": swept,
         "devices": result.devices,
         "processes": jax.process_count(),

@@ -6,6 +6,7 @@ With no flags: digits, 2 hidden layers of 128 tanh units, adam 1e-3, batch 32, 3
 from __future__ import annotations
 
 import argparse
+import math
 
 from jaxnn._cli._run_log import TrainLogs, add_run_log_arguments, course_config
 from jaxnn._cli._train_args import add_train_arguments, dataset_spec, load_data, setting_from_args
@@ -34,13 +35,23 @@ def register(subparsers) -> argparse.ArgumentParser:
     o.add_argument("--out", metavar="DIR", help="write curves.png and confusion_matrix.png to DIR")
     o.add_argument("--quiet", action="store_true", help="no progress bar")
     add_run_log_arguments(p)
-    p.set_defaults(func=run, outputs=outputs)
+    p.set_defaults(func=run, outputs=outputs, inputs=inputs)
     return p
 
 
 def outputs(args: argparse.Namespace) -> tuple[dict, dict]:
     """The output paths, checked by the CLI before anything runs."""
-    return {"--save": args.save, "--log": args.log}, {"--out": args.out}
+    from jaxnn._cli._run_log import wandb_dirs
+
+    return {"--save": args.save, "--log": args.log}, {"--out": args.out, **wandb_dirs(args)}
+
+
+def inputs(args: argparse.Namespace) -> tuple[dict, tuple]:
+    """The paths the run reads; ``--save`` may be ``--resume`` (a resumed run saves in place)."""
+    from jaxnn._cli._train_args import dataset_file
+
+    read = {"-d": dataset_file(args.dataset), "--resume": args.resume}
+    return read, (("--save", "--resume"),)
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -48,6 +59,7 @@ def run(args: argparse.Namespace) -> dict:
 
     from jaxnn._cli import UsageError
     from jaxnn._util import markdown_table, require
+    from jaxnn.training._data import is_classification
     from jaxnn.training._fit import fit
     from jaxnn.training._loop import make_hparams
 
@@ -100,16 +112,20 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         logs.finish(result)
     h = result.history
-    rows = [
-        (e, tl, ta, vl, va)
-        for e, tl, ta, vl, va in zip(
-            h["epoch"], h["train_loss"], h["train_accuracy"], h["val_loss"], h["val_accuracy"]
-        )
+    regression = not is_classification(data)
+    columns = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy"]
+    if regression:
+        columns = [
+            "epoch",
+            "train_loss",
+            "val_loss",
+            *[k for k in ("val_rmse", "val_r2") if k in h],
+        ]
+    headers = [
+        c.replace("_", " ").replace("accuracy", "acc").replace("rmse", "RMSE") for c in columns
     ]
-    print(
-        markdown_table(["epoch", "train loss", "train acc", "val loss", "val acc"], rows),
-        end="\n\n",
-    )
+    rows = list(zip(*(h[c] for c in columns)))
+    print(markdown_table([c.replace("r2", "R^2") for c in headers], rows), end="\n\n")
     summary = [
         (
             "data",
@@ -122,8 +138,7 @@ def run(args: argparse.Namespace) -> dict:
             + f" ({result.config.activation}, {result.config.output})",
         ),
         ("inputs", f"{data.preprocessing.kind} scaling, {result.config.dtype}"),
-        ("test loss", result.test_loss),
-        ("test accuracy", result.test_accuracy),
+        *_test_rows(result, data),
         ("train seconds (no compile)", result.train_seconds),
         ("compile seconds", result.compile_seconds),
         ("samples / second", f"{result.train_samples_per_second:.0f}"),
@@ -131,10 +146,10 @@ def run(args: argparse.Namespace) -> dict:
     ]
     print(markdown_table(["result", "value"], summary))
     cm = result.confusion_matrix
-    if cm is not None:
-        k = cm.shape[0]
-        print("\nconfusion matrix (rows: true class, columns: predicted)\n")
-        print(markdown_table(["", *map(str, range(k))], [(i, *cm[i].tolist()) for i in range(k)]))
+    if not regression:
+        from jaxnn._cli._model_args import print_confusion_matrix
+
+        print_confusion_matrix(cm, max(2, result.config.sizes[-1]))
     figures = []
     if args.out:
         from jaxnn._plots import plot_confusion_matrix, plot_history, save_png
@@ -160,6 +175,8 @@ def run(args: argparse.Namespace) -> dict:
         val_fraction=spec.val_fraction,
         standardize=spec.standardize,
         label_column=spec.label_column,
+        task="regression" if regression else "classification",
+        standardize_targets=spec.standardize_targets,
         resume=args.resume,
     )
     from jaxnn._logging import json_safe
@@ -171,6 +188,10 @@ def run(args: argparse.Namespace) -> dict:
             "test_loss": result.test_loss,
             "test_accuracy": result.test_accuracy,
             "confusion_matrix": None if cm is None else cm.tolist(),
+            "test_mse": result.test_mse,
+            "test_rmse": result.test_rmse,
+            "test_mae": result.test_mae,
+            "test_r2": result.test_r2,
             "train_seconds": result.train_seconds,
             "compile_seconds": result.compile_seconds,
             "samples_trained": result.samples_trained,
@@ -182,3 +203,18 @@ def run(args: argparse.Namespace) -> dict:
             "figures": figures,
         }
     )
+
+
+def _test_rows(result, data) -> list[tuple[str, object]]:
+    """The summary's test rows: loss and accuracy, or for regression the loss (of the z-scored
+    targets) and RMSE, MAE and R^2 in the targets' units."""
+    if result.confusion_matrix is not None or math.isfinite(result.test_accuracy):
+        return [("test loss", result.test_loss), ("test accuracy", result.test_accuracy)]
+    target = data.target_preprocessing
+    scaled = target is not None and target.kind != "none"
+    return [
+        ("test loss" + (" (mse of z-scored targets)" if scaled else ""), result.test_loss),
+        ("test RMSE", result.test_rmse),
+        ("test MAE", result.test_mae),
+        ("test R^2", result.test_r2),
+    ]

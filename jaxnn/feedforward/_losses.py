@@ -107,10 +107,21 @@ def _class_rows(y: jax.Array, k: int, dtype) -> tuple[jax.Array, jax.Array]:
     return y, jnp.where(bad, jnp.asarray(jnp.nan, dtype), jnp.asarray(1, dtype))
 
 
+def _log_softmax(a: jax.Array) -> jax.Array:
+    """``log_softmax`` along the last axis, exact where logits overflowed to +inf (float16 logits
+    of 1e9): the infinite logits share the probability, every other class has log p = -inf
+    (``jax.nn.log_softmax`` gives NaN there, from inf - inf)."""
+    top = jnp.max(a, axis=-1, keepdims=True)
+    at_top = a == top
+    n_top = jnp.sum(at_top, axis=-1, keepdims=True).astype(a.dtype)
+    limit = jnp.where(at_top, -jnp.log(n_top), jnp.asarray(-jnp.inf, a.dtype))
+    return jnp.where(jnp.isposinf(top), limit, jax.nn.log_softmax(a, axis=-1))
+
+
 def _cross_entropy(a_L, y, output):
     del output
     e, flag = _class_rows(y, a_L.shape[-1], a_L.dtype)
-    log_p = jax.nn.log_softmax(a_L, axis=-1)
+    log_p = _log_softmax(a_L)
     # 0 * log 0 = 0: a masked logit of -inf on a class that is not the label adds nothing
     return -jnp.sum(jnp.where(e != 0, e * log_p, jnp.zeros_like(log_p)), axis=-1) * flag
 

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_int_range, check_positive, is_concrete
+from jaxnn._validation import check_finite_scalar, check_int_range, check_positive, is_concrete
 
 __all__ = ["GradientDescentResult", "gradient_descent"]
 
@@ -107,4 +107,5 @@ def gradient_descent(
         )
     if is_concrete(learning_rate):
         check_positive("learning_rate", learning_rate)
+        check_finite_scalar("learning_rate", learning_rate)
     return _descend(loss, grad_fn, steps, bool(history), params, jnp.asarray(learning_rate), args)

@@ -21,6 +21,7 @@ from jax.typing import ArrayLike
 
 from jaxnn._validation import (
     check_finite,
+    check_finite_scalar,
     check_int_range,
     check_numeric,
     check_positive,
@@ -198,6 +199,7 @@ def sigmoid_neuron_gradient_descent(
     steps = check_int_range("steps", steps, 1, 10**9)
     if is_concrete(learning_rate):
         check_positive("learning_rate", learning_rate)
+        check_finite_scalar("learning_rate", learning_rate)
     check_finite("x", x)
     check_finite("y", y)
     params, x, y = _check(params, x, y)

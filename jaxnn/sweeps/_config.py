@@ -23,20 +23,20 @@ no dot, as the string ``"1e-3"``). Every value is checked against the settings t
 Top-level keys that only wandb's agent uses (``program``, ``command``, ``description``, ...) are
 accepted and ignored (`SweepSpec.ignored` lists them); anything else is an error. Every error is a
 `SweepConfigError`: one line naming the file, the key and what was expected.
+
+A config file is read within limits (`jaxnn.sweeps._config_file`); values quoted in messages are
+shortened.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from jaxnn._util import require
 from jaxnn.training._settings import SETTINGS, Setting, check_setting
 
 __all__ = [
@@ -51,6 +51,9 @@ __all__ = [
     "parse_sweep_config",
 ]
 
+ETA_RANGE = (1.01, 1000.0)
+"""hyperband's ``eta``: the share kept at each rung is 1/eta, so eta = 1.0000000001 would make
+rungs at every epoch of a sequence that never grows."""
 METHODS = ("grid", "random", "bayes")
 DISTRIBUTIONS = (
     "constant",
@@ -157,16 +160,20 @@ class Parameter(NamedTuple):
         q = self.q if self.q is not None else 1.0
         return self._cast(round(v / q) * q)
 
-    def grid_values(self) -> list:
+    def grid_values(self) -> Sequence[Any]:
         """The values a grid search takes (``constant``, ``categorical*``, ``int_uniform``,
-        ``q_uniform``)."""
+        ``q_uniform``), as a sequence that computes each from its index: ``int_uniform`` over
+        0..2**31-1 is never listed."""
+        from jaxnn.sweeps._search_space import Values
+
         if self.distribution in _CHOICE:
             return list(self.values)
         if self.distribution == "int_uniform":
-            return [self._cast(v) for v in range(int(self.low), int(self.high) + 1)]
+            low = int(self.low)
+            return Values(int(self.high) - low + 1, lambda i: self._cast(low + i))
         q = self.q if self.q is not None else 1.0
         n = int(math.floor((self.high - self.low) / q + 1e-9)) + 1
-        return list(dict.fromkeys(self._quantize(self.low + i * q) for i in range(n)))
+        return Values(n, lambda i: self._quantize(self.low + i * q))
 
     def sample(self, rng: np.random.Generator) -> Any:
         """One draw, as wandb's random search makes it."""
@@ -291,13 +298,14 @@ class SweepSpec(NamedTuple):
     def error(self, key: str, message: str) -> SweepConfigError:
         return SweepConfigError(f"{self.source}: {key}: {message}")
 
-    def grid(self) -> list[dict[str, Any]]:
-        """The Cartesian product of the parameters' values, the last parameter fastest.
+    def grid(self, count: int | None = None) -> list[dict[str, Any]]:
+        """The Cartesian product of the parameters' values, the last parameter fastest (its
+        first ``count`` settings, decoded alone: nothing else is built).
 
         Raises:
           SweepConfigError: for a parameter a grid cannot enumerate (a continuous distribution).
         """
-        from jaxnn.sweeps._search_space import grid
+        from jaxnn.sweeps._search_space import grid_head
 
         axes = {}
         for dest, p in self.parameters.items():
@@ -308,10 +316,10 @@ class SweepSpec(NamedTuple):
                     f"{p.distribution}: use method random or bayes",
                 )
             axes[dest] = p.grid_values()
-        return grid(axes)
+        return grid_head(axes, self.grid_size() if count is None else count)
 
     def grid_size(self) -> int:
-        """The number of settings of `grid`, without building it."""
+        """The number of settings of `grid`, computed without building it."""
         return math.prod(len(p.grid_values()) for p in self.parameters.values())
 
     def sample(self, n: int, seed: int = 0) -> list[dict[str, Any]]:
@@ -350,7 +358,8 @@ def _setting_by_dest(dest: str) -> Setting:
 
 
 def load_sweep_config(path: str | os.PathLike) -> SweepSpec:
-    """Reads and checks a sweep config file: YAML (``.yaml``, ``.yml``) or JSON (``.json``).
+    """Reads and checks a sweep config file: YAML (``.yaml``, ``.yml``) or JSON (``.json``),
+    within the limits of `jaxnn.sweeps._config_file`.
 
     Args:
       path: the file. Another suffix is read as JSON if it starts with ``{``, else as YAML.
@@ -363,32 +372,19 @@ def load_sweep_config(path: str | os.PathLike) -> SweepSpec:
         expected.
       ImportError: a YAML file without PyYAML (naming the ``search`` extra).
     """
-    source = os.fspath(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SweepConfigError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SweepConfigError(f"{source}: cannot read it: {e}") from None
-    suffix = Path(source).suffix.lower()
-    as_json = suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] == "{")
-    if as_json:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SweepConfigError(
-                f"{source}: line {e.lineno}, column {e.colno}: JSON syntax error: {e.msg}"
-            ) from None
-    else:
-        yaml = require("yaml", f"reading the YAML sweep config {source}")
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-            raise SweepConfigError(f"{source}: {where}YAML syntax error: {problem}") from None
+    from jaxnn.sweeps._config_file import read_config_file
+
+    raw, source = read_config_file(path)
     return parse_sweep_config(raw, source=source)
+
+
+def _shown(raw: Any) -> str:
+    """A value for a message: its repr, shortened (a config's value can be huge)."""
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxstring, short.maxother, short.maxlist, short.maxdict, short.maxlevel = 60, 60, 6, 6, 3
+    return short.repr(raw)
 
 
 def _number(source: str, key: str, raw: Any, *, integer: bool = False) -> float | int:
@@ -397,7 +393,7 @@ def _number(source: str, key: str, raw: Any, *, integer: bool = False) -> float 
 
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         what = "an integer" if integer else "a number"
-        raise SweepConfigError(f"{source}: {key}: expected {what}, got {raw!r}")
+        raise SweepConfigError(f"{source}: {key}: expected {what}, got {_shown(raw)}")
     try:
         value = parse_number(f"{source}: {key}", str(raw), integer=integer)
     except ValueError as e:
@@ -411,7 +407,7 @@ def _value(source: str, key: str, s: Setting, raw: Any) -> Any:
         if not isinstance(raw, str):
             choices = s.choices()
             expected = f"one of {', '.join(choices)}" if choices else "a name"
-            raise SweepConfigError(f"{source}: {key}: expected {expected}, got {raw!r}")
+            raise SweepConfigError(f"{source}: {key}: expected {expected}, got {_shown(raw)}")
         if not s.choices():
             return raw
         try:
@@ -419,7 +415,7 @@ def _value(source: str, key: str, s: Setting, raw: Any) -> Any:
         except ValueError:
             extra = f" (or {', '.join(s.aliases)})" if s.aliases else ""
             raise SweepConfigError(
-                f"{source}: {key}: unknown {s.dest} {raw!r}; expected one of "
+                f"{source}: {key}: unknown {s.dest} {_shown(raw)}; expected one of "
                 f"{', '.join(s.choices())}{extra}"
             ) from None
     value = _number(source, key, raw, integer=s.type is int)
@@ -432,7 +428,7 @@ def _value(source: str, key: str, s: Setting, raw: Any) -> Any:
 
 def _mapping(source: str, key: str, raw: Any, what: str) -> Mapping:
     if not isinstance(raw, Mapping):
-        raise SweepConfigError(f"{source}: {key}: expected {what}, got {raw!r}")
+        raise SweepConfigError(f"{source}: {key}: expected {what}, got {_shown(raw)}")
     return raw
 
 
@@ -476,8 +472,8 @@ def _parameter(source: str, name: str, raw: Any) -> Parameter:
             )
     if distribution not in DISTRIBUTIONS:
         raise SweepConfigError(
-            f"{source}: {key}.distribution: unknown distribution {distribution!r}; expected one "
-            f"of {', '.join(DISTRIBUTIONS)}"
+            f"{source}: {key}.distribution: unknown distribution {_shown(distribution)}; "
+            f"expected one of {', '.join(DISTRIBUTIONS)}"
         )
     if distribution in _CHOICE:
         if distribution == "constant":
@@ -488,7 +484,7 @@ def _parameter(source: str, name: str, raw: Any) -> Parameter:
             listed = raw.get("values")
             if isinstance(listed, str) or not isinstance(listed, Sequence) or not listed:
                 raise SweepConfigError(
-                    f"{source}: {key}.values: expected a non-empty list, got {listed!r}"
+                    f"{source}: {key}.values: expected a non-empty list, got {_shown(listed)}"
                 )
             values = [_value(source, f"{key}.values[{i}]", s, v) for i, v in enumerate(listed)]
         values = list(dict.fromkeys(values)) if "probabilities" not in raw else values
@@ -542,7 +538,7 @@ def _probabilities(source: str, key: str, raw: Any, n: int) -> tuple[float, ...]
     if isinstance(raw, str) or not isinstance(raw, Sequence) or len(raw) != n:
         raise SweepConfigError(
             f"{source}: {key}.probabilities: expected a list of {n} numbers (one per value), "
-            f"got {raw!r}"
+            f"got {_shown(raw)}"
         )
     p = [_number(source, f"{key}.probabilities[{i}]", v) for i, v in enumerate(raw)]
     if any(v < 0 for v in p) or not math.isclose(sum(p), 1.0, abs_tol=1e-6):
@@ -562,12 +558,12 @@ def _metric(source: str, raw: Any) -> tuple[str, str]:
     if metric is None:
         valid = ", ".join(s for spellings in METRICS.values() for s in spellings)
         raise SweepConfigError(
-            f"{source}: metric.name: unknown metric {raw['name']!r}; expected one of {valid}"
+            f"{source}: metric.name: unknown metric {_shown(raw['name'])}; expected one of {valid}"
         )
     goal = raw.get("goal", "minimize")
     if goal not in ("minimize", "maximize"):
         raise SweepConfigError(
-            f"{source}: metric.goal: expected minimize or maximize, got {goal!r}"
+            f"{source}: metric.goal: expected minimize or maximize, got {_shown(goal)}"
         )
     return metric, goal
 
@@ -577,13 +573,21 @@ def _hyperband(source: str, raw: Any) -> Hyperband:
     raw = _mapping(source, key, raw, "a mapping with type: hyperband")
     _keys(source, key, raw, _HYPERBAND_KEYS)
     if raw.get("type") != "hyperband":
-        raise SweepConfigError(f"{source}: {key}.type: expected hyperband, got {raw.get('type')!r}")
+        raise SweepConfigError(
+            f"{source}: {key}.type: expected hyperband, got {_shown(raw.get('type'))}"
+        )
     eta = _number(source, f"{key}.eta", raw.get("eta", 3))
-    if eta <= 1:
-        raise SweepConfigError(f"{source}: {key}.eta: expected a number > 1, got {eta}")
+    low, high = ETA_RANGE
+    if not low <= eta <= high:
+        raise SweepConfigError(
+            f"{source}: {key}.eta: expected a number in [{low:g}, {high:g}] (each rung keeps "
+            f"1/eta of the members), got {eta}"
+        )
     strict = raw.get("strict", True)
     if not isinstance(strict, bool):
-        raise SweepConfigError(f"{source}: {key}.strict: expected true or false, got {strict!r}")
+        raise SweepConfigError(
+            f"{source}: {key}.strict: expected true or false, got {_shown(strict)}"
+        )
     ints = {}
     for name in ("min_iter", "max_iter", "s"):
         if name in raw:
@@ -625,7 +629,8 @@ def parse_sweep_config(raw: Any, *, source: str = "config") -> SweepSpec:
     method = raw["method"]
     if method not in METHODS:
         raise SweepConfigError(
-            f"{source}: method: unknown method {method!r}; expected one of {', '.join(METHODS)}"
+            f"{source}: method: unknown method {_shown(method)}; expected one of "
+            f"{', '.join(METHODS)}"
         )
     metric, goal = _metric(source, raw["metric"]) if raw.get("metric") is not None else (None, "")
     early = _hyperband(source, raw["early_terminate"]) if "early_terminate" in raw else None
@@ -655,7 +660,7 @@ def parse_sweep_config(raw: Any, *, source: str = "config") -> SweepSpec:
     for k in ("name", "project", "entity"):
         if raw.get(k) is not None:
             if not isinstance(raw[k], str) or not raw[k].strip():
-                raise SweepConfigError(f"{source}: {k}: expected a name, got {raw[k]!r}")
+                raise SweepConfigError(f"{source}: {k}: expected a name, got {_shown(raw[k])}")
             texts[k] = raw[k]
     return SweepSpec(
         source=source,

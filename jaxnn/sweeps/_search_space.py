@@ -3,7 +3,9 @@
 A sweep axis is a named list of values. ``"1e-3,1e-2"`` is a list; ``"1e-4:1e-1:4"`` is four values
 spaced evenly in log scale between the two bounds (both included). The sweep is the Cartesian
 product of its axes, in row-major order (the last axis varies fastest), or ``n`` settings sampled
-from that product without replacement.
+from that product without replacement. Work is sized before it is built: an axis may be any
+sequence that knows its length (a ``range``, `Values`), and the product's size is computed, never
+listed (`grid_size`; `grid_head` decodes the first settings alone).
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MAX_AXIS_VALUES",
+    "Values",
     "check_settings",
     "grid",
+    "grid_head",
     "grid_size",
     "log_range",
     "parse_choices",
@@ -24,6 +29,31 @@ __all__ = [
     "parse_numbers",
     "random_settings",
 ]
+
+
+MAX_AXIS_VALUES = 1 << 20
+"""The most values a ``LOW:HIGH:NUM`` range may list."""
+
+
+class Values(Sequence):
+    """A sequence of ``n`` values computed from their index, never listed: ``value(i)``."""
+
+    def __init__(self, n: int, value: Callable[[int], Any]):
+        self._n, self._value = int(n), value
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if not -self._n <= i < self._n:
+            raise IndexError(i)
+        return self._value(i % self._n)
+
+    def __repr__(self) -> str:
+        shown = [self[i] for i in range(min(3, self._n))]
+        return f"Values({self._n}: {', '.join(map(repr, shown))}{', ...' if self._n > 3 else ''})"
 
 
 def log_range(low: float, high: float, num: int) -> list[float]:
@@ -100,8 +130,10 @@ def parse_numbers(flag: str, text: str, *, integer: bool = False) -> list[float]
             raise ValueError(f"{flag}: log range {item!r} must be LOW:HIGH:NUM, e.g. 1e-4:1e-1:8")
         low, high = (parse_number(flag, p.strip()) for p in parts[:2])
         num = parse_number(flag, parts[2].strip(), integer=True)
-        if num < 1:
-            raise ValueError(f"{flag}: log range {item!r} needs at least 1 value, got {num}")
+        if not 1 <= num <= MAX_AXIS_VALUES:
+            raise ValueError(
+                f"{flag}: log range {item!r} needs 1 to {MAX_AXIS_VALUES} values, got {num}"
+            )
         if low <= 0 or high <= 0:
             raise ValueError(f"{flag}: log range {item!r} needs positive bounds (log scale)")
         points = log_range(low, high, num)
@@ -138,7 +170,7 @@ def _check_axes(axes: Mapping[str, Sequence[Any]]) -> dict[str, list]:
             raise TypeError(f"axis {name!r} must be a list of values, got {values!r}")
         if len(values) == 0:
             raise ValueError(f"axis {name!r} is empty: a sweep axis needs at least one value")
-        out[name] = list(values)
+        out[name] = values if isinstance(values, range | Values) else list(values)
     return out
 
 
@@ -174,6 +206,13 @@ def grid(
     return [_setting(checked, i) for i in range(grid_size(checked))]
 
 
+def grid_head(axes: Mapping[str, Sequence[Any]], n: int) -> list[dict[str, Any]]:
+    """The first ``n`` settings of `grid` (all of them if fewer), decoded one by one: a grid of
+    10**9 settings gives its first four without building the rest."""
+    checked = _check_axes(axes)
+    return [_setting(checked, i) for i in range(min(int(n), grid_size(checked)))]
+
+
 def random_settings(
     axes: Mapping[str, Sequence[Any]], n: int, *, sample_seed: int = 0
 ) -> list[dict[str, Any]]:
@@ -206,10 +245,70 @@ def random_settings(
     return [_setting(checked, int(i)) for i in indices]
 
 
+def _course_names() -> dict[str, str]:
+    """Every spelling of a setting that a member may use (``lr``, ``epsilon``, ``nhl``, ...) ->
+    the setting's name; ``num_layers`` and ``hidden_size`` stay: they build ``sizes``."""
+    from jaxnn.training._settings import SETTINGS
+
+    out: dict[str, str] = {}
+    for s in SETTINGS:
+        for name in (s.name, s.dest, *(f.lstrip("-").replace("-", "_") for f in s.flags)):
+            out.setdefault(name, s.name)
+    return out
+
+
+def _translated(i: int, s: Mapping[str, Any], sizes: tuple | None) -> dict[str, Any]:
+    """One member's setting under the settings' names, ``num_layers``/``hidden_size`` made
+    ``sizes`` around the base config's input and output widths."""
+    from jaxnn.training._settings import check_setting, setting
+
+    names = _course_names()
+    out: dict[str, Any] = {}
+    for key, value in s.items():
+        name = names.get(key, key) if isinstance(key, str) else key
+        if name in out:
+            raise ValueError(f"settings[{i}] gives {name} twice ({key!r} is another spelling)")
+        out[name] = value
+    shape = {k: out.pop(k) for k in ("num_layers", "hidden_size") if k in out}
+    if not shape:
+        return out
+    if "sizes" in out:
+        raise ValueError(f"settings[{i}] gives sizes and {', '.join(shape)}: give one or the other")
+    if sizes is None:
+        raise ValueError(f"settings[{i}]: {', '.join(shape)} needs a base config's sizes")
+    hidden = list(sizes[1:-1])
+    default_width = hidden[0] if hidden and len(set(hidden)) == 1 else None
+    layers = shape.get("num_layers", len(hidden))
+    width = shape.get("hidden_size", default_width)
+    if width is None:
+        width = setting("hidden_size").default
+    layers = check_setting("num_layers", layers, label=f"settings[{i}].num_layers")
+    width = check_setting("hidden_size", width, label=f"settings[{i}].hidden_size")
+    out["sizes"] = (sizes[0], *[width] * layers, sizes[-1])
+    return out
+
+
 def check_settings(
-    settings: Sequence[Mapping[str, Any]], known: Callable[[str], bool]
+    settings: Sequence[Mapping[str, Any]],
+    known: Callable[[str], bool],
+    *,
+    sizes: tuple | None = None,
 ) -> list[dict[str, Any]]:
-    """Checks a list of settings (non-empty, mappings with known keys) and copies it."""
+    """Checks a list of settings (non-empty, mappings with known keys) and copies it.
+
+    Keys may be any spelling ``jaxnn train`` and a sweep config take: the settings' names, their
+    long and short flags and the course's names (``lr``, ``epsilon``, ``w_d``), and
+    ``num_layers``/``hidden_size``, which become ``sizes`` around the input and output widths
+    of ``sizes`` (the base config's).
+
+    Args:
+      settings: one mapping per member.
+      known: whether a (translated) key is a setting the sweep takes.
+      sizes: the base config's layer sizes.
+
+    Returns:
+      The settings under the settings' names.
+    """
     if isinstance(settings, Mapping) or not isinstance(settings, Sequence):
         raise TypeError(f"settings must be a list of dicts, got {type(settings).__name__}")
     if len(settings) == 0:
@@ -218,8 +317,9 @@ def check_settings(
     for i, s in enumerate(settings):
         if not isinstance(s, Mapping):
             raise TypeError(f"settings[{i}] must be a dict, got {type(s).__name__}")
+        s = _translated(i, s, sizes)
         bad = [k for k in s if not known(k)]
         if bad:
             raise ValueError(f"settings[{i}] has unknown key(s) {bad}")
-        out.append(dict(s))
+        out.append(s)
     return out

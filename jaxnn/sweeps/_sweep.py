@@ -304,8 +304,9 @@ def sweep(
       settings: one mapping per member from names to values: `TrainConfig` fields (``sizes``,
         ``activation``, ``optimizer``, ``batch_size``, ``epochs``, ``loss``, ``weight_init``, ...),
         `HParams` fields (``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``,
-        ``eps``, ``weight_decay``, ``init_scale``) and ``seed`` (the PRNG seed, default 0).
-        `jaxnn.grid` and `jaxnn.random_settings` make them.
+        ``eps``, ``weight_decay``, ``init_scale``) and ``seed`` (the PRNG seed, default 0),
+        or the names ``jaxnn train`` and a sweep config take (``num_layers``, ``hidden_size``,
+        ``lr``, ``epsilon``, ...). `jaxnn.grid` and `jaxnn.random_settings` make them.
       data: the `Dataset` every member trains on.
       hparams: base values of `HParams` fields for every member (defaults of `make_hparams`).
       devices: ``None`` for every device, an int n for the first n, or a list of devices.
@@ -327,7 +328,7 @@ def sweep(
         (`SweepMemoryError`, before compiling).
     """
     started = time.perf_counter()
-    settings = check_settings(settings, _KNOWN.__contains__)
+    settings = check_settings(settings, _KNOWN.__contains__, sizes=getattr(config, "sizes", None))
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     if not isinstance(pack, str) or pack not in MODES:

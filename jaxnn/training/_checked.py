@@ -64,6 +64,12 @@ def checked_train(config, hparams, key, data):
     class losses) before the first step, and that every epoch's training and validation losses
     are finite.
 
+    It compiles itself. Called inside a function that is traced (``jax.jit``), it cannot raise
+    while tracing: its checks then join the caller's, which must be functionalized with
+    ``jax.experimental.checkify.checkify`` (``checkify.checkify(jax.jit(f))`` returns the
+    error); a plain ``jax.jit`` refuses to compile them, with JAX's message that a
+    ``checkify.check`` was not functionalized.
+
     Args:
       config: the static `TrainConfig`.
       hparams: scalar `HParams`.
@@ -81,6 +87,9 @@ def checked_train(config, hparams, key, data):
     config = check_config(config)
     with _checks_on():
         err, out = _program(config)(hparams, key, data)
+    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(err)):
+        checkify.check_error(err)  # traced: the caller's checkify carries it to the host
+        return out
     message = err.get()
     if message is not None:
         raise CheckFailed(re.sub(r" \(`check` failed\).*$", "", message, flags=re.S))

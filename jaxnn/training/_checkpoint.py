@@ -2,13 +2,16 @@
 
 The file is a NumPy ``.npz`` archive with one array per leaf, named by its path in the state
 (``params[1].W``, ``opt_state.inner_state[1][0].mu[0].W``, ``epoch``, ``key``), the statistics of
-the input preprocessing (``__preprocessing__.shift`` and ``.scale``), and a JSON entry holding the
-config, the hyperparameters, the data set's name and settings, the preprocessing's kind and the
-metrics so far. A custom `Activation`, `Output` or `Loss` (functions, which no file can hold) is
-stored by name and must be passed again to load. The file is written atomically (temporary file,
+the input preprocessing (``__preprocessing__.shift`` and ``.scale``) and of regression targets'
+(``__target_preprocessing__.``), and a JSON entry holding the config, the hyperparameters, the data
+set's name and settings, the preprocessings' kinds and the metrics so far. bfloat16 leaves, which
+``.npz`` cannot name, are stored as their uint16 bit patterns and listed in the JSON. A custom
+`Activation`, `Output` or `Loss` (functions, which no file can hold) is stored by name and must be
+passed again to load. The file is written atomically (temporary file,
 fsync, rename), so a crash never leaves half a checkpoint under the final name. Loading checks the
-config, then every leaf's presence, shape and dtype, and names the file and the leaf path of the
-first mismatch; nothing is written while loading.
+config, then every leaf's presence, shape and dtype and the statistics' shapes, and names the file
+and the leaf path of the first mismatch; array headers are checked against the archive and the
+memory before anything is allocated; nothing is written while loading.
 """
 
 from __future__ import annotations
@@ -25,10 +28,9 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from jaxnn._util import atomic_writer
+from jaxnn._util import atomic_writer, check_npz
 from jaxnn.feedforward._activations import Activation
 from jaxnn.feedforward._losses import Loss, Output
-from jaxnn.training._data import Preprocessing
 from jaxnn.training._loop import (
     HParams,
     TrainConfig,
@@ -37,6 +39,7 @@ from jaxnn.training._loop import (
     init_state,
     make_hparams,
 )
+from jaxnn.training._scaling import Preprocessing
 
 __all__ = [
     "Checkpoint",
@@ -51,6 +54,7 @@ FORMAT = "jaxnn-checkpoint"
 VERSION = 1
 _META = "__jaxnn_meta__"
 _PRE = "__preprocessing__."
+_TARGET_PRE = "__target_preprocessing__."
 _CUSTOM = {"activation": Activation, "output": Output, "loss": Loss}
 
 
@@ -66,6 +70,8 @@ class Checkpoint(NamedTuple):
       preprocessing: the `Preprocessing` of the inputs (``none`` for files without one).
       data: the data settings it was trained with (``data_seed``, ``val_fraction``, ...), or
         None.
+      target_preprocessing: the `Preprocessing` of regression targets (``none`` for files
+        without one).
     """
 
     state: TrainState
@@ -75,6 +81,7 @@ class Checkpoint(NamedTuple):
     history: dict[str, list] | None
     preprocessing: Preprocessing = Preprocessing()
     data: dict[str, Any] | None = None
+    target_preprocessing: Preprocessing = Preprocessing()
 
 
 def leaf_paths(tree: Any) -> list[str]:
@@ -120,6 +127,7 @@ def save_checkpoint(
     history: dict[str, list] | None = None,
     preprocessing: Preprocessing | None = None,
     data: dict[str, Any] | None = None,
+    target_preprocessing: Preprocessing | None = None,
 ) -> Path:
     """Writes ``state`` and its config to ``path`` atomically.
 
@@ -134,13 +142,19 @@ def save_checkpoint(
         that a loaded model takes raw inputs; None: ``none``.
       data: the data settings (``data_seed``, ``val_fraction``, ...), so that ``jaxnn
         evaluate`` splits the data as training did.
+      target_preprocessing: how regression targets were scaled, so that a loaded model gives
+        outputs in their units; None: ``none``.
 
     Returns:
       The path written.
     """
     config = check_config(config)
     preprocessing = preprocessing if preprocessing is not None else Preprocessing()
+    target = target_preprocessing if target_preprocessing is not None else Preprocessing()
     arrays = dict(zip(leaf_paths(state), (np.asarray(x) for x in jax.tree_util.tree_leaves(state))))
+    bfloat16 = [k for k, a in arrays.items() if a.dtype == jax.numpy.bfloat16]
+    for k in bfloat16:  # .npz writes bfloat16 as an anonymous void type: keep the bits
+        arrays[k] = arrays[k].view(np.uint16)
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -149,14 +163,26 @@ def save_checkpoint(
         "dataset": dataset,
         "data": data,
         "preprocessing": preprocessing.kind,
+        "target_preprocessing": target.kind,
         "history": history,
         "leaves": list(arrays),
+        "bfloat16": bfloat16,
     }
-    for name, a in preprocessing.to_arrays().items():
-        arrays[_PRE + name] = np.asarray(a)
+    for prefix, pre in ((_PRE, preprocessing), (_TARGET_PRE, target)):
+        for name, a in pre.to_arrays().items():
+            arrays[prefix + name] = np.asarray(a)
     arrays[_META] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     with atomic_writer(path) as f:  # streamed: no second copy of a large state in memory
         np.savez(f, **arrays)
+    return Path(path)
+
+
+def _path(path: Any) -> Path:
+    """A checkpoint's path as a `Path`; a one-line TypeError for anything else (bytes, None)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"a checkpoint path must be a str or os.PathLike, got {type(path).__name__}"
+        )
     return Path(path)
 
 
@@ -168,6 +194,7 @@ def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     raw = path.read_bytes()
     if not raw.startswith(b"PK"):
         raise ValueError(f"{path}: not a jaxnn checkpoint (not an .npz archive)")
+    check_npz(io.BytesIO(raw), str(path))  # headers against the archive and the memory
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -184,24 +211,41 @@ def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         raise ValueError(f"{path}: not a jaxnn checkpoint (no {FORMAT} header)")
     if meta.get("version") != VERSION:
         raise ValueError(f"{path}: checkpoint version {meta.get('version')}, expected {VERSION}")
-    meta["preprocessing_arrays"] = {
-        k[len(_PRE) :]: arrays.pop(k) for k in [k for k in arrays if k.startswith(_PRE)]
-    }
+    for key, prefix in (("preprocessing_arrays", _PRE), ("target_arrays", _TARGET_PRE)):
+        names = [k for k in arrays if k.startswith(prefix)]
+        meta[key] = {k[len(prefix) :]: arrays.pop(k) for k in names}
+    bfloat16 = meta.get("bfloat16") or []
+    for k in bfloat16 if isinstance(bfloat16, list) else []:
+        if k in arrays and arrays[k].dtype == np.uint16:
+            arrays[k] = arrays[k].view(jax.numpy.bfloat16)
     return arrays, meta
 
 
-def _preprocessing(path: Path, meta: dict) -> Preprocessing:
+def _preprocessing(path: Path, meta: dict, config: TrainConfig, target: bool = False):
+    """The stored input (or ``target``) `Preprocessing`, its statistics' shapes checked against
+    the network's input (output) width: a statistic of shape (1,) is never broadcast."""
+    what = "target preprocessing" if target else "preprocessing"
+    kind = meta.get("target_preprocessing" if target else "preprocessing") or "none"
     try:
-        return Preprocessing(meta.get("preprocessing") or "none", **meta["preprocessing_arrays"])
+        pre = Preprocessing(kind, **meta["target_arrays" if target else "preprocessing_arrays"])
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: the stored preprocessing is invalid ({e})") from None
+        raise ValueError(f"{path}: the stored {what} is invalid ({e})") from None
+    width = config.sizes[-1] if target else config.sizes[0]
+    expected = () if pre.kind == "scale255" else (width,)
+    if pre.kind != "none" and np.shape(pre.shift) != expected:
+        raise ValueError(
+            f"{path}: the stored {what} has statistics of shape {np.shape(pre.shift)}, the "
+            f"network's {'outputs' if target else 'inputs'} need {expected}"
+        )
+    return pre
 
 
 def read_checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The JSON metadata of a checkpoint: config, hparams, dataset, data, preprocessing,
     history, leaves."""
-    meta = _open(Path(path))[1]
+    meta = _open(_path(path))[1]
     meta.pop("preprocessing_arrays")
+    meta.pop("target_arrays")
     return meta
 
 
@@ -291,7 +335,7 @@ def load_checkpoint(
       ValueError: naming the file and what differs: the config field, the data set, a
         hyperparameter, or a leaf path with its shape or dtype in the file and the one expected.
     """
-    path = Path(path)
+    path = _path(path)
     arrays, meta = _open(path)
     if config is None:
         custom = {"activation": activation, "output": output, "loss": loss}
@@ -345,6 +389,7 @@ def load_checkpoint(
         meta.get("hparams"),
         meta.get("dataset"),
         meta.get("history"),
-        _preprocessing(path, meta),
+        _preprocessing(path, meta, saved),
         meta.get("data"),
+        _preprocessing(path, meta, saved, target=True),
     )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import hashlib
 import os
 import random
 import zipfile
@@ -40,9 +41,18 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._util import require
-from jaxnn._validation import check_finite, check_matrix, check_numeric, check_same_length
+from jaxnn._util import check_npz, require
+from jaxnn._validation import (
+    check_finite,
+    check_fits_dtype,
+    check_matrix,
+    check_numeric,
+    check_same_length,
+    is_concrete,
+)
 from jaxnn.training._embedded import EMBEDDED, embedded_source
+from jaxnn.training._scaling import Preprocessing, remember_rows
+from jaxnn.training._targets import check_classes, check_task, read_targets
 
 __all__ = [
     "DATASETS",
@@ -98,110 +108,6 @@ _IDX_DTYPES = {
 }
 
 
-class Preprocessing:
-    r"""How raw inputs become the network's inputs, per feature, with training-split statistics.
-
-    .. math:: x' = (x - \text{shift}) / \text{scale}
-
-    ``kind`` is ``none`` (x' = x), ``zscore`` (shift the mean, scale the standard deviation; a
-    feature constant on the training split is only shifted), ``minmax`` (shift the minimum, scale
-    the range) or ``scale255`` (uint8 inputs: x / 255). It is computed once, on the training
-    split, stored in checkpoints and applied again at predict time, in the same arithmetic, so
-    that the same raw inputs give bitwise the same network inputs.
-
-    Attributes:
-      kind: one of ``KINDS``.
-      shift: float array of shape (features,) (or a scalar), or None for ``none``.
-      scale: likewise.
-    """
-
-    KINDS = ("none", "zscore", "minmax", "scale255")
-    __slots__ = ("kind", "shift", "scale")
-
-    def __init__(self, kind: str = "none", shift: Any = None, scale: Any = None):
-        if kind not in self.KINDS:
-            raise ValueError(f"unknown preprocessing {kind!r}; valid: {', '.join(self.KINDS)}")
-        if (shift is None) != (kind == "none") or (scale is None) != (kind == "none"):
-            raise ValueError(f"preprocessing {kind!r} needs shift and scale (and none has none)")
-        for name, v in (("shift", shift), ("scale", scale)):
-            if v is not None:
-                v = np.array(v)  # a read-only copy: it is hashed
-                if not np.issubdtype(v.dtype, np.floating) or not np.all(np.isfinite(v)):
-                    raise ValueError(f"preprocessing {name} must be finite floats")
-                if name == "scale" and np.any(v == 0):
-                    raise ValueError("preprocessing scale must be nonzero")
-                v.setflags(write=False)
-            object.__setattr__(self, name, v)
-        object.__setattr__(self, "kind", kind)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("Preprocessing is immutable")
-
-    def __reduce__(self):
-        return Preprocessing, (self.kind, self.shift, self.scale)
-
-    def _key(self) -> tuple:
-        arrays = tuple(
-            None if v is None else (v.dtype.str, v.shape, v.tobytes())
-            for v in (self.shift, self.scale)
-        )
-        return (self.kind, *arrays)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Preprocessing) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        if self.kind == "none":
-            return "Preprocessing('none')"
-        return f"Preprocessing({self.kind!r}, features={np.size(self.shift)})"
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The dtype the statistics are applied in (float32, or float64 for float64 data)."""
-        return np.dtype(np.float32) if self.shift is None else self.shift.dtype
-
-    def apply(self, x: ArrayLike, dtype: Any = None) -> np.ndarray:
-        """Raw inputs (samples, features) to network inputs, as NumPy arrays of ``dtype``.
-
-        The arithmetic runs in the statistics' dtype (float32, float64 for float64 runs); the
-        result is cast to ``dtype`` (default: that dtype; bfloat16 runs cast at the end).
-        """
-        work = self.dtype if dtype is None or np.dtype(dtype) != np.float64 else np.float64
-        a = np.asarray(x).astype(work)
-        if self.kind != "none":
-            a = (a - self.shift.astype(work)) / self.scale.astype(work)
-        return a if dtype is None else a.astype(jnp.dtype(dtype))
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """The statistics by name (empty for ``none``), for a checkpoint."""
-        return {} if self.kind == "none" else {"shift": self.shift, "scale": self.scale}
-
-    @staticmethod
-    def from_training(x: ArrayLike, kind: str, dtype: Any = "float32") -> Preprocessing:
-        """The statistics of ``kind`` on raw training inputs ``x``, computed in float32 (float64
-        for ``dtype`` float64); ``auto`` is ``scale255`` for uint8 inputs, else ``zscore``."""
-        x = np.asarray(x)
-        if kind == "auto":
-            kind = "scale255" if x.dtype == np.uint8 else "zscore"
-        if kind == "none":
-            return Preprocessing()
-        work = np.float64 if jnp.dtype(dtype) == np.float64 else np.float32
-        a = x.astype(work)
-        if kind == "scale255":
-            return Preprocessing(kind, np.zeros((), work), np.full((), 255, work))
-        if kind == "zscore":
-            shift, spread = a.mean(axis=0), a.std(axis=0)
-        elif kind == "minmax":
-            shift, spread = a.min(axis=0), a.max(axis=0) - a.min(axis=0)
-        else:
-            raise ValueError(f"unknown standardize {kind!r}; valid: auto, none, zscore, minmax")
-        # a feature constant on the training split is only shifted
-        return Preprocessing(kind, shift, np.where(spread > 0, spread, 1.0).astype(work))
-
-
 def _standardize_kind(standardize: Any) -> str | Preprocessing:
     """``standardize`` as a kind name or a `Preprocessing` (True: zscore, False: none)."""
     if isinstance(standardize, Preprocessing):
@@ -216,9 +122,12 @@ def _standardize_kind(standardize: Any) -> str | Preprocessing:
 class Dataset(NamedTuple):
     """Train, validation and test arrays (a pytree: it can be passed to jitted functions).
 
-    A `Dataset` made by `split_dataset` or `load_dataset` also knows how its inputs were scaled:
-    ``data.preprocessing`` (a `Preprocessing`), which `jaxnn.fit` saves with the model; one built
-    by hand has ``preprocessing`` None (its arrays are the network's inputs as they are).
+    A `Dataset` holds the network's data. One made by `split_dataset` or `load_dataset` also knows
+    how they were made from the raw data: ``data.preprocessing`` (the inputs' scaling) and
+    ``data.target_preprocessing`` (regression targets' z-scores), which `jaxnn.fit` saves with the
+    model; one built by hand has both None (its arrays are the network's data as they are).
+    A model given a `Dataset`, or arrays of one, knows them for network data and scales nothing
+    twice (`jaxnn.predict`, `jaxnn.evaluate`).
 
     Attributes:
       x_train: float inputs, shape (n_train, features); likewise x_val, x_test.
@@ -238,32 +147,48 @@ class Dataset(NamedTuple):
         """How the raw inputs were scaled, or None (a `Dataset` built by hand)."""
         return None
 
+    @property
+    def target_preprocessing(self) -> Preprocessing | None:
+        """How the raw regression targets were scaled, or None (none, or built by hand)."""
+        return None
+
 
 class _Prepared(Dataset):
-    """A `Dataset` with its `Preprocessing` (pytree metadata: kept by jit, device_put, tree_map)."""
+    """A `Dataset` with its `Preprocessing` values (pytree metadata: kept by jit, device_put,
+    tree_map)."""
 
-    preprocessing = None  # the instance's value shadows Dataset's property
+    preprocessing = None  # the instance's values shadow Dataset's properties
+    target_preprocessing = None
+    source: dict[str, str] | None = None  # where load_dataset read it (not pytree metadata)
 
     def __repr__(self) -> str:
-        return super().__repr__()[:-1].replace("_Prepared", "Dataset", 1) + (
-            f", preprocessing={self.preprocessing!r})"
-        )
+        extra = f", preprocessing={self.preprocessing!r}"
+        if self.target_preprocessing is not None:
+            extra += f", target_preprocessing={self.target_preprocessing!r}"
+        return super().__repr__()[:-1].replace("_Prepared", "Dataset", 1) + extra + ")"
 
     def _replace(self, **changes) -> Dataset:
-        return _with_preprocessing(Dataset._replace(self, **changes), self.preprocessing)
+        out = _with_preprocessing(
+            Dataset._replace(self, **changes), self.preprocessing, self.target_preprocessing
+        )
+        out.source = self.source
+        return out
 
 
-def _with_preprocessing(data: Dataset, preprocessing: Preprocessing | None) -> Dataset:
-    """``data`` carrying ``preprocessing`` (``data.preprocessing``)."""
+def _with_preprocessing(
+    data: Dataset, preprocessing: Preprocessing | None, target: Preprocessing | None = None
+) -> Dataset:
+    """``data`` carrying ``preprocessing`` and ``target`` (``data.target_preprocessing``)."""
     out = _Prepared(*tuple(data))
     out.preprocessing = preprocessing
+    out.target_preprocessing = target
     return out
 
 
 jax.tree_util.register_pytree_node(
     _Prepared,
-    lambda d: (tuple(d), d.preprocessing),
-    lambda pre, arrays: _with_preprocessing(Dataset(*arrays), pre),
+    lambda d: (tuple(d), (d.preprocessing, d.target_preprocessing)),
+    lambda pre, arrays: _with_preprocessing(Dataset(*arrays), *pre),
 )
 
 
@@ -325,15 +250,20 @@ def check_dataset(data: Dataset) -> Dataset:
         _check_split_pair(f"x_{split}", x, f"y_{split}", y, features)
         features = np.shape(x)[1]
         if np.issubdtype(np.dtype(y.dtype), np.integer):
-            if np.ndim(y) != 1:
+            if is_concrete(y):  # int64 labels beyond int32 would wrap on the device
+                read_targets(f"y_{split}", np.asarray(y), "classification")
+            elif np.ndim(y) != 1:
                 raise ValueError(f"y_{split} labels must be 1-D, got shape {np.shape(y)}")
-            if np.any(np.asarray(y) < 0):
-                raise ValueError(f"y_{split} has negative label(s); labels must be 0..k-1")
         elif np.ndim(y) != 2:
             raise ValueError(f"y_{split} regression targets must be 2-D (n, k), got {np.shape(y)}")
     if is_classification(data) != bool(np.issubdtype(np.dtype(data.y_test.dtype), np.integer)):
         raise TypeError("y_train and y_test must both be labels or both be regression targets")
+    if is_classification(data) and all(is_concrete(getattr(data, f"y_{s}")) for s in _SPLITS):
+        check_classes([np.asarray(getattr(data, f"y_{s}")) for s in _SPLITS])
     return data
+
+
+_SPLITS = ("train", "val", "test")
 
 
 def _split_indices(n: int, fraction: float, labels, rng: np.random.Generator):
@@ -384,6 +314,8 @@ def split_dataset(
     x_val: ArrayLike | None = None,
     y_val: ArrayLike | None = None,
     dtype: Any = "float32",
+    task: str = "auto",
+    standardize_targets: str | Preprocessing = "zscore",
 ) -> Dataset:
     r"""Splits raw (x, y) into a `Dataset`: test, then validation from the rest, both stratified.
 
@@ -391,7 +323,8 @@ def split_dataset(
     (x, y) is held out; ``x_val``/``y_val``, when given, are the validation split, else
     ``val_fraction`` of the rest is held out. Held-out shares are stratified by class (each
     class keeps its share, largest remainders rounding up) and drawn with ``seed``. The inputs of
-    every split are then scaled with statistics of the training split only:
+    every split are then scaled with statistics of the training split only, and so are
+    regression targets (``standardize_targets``):
 
     .. math:: x \leftarrow (x - \mu_{train}) / \sigma_{train} \quad \text{(zscore)}
 
@@ -411,35 +344,32 @@ def split_dataset(
       x_val: an existing validation split, or None.
       y_val: its targets.
       dtype: the inputs' (and regression targets') dtype: float32, float64 or bfloat16.
+      task: ``classification`` (``y`` holds class labels 0..k-1), ``regression`` (real
+        targets) or ``auto``: integer targets are labels, float targets regression targets
+        (more than 20 classes inferred say so on stderr).
+      standardize_targets: regression targets ``zscore`` (default: the network learns targets
+        of mean 0 and variance 1; a model gives its outputs back in the original units), ``none``,
+        or a `Preprocessing` to apply as it is. Ignored for classification.
 
     Returns:
       A `Dataset` with ``dtype`` inputs and int32 labels (or ``dtype`` (n, k) targets); its
-      ``preprocessing`` holds the statistics.
+      ``preprocessing`` and ``target_preprocessing`` hold the statistics.
+
+    Raises:
+      ValueError: naming the array: misshapen, NaN, a value beyond ``dtype``'s range, labels that
+        are negative or beyond int32, too many classes, too little data to split.
+      TypeError: non-numeric arrays.
     """
     x, y = np.asarray(x), np.asarray(y)
-    _check_split_pair("x", x, "y", y)
-    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
-        if not 0 < float(f) < 1:
-            raise ValueError(f"{name} must be in (0, 1), got {f}")
-    for a, b, xa, yb in (("x_test", "y_test", x_test, y_test), ("x_val", "y_val", x_val, y_val)):
-        if (xa is None) != (yb is None):
-            missing = b if yb is None else a
-            raise ValueError(f"{a} and {b} go together: {missing} is missing")
     kind = _standardize_kind(standardize)
     dtype = jnp.dtype(_check_dtype(dtype))
-    classification = np.issubdtype(y.dtype, np.integer)
-    if classification:
-        if y.ndim != 1:
-            raise ValueError(f"integer labels y must be 1-D, got shape {y.shape}")
-        y = y.astype(np.int32)
-    else:
-        y = y.astype(dtype).reshape(len(y), -1)
+    _check_split_arguments(x, y, x_test, y_test, x_val, y_val, val_fraction, test_fraction, dtype)
+    asked = check_task(task)
+    y, task = read_targets("y", y, asked)
+    classification = task == "classification"
 
     def targets(name: str, t) -> np.ndarray:
-        t = np.asarray(t)
-        if classification != np.issubdtype(t.dtype, np.integer):
-            raise TypeError(f"y and {name} must both be labels or both be regression targets")
-        return t.astype(np.int32) if classification else t.astype(dtype).reshape(len(t), -1)
+        return read_targets(name, np.asarray(t), asked, like=task)[0]
 
     rng = np.random.default_rng(seed)
     strata = y if classification else None
@@ -464,18 +394,59 @@ def split_dataset(
             f"too little data to split: {len(x_tr) + len(x_va) + len(x_te)} samples give "
             f"{len(x_tr)} train, {len(x_va)} validation, {len(x_te)} test"
         )
+    if classification:
+        check_classes([y_tr, y_va, y_te], announce=asked == "auto")
+    return _scaled((x_tr, y_tr, x_va, y_va, x_te, y_te), kind, standardize_targets, dtype)
+
+
+def _check_split_arguments(x, y, x_test, y_test, x_val, y_val, val_fraction, test_fraction, dtype):
+    """`split_dataset`'s checks before any split: shapes, fractions, pairs, and values that the
+    run's dtype can hold, named by the user's own rows."""
+    _check_split_pair("x", x, "y", y)
+    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if not 0 < float(f) < 1:
+            raise ValueError(f"{name} must be in (0, 1), got {f}")
+    for a, b, xa, yb in (("x_test", "y_test", x_test, y_test), ("x_val", "y_val", x_val, y_val)):
+        if (xa is None) != (yb is None):
+            missing = b if yb is None else a
+            raise ValueError(f"{a} and {b} go together: {missing} is missing")
+    work = np.float64 if dtype == np.float64 else np.float32
+    for name, a in (("x", x), ("x_test", x_test), ("x_val", x_val)):
+        if a is not None:
+            check_fits_dtype(name, a, work)
+
+
+def _scaled(splits: tuple, kind: Any, standardize_targets: Any, dtype) -> Dataset:
+    """The raw splits ``(x_tr, y_tr, x_va, y_va, x_te, y_te)`` scaled with statistics of the
+    training split (inputs; regression targets), as a `Dataset` whose rows are remembered as
+    network data (`remember_rows`)."""
+    x_tr, y_tr, x_va, y_va, x_te, y_te = splits
     if isinstance(kind, Preprocessing):
         pre = kind
-        if pre.shift is not None and np.ndim(pre.shift) == 1 and pre.shift.size != x.shape[1]:
-            raise ValueError(
-                f"the preprocessing has statistics of {pre.shift.size} features, x has {x.shape[1]}"
-            )
+        pre.check_width(x_tr.shape[1])
     else:
         pre = Preprocessing.from_training(x_tr, kind, dtype)
-    data = Dataset(
-        pre.apply(x_tr, dtype), y_tr, pre.apply(x_va, dtype), y_va, pre.apply(x_te, dtype), y_te
-    )
-    return _with_preprocessing(data, pre)
+    xs = [pre.apply(a, dtype, name=n) for a, n in ((x_tr, "x"), (x_va, "x_val"), (x_te, "x_test"))]
+    target_pre, ys = None, [y_tr, y_va, y_te]
+    if not np.issubdtype(y_tr.dtype, np.integer):
+        target_pre = _target_preprocessing(standardize_targets, y_tr, dtype)
+        ys = [target_pre.apply(t, dtype, name="y") for t in ys]
+        for t in ys:
+            remember_rows(target_pre, t)
+    for a in xs:
+        remember_rows(pre, a)
+    return _with_preprocessing(Dataset(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2]), pre, target_pre)
+
+
+def _target_preprocessing(standardize_targets: Any, y_train: np.ndarray, dtype) -> Preprocessing:
+    """The targets' `Preprocessing`: z-scores of the training split, none, or one given."""
+    if isinstance(standardize_targets, Preprocessing):
+        standardize_targets.check_width(y_train.shape[1], "y")
+        return standardize_targets
+    from jaxnn.training._settings import check_setting
+
+    kind = check_setting("standardize_targets", standardize_targets)
+    return Preprocessing.from_training(y_train, kind, dtype, name="y")
 
 
 def _check_dtype(dtype: Any) -> str:
@@ -615,6 +586,8 @@ def read_npz(path: str | os.PathLike, *, labels: bool = True) -> dict[str, np.nd
         raise FileNotFoundError(f"npz:{path}: no such file")
     with path.open("rb") as f:
         magic = f.read(4)
+    if magic == b"PK\x03\x04":
+        check_npz(path, str(path))  # headers against the archive and the memory, first
     try:
         if magic != b"PK\x03\x04":
             raise ValueError("not an archive")
@@ -669,15 +642,16 @@ def read_csv(
 
     The first row is a header when any of its cells is not a number. The labels are one column:
     ``label_column`` (a header name or a 0-based index, negative from the end; default: the last
-    column; ``"none"``: no labels). A label column of whole numbers >= 0 holds class labels; any
-    other numbers make regression targets.
+    column; ``"none"``: no labels). A label column of whole numbers >= 0 holds integer targets
+    (class labels unless the task is regression); any other numbers make regression targets.
+    A UTF-8 byte-order mark is not part of the first header name.
 
     Args:
       path: the file.
       label_column: which column holds the labels.
 
     Returns:
-      ``{"x": (n, features) float64, "y": (n,) int32 labels or (n, 1) float64 targets}`` (no
+      ``{"x": (n, features) float64, "y": (n,) int64 labels or (n, 1) float64 targets}`` (no
       ``y`` for ``label_column="none"``).
 
     Raises:
@@ -689,7 +663,7 @@ def read_csv(
     if not path.is_file():
         raise FileNotFoundError(f"csv:{path}: no such file")
     try:
-        with path.open(newline="") as f:
+        with path.open(newline="", encoding="utf-8-sig") as f:  # a byte-order mark is no name
             lines = enumerate(csv.reader(f), start=1)
             rows = [(i, r) for i, r in lines if any(c.strip() for c in r)]
     except (UnicodeDecodeError, csv.Error) as e:
@@ -724,8 +698,8 @@ def read_csv(
     if x.shape[1] == 0:
         raise ValueError(f"{path}: only the label column; no feature columns")
     labels = values[:, j]
-    if np.all(labels == np.round(labels)) and np.all(labels >= 0) and labels.max() < 2**31:
-        return {"x": x, "y": labels.astype(np.int32)}
+    if np.all(labels == np.round(labels)) and np.all(labels >= 0) and labels.max() < 2**63:
+        return {"x": x, "y": labels.astype(np.int64)}  # labels beyond int32 are refused by name
     return {"x": x, "y": labels.reshape(-1, 1)}
 
 
@@ -740,7 +714,10 @@ def _label_index(path: Path, label_column: Any, columns: list[str], has_header: 
         j = int(text)
     except ValueError:
         where = f"columns: {', '.join(columns)}" if has_header else "the file has no header"
-        raise ValueError(f"{path}: no label column {text!r} ({where})") from None
+        raise ValueError(
+            f"{path}: no label column {text!r} ({where}); a file without labels takes "
+            f"--label-column none"
+        ) from None
     if not -width <= j < width:
         raise ValueError(
             f"{path}: label column {j} is out of range: the file has {width} columns "
@@ -877,6 +854,8 @@ def load_dataset(
     standardize: bool | str | Preprocessing = "auto",
     label_column: str | int | None = None,
     dtype: Any = "float32",
+    task: str = "auto",
+    standardize_targets: str | Preprocessing = "zscore",
 ) -> Dataset:
     """Loads a data set by name or file, split into train, validation and test, and scaled.
 
@@ -904,8 +883,10 @@ def load_dataset(
     (``random_state=seed``); sources without a test split lose 20% to it (stratified); then
     ``val_fraction`` of the training data (stratified) is held out for validation, unless the
     source has a validation split. Inputs are scaled by ``standardize`` with statistics of the
-    training split, kept in ``data.preprocessing``. Only mnist, fashion_mnist and kmnist without
-    ``data_dir`` download anything (once; see `jaxnn.training._download.download_idx`).
+    training split, kept in ``data.preprocessing``; regression targets get z-scores
+    (``standardize_targets``), kept in ``data.target_preprocessing``. Only mnist, fashion_mnist
+    and kmnist without ``data_dir`` download anything (once; see
+    `jaxnn.training._download.download_idx`).
 
     Args:
       name: a name from the table.
@@ -918,6 +899,9 @@ def load_dataset(
         ``minmax``, or a saved `Preprocessing` to apply.
       label_column: the label column of a CSV file (a header name or index; default the last).
       dtype: the inputs' dtype (float32, float64 or bfloat16).
+      task: ``classification``, ``regression`` or ``auto`` (integer targets are class labels,
+        float targets regression targets); see `split_dataset`.
+      standardize_targets: ``zscore`` or ``none`` for regression targets (see `split_dataset`).
 
     Returns:
       A `Dataset` of NumPy arrays (``dtype`` inputs; int32 labels or (n, k) targets).
@@ -933,10 +917,31 @@ def load_dataset(
     raw = read_source(name, data_dir=data_dir, label_column=label_column, seed=seed)
     where = _check_name(name)
     try:
-        return split_source(
-            raw, val_fraction=val_fraction, seed=seed, standardize=standardize, dtype=dtype
+        data = split_source(
+            raw,
+            val_fraction=val_fraction,
+            seed=seed,
+            standardize=standardize,
+            dtype=dtype,
+            task=task,
+            standardize_targets=standardize_targets,
         )
     except (ValueError, TypeError) as e:
         if ":" in where:  # the user's file: name it
             raise type(e)(f"{where.partition(':')[2]}: {e}") from None
         raise
+    data.source = source_of(where)
+    return data
+
+
+def source_of(name: str) -> dict[str, str]:
+    """What identifies a data source, saved with a model so that ``jaxnn evaluate`` knows its
+    training data from a held-out file: the name, and a file's SHA-256 (a directory's path)."""
+    prefix, sep, rest = name.partition(":")
+    if not sep:
+        return {"dataset": name}
+    path = Path(rest).expanduser()
+    out = {"dataset": f"{prefix.lower()}:{path.resolve()}"}
+    if path.is_file():
+        out["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out

@@ -9,6 +9,7 @@ compilation, evaluates the test split and can save and resume checkpoints.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -18,8 +19,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnn._util import FileLock, check_output_paths, progress_bar
-from jaxnn._validation import check_int_range
+from jaxnn._util import FileLock, available_memory, check_output_paths, progress_bar
+from jaxnn._validation import check_fits_dtype, check_int_range
+from jaxnn.feedforward._losses import get_loss
 from jaxnn.feedforward._network import Dense
 from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
 from jaxnn.training._data import (
@@ -44,13 +46,20 @@ from jaxnn.training._loop import (
     predict_classes,
     train_epochs,
 )
-from jaxnn.training._metrics import confusion_matrix as _confusion_matrix
+from jaxnn.training._metrics import (
+    confusion_matrix_bounded,
+    regression_from_loss,
+    regression_metrics,
+)
 from jaxnn.training._precision import check_dtype, data_dtype
 from jaxnn.training._settings import SETTINGS, check_setting
+from jaxnn.training._targets import regression_problem
 
 __all__ = ["FitResult", "fit"]
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
+REGRESSION_KEYS = ("val_rmse", "val_r2")
+"""History keys of a regression on one output, derived exactly from its validation loss."""
 
 _init_jit = jax.jit(init_state, static_argnums=0)
 _epochs_jit = jax.jit(train_epochs, static_argnums=(0, 3))
@@ -80,6 +89,10 @@ class FitResult(NamedTuple):
       params_sha256: SHA-256 over the bytes of every parameter array, in tree order.
       preprocessing: how raw inputs became the network's inputs (saved with the checkpoint);
         ``jaxnn.predict(result, x)`` applies it to raw ``x``.
+      target_preprocessing: how raw regression targets became the network's targets (z-scores,
+        by default); ``jaxnn.predict(result, x)`` gives outputs in the targets' units.
+      test_mse: regression: the test split's mean squared error in the targets' units (NaN for
+        classification); likewise ``test_rmse``, ``test_mae`` and ``test_r2`` (R^2).
     """
 
     params: tuple[Dense, ...]
@@ -97,6 +110,11 @@ class FitResult(NamedTuple):
     train_samples_per_second: float
     params_sha256: str
     preprocessing: Preprocessing | None = None
+    target_preprocessing: Preprocessing | None = None
+    test_mse: float = float("nan")
+    test_rmse: float = float("nan")
+    test_mae: float = float("nan")
+    test_r2: float = float("nan")
 
     @property
     def model(self):
@@ -104,13 +122,33 @@ class FitResult(NamedTuple):
         from jaxnn.training._model import Model
 
         pre = self.preprocessing if self.preprocessing is not None else Preprocessing()
-        return Model(self.config, self.params, pre, self.dataset, history=self.history)
+        target = self.target_preprocessing or Preprocessing()
+        task = "classification" if self.confusion_matrix is not None else None
+        if self.target_preprocessing is not None or math.isfinite(self.test_rmse):
+            task = "regression"
+        data = {"task": task} if task else None
+        return Model(
+            self.config,
+            self.params,
+            pre,
+            self.dataset,
+            data,
+            self.history,
+            target_preprocessing=target,
+        )
 
 
 _FIT_SETTINGS = tuple(
     s for s in SETTINGS if s.kind in ("static", "traced", "shape", "run") and s.name != "sizes"
 ) + tuple(s for s in SETTINGS if s.kind == "data" and s.name != "dataset")
-_DATA_SETTINGS = ("data_seed", "val_fraction", "standardize", "label_column")
+_DATA_SETTINGS = (
+    "data_seed",
+    "val_fraction",
+    "standardize",
+    "label_column",
+    "task",
+    "standardize_targets",
+)
 
 
 def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -142,16 +180,21 @@ def fit(
     ``loss``, ``optimizer``, ``batch_size``, ``epochs``, ``weight_init``, ``grad``,
     ``lr_schedule``, ``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``, ``eps``,
     ``weight_decay``, ``init_scale``, ``dtype``, ``seed``, ``num_layers``, ``hidden_size``,
-    ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``), with the
-    table's defaults: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy, adam
-    with learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
+    ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``, ``task``,
+    ``standardize_targets``), with the table's defaults: digits, 2 hidden layers of 128 tanh
+    units, softmax with cross-entropy (a linear output with mse for regression), adam with
+    learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
     ``activation`` and ``loss`` may be `Activation` and `Loss` values.
 
     Data come as a name (``"digits"``, ``"npz:PATH"``, ...: see `load_dataset`), as raw arrays
     ``(x, y)`` or ``(x, y, x_test, y_test)`` (split and scaled by `split_dataset`'s rules: a
     stratified validation split, a 20% test split when none is given, ``standardize`` statistics
-    from the training split), or as a `Dataset`. The scaling travels with the result and the
-    checkpoint, so ``jaxnn.predict(result, raw_x)`` and a loaded model take raw inputs.
+    from the training split, z-scored regression targets), or as a `Dataset`. The scaling
+    travels with the result and the checkpoint, so ``jaxnn.predict(result, raw_x)`` and a loaded
+    model take raw inputs and give regression outputs in the targets' units. ``task``
+    (``classification``, ``regression``, ``auto``: integer targets are labels) says what the
+    targets are; regression reports ``test_mse``, ``test_rmse``, ``test_mae`` and ``test_r2``, and
+    for one output the history's ``val_rmse`` and ``val_r2``.
 
     ``dtype`` (float32, float64, bfloat16) is the dtype of the parameters, the optimizer state
     and the data; float64 needs 64-bit JAX (``jax.config.update("jax_enable_x64", True)``). By
@@ -186,12 +229,14 @@ def fit(
     """
     s = _fit_settings(settings)
     s["_dtype_given"] = "dtype" in settings
+    s["_loss_given"] = "loss" in settings
     if save_every is not None:
         save_every = check_int_range("save_every", save_every, 1, 10**9)
         if save is None:
             raise ValueError("save_every needs save: the path of the checkpoint to write")
-    if save is not None:
-        check_output_paths({"save": save})
+    if save is not None:  # nothing read is written over (a resumed run saves where it was)
+        file = data.partition(":")[2] if isinstance(data, str) and ":" in data else None
+        check_output_paths({"save": save}, inputs={"data": file})
     with FileLock(save, "checkpoint") if save is not None else contextlib.nullcontext():
         return _fit(
             data,
@@ -231,6 +276,8 @@ def _fit(
         "seed": s["data_seed"],
         "dtype": dtype,
         "standardize": s["standardize"],
+        "task": s["task"],
+        "standardize_targets": s["standardize_targets"],
     }
     if isinstance(data, str):
         name = name or data
@@ -245,23 +292,37 @@ def _fit(
         data = split_dataset(data[0], data[1], **dict(zip(names, data[2:])), **split)
     name = name or "custom"
     data = check_dataset(data)
+    _check_task(data, s)
     if config is None:
         if hidden_sizes is None:
             layers = check_setting("num_layers", s["num_layers"])
             hidden_sizes = [check_setting("hidden_size", s["hidden_size"])] * layers
         static = {f: s[f] for f in TrainConfig._fields if f != "sizes"}
+        if not s["_loss_given"] and not is_classification(data):
+            static["loss"] = "mse"  # the loss of real targets; cross-entropy for labels
         static["output"] = default_output(data, static["loss"], static["output"])
         static["dtype"] = dtype
         sizes = (int(data.x_train.shape[1]), *hidden_sizes, output_width(data, static["loss"]))
         config = TrainConfig(sizes, **static)
     config = check_config(config)
+    _check_regression(config, data)
+    _check_memory(config)
     preprocessing = data.preprocessing
+    target = data.target_preprocessing
+    task = "classification" if is_classification(data) else "regression"
     saved = {
         "preprocessing": preprocessing,
-        "data": {k: s[k] for k in _DATA_SETTINGS},
+        "target_preprocessing": target,
+        "data": {
+            **{k: s[k] for k in _DATA_SETTINGS},
+            "task": task,
+            "source": getattr(data, "source", None),
+        },
     }
     for split in ("train", "val", "test"):
         _check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
+        check_fits_dtype(f"x_{split}", getattr(data, f"x_{split}"), config.dtype)
+    derive = _derived_metrics(config, data)
     n = int(data.x_train.shape[0])
     if config.batch_size > n:
         raise ValueError(
@@ -272,12 +333,13 @@ def _fit(
     seed = s["seed"]
     device_data = jax.device_put(Dataset(*(jnp.asarray(a) for a in tuple(data))))
 
-    history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
+    keys = HISTORY_KEYS + (REGRESSION_KEYS if derive is not None else ())
+    history: dict[str, list] = {k: [] for k in keys}
     if resume is not None:
         ck = load_checkpoint(resume, config, hparams=hparams, dataset=name)
         state = ck.state
         if ck.history:
-            history = {k: list(ck.history.get(k, [])) for k in HISTORY_KEYS}
+            history = {k: list(ck.history.get(k, [])) for k in keys}
         if int(state.epoch) >= config.epochs:
             raise ValueError(
                 f"{resume} has completed {int(state.epoch)} epochs; ask for more with "
@@ -312,8 +374,11 @@ def _fit(
                 history["epoch"].append(epoch + i + 1)
                 for k, v in metrics._asdict().items():
                     history[k].append(float(v[i]))
+                if derive is not None:
+                    for k, v in derive(history["val_loss"][-1]).items():
+                        history[f"val_{k}"].append(v)
                 if on_epoch is not None:
-                    on_epoch({k: history[k][-1] for k in HISTORY_KEYS})
+                    on_epoch({k: history[k][-1] for k in keys})
             epoch += length
             if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
                 save_checkpoint(
@@ -332,10 +397,12 @@ def _fit(
     test_loss, test_acc = jax.device_get(
         _evaluate_jit(config, state.params, device_data.x_test, device_data.y_test)
     )
-    cm = None
+    cm, regression = None, {}
     if is_classification(data):
         pred = _classes_jit(config, state.params, device_data.x_test)
-        cm = np.asarray(_confusion_matrix(device_data.y_test, pred, max(2, config.sizes[-1])))
+        cm = confusion_matrix_bounded(device_data.y_test, pred, max(2, config.sizes[-1]))
+    else:
+        regression = _test_regression(config, state.params, device_data, target)
     if save is not None and save_every is None:
         save_checkpoint(
             save, state, config, hparams=hparams, dataset=name, history=history, **saved
@@ -357,4 +424,65 @@ def _fit(
         train_samples_per_second=samples / train_seconds if train_seconds > 0 else float("nan"),
         params_sha256=params_sha256(state.params),
         preprocessing=preprocessing,
+        target_preprocessing=target,
+        **regression,
     )
+
+
+def _check_task(data: Dataset, s: dict[str, Any]) -> None:
+    """A task given for a `Dataset` must be the task of its targets."""
+    task = check_setting("task", s["task"])
+    if task != "auto" and (task == "classification") != is_classification(data):
+        held = "class labels" if is_classification(data) else "regression targets"
+        raise ValueError(
+            f"task {task}, but the data hold {held}: make the Dataset with "
+            f"split_dataset(..., task={task!r}) (or load_dataset(..., task={task!r}))"
+        )
+
+
+def _check_regression(config: TrainConfig, data: Dataset) -> None:
+    """Regression needs a loss and an output of real values (never cross-entropy, softmax)."""
+    if is_classification(data):
+        return
+    standardized = data.target_preprocessing is not None and (
+        data.target_preprocessing.kind != "none"
+    )
+    problem = regression_problem(config.loss, config.output, standardized)
+    if problem:
+        raise ValueError(f"task regression: {problem}")
+
+
+def _check_memory(config: TrainConfig) -> None:
+    """Refuses, before anything is allocated, a network whose parameters, gradients and optimizer
+    state (about five copies of the parameters) exceed the memory available."""
+    sizes = config.sizes
+    count = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    need = 5 * count * jnp.dtype(config.dtype).itemsize
+    free = available_memory()
+    if free is not None and need > free:
+        raise ValueError(
+            f"the network {' -> '.join(map(str, sizes))} has {count} parameters: with gradients "
+            f"and optimizer state an estimated {need / 2**30:.1f} GiB, more than the "
+            f"{free / 2**30:.1f} GiB of memory available"
+        )
+
+
+def _derived_metrics(config: TrainConfig, data: Dataset):
+    """For a regression on one output with the mse loss: a function of an epoch's validation
+    loss giving its RMSE (in the targets' units) and R^2, exactly (`regression_from_loss`)."""
+    if is_classification(data) or config.sizes[-1] != 1 or get_loss(config.loss).name != "mse":
+        return None
+    target = data.target_preprocessing
+    scale = 1.0 if target is None or target.kind == "none" else float(np.ravel(target.scale)[0])
+    variance = float(np.var(np.asarray(data.y_val, np.float64)))
+    return lambda loss: regression_from_loss(loss, scale, variance)
+
+
+def _test_regression(config: TrainConfig, params, data: Dataset, target) -> dict[str, float]:
+    """MSE, RMSE, MAE and R^2 of the test split in the targets' units."""
+    from jaxnn.training._model import _outputs
+
+    target = target or Preprocessing()
+    outputs = target.invert(_outputs(config, params, data.x_test))
+    metrics = regression_metrics(np.asarray(target.invert(data.y_test)), np.asarray(outputs))
+    return {f"test_{k}": v for k, v in metrics.items()}

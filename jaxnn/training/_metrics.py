@@ -1,6 +1,8 @@
-"""Classification metrics: accuracy and the confusion matrix."""
+"""Metrics: accuracy and the confusion matrix of classes; MSE, RMSE, MAE and R^2 of regression."""
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
@@ -9,7 +11,15 @@ from jax.typing import ArrayLike
 
 from jaxnn._validation import check_labels
 
-__all__ = ["accuracy", "confusion_matrix", "predicted_classes"]
+__all__ = [
+    "MAX_CONFUSION_CLASSES",
+    "accuracy",
+    "confusion_matrix",
+    "confusion_matrix_bounded",
+    "predicted_classes",
+    "regression_from_loss",
+    "regression_metrics",
+]
 
 
 def predicted_classes(scores: ArrayLike) -> jax.Array:
@@ -78,3 +88,60 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int) -> 
     check_labels("y_pred", y_pred, num_classes)
     counts = jnp.zeros((num_classes, num_classes), jnp.int32)
     return counts.at[jnp.asarray(y_true), jnp.asarray(y_pred)].add(1)
+
+
+MAX_CONFUSION_CLASSES = 4096
+"""The most classes a confusion matrix is made for (4096**2 int32 counts: 64 MiB)."""
+
+
+def confusion_matrix_bounded(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int):
+    """`confusion_matrix`, or None for more than `MAX_CONFUSION_CLASSES` classes (sized before it
+    is allocated: a stray label must not ask for a 50001 x 50001 matrix)."""
+    if int(num_classes) > MAX_CONFUSION_CLASSES:
+        return None
+    return np.asarray(confusion_matrix(y_true, y_pred, num_classes))
+
+
+def regression_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float]:
+    r"""MSE, RMSE, MAE and R^2 of predictions, per output column, then averaged over columns (as
+    scikit-learn's ``multioutput="uniform_average"``), in float64.
+
+    .. math:: \text{RMSE}_j = \sqrt{\tfrac1N \textstyle\sum_i (\hat y_{ij} - y_{ij})^2}, \quad
+        R^2_j = 1 - \frac{\sum_i (\hat y_{ij} - y_{ij})^2}{\sum_i (y_{ij} - \bar y_j)^2}
+
+    Args:
+      y_true: targets, shape (samples, k) (or (samples,)).
+      y_pred: predictions of the same shape.
+
+    Returns:
+      ``{"mse", "rmse", "mae", "r2"}`` as floats (R^2 is NaN for a column of constant targets).
+    """
+    t = np.asarray(y_true, np.float64).reshape(len(y_true), -1)
+    p = np.asarray(y_pred, np.float64).reshape(len(y_pred), -1)
+    if t.shape != p.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {t.shape} and {p.shape}")
+    err = p - t
+    mse = np.mean(err**2, axis=0)
+    total = np.sum((t - t.mean(axis=0)) ** 2, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(total > 0, 1 - np.sum(err**2, axis=0) / total, np.nan)
+    return {
+        "mse": float(np.mean(mse)),
+        "rmse": float(np.mean(np.sqrt(mse))),
+        "mae": float(np.mean(np.abs(err))),
+        "r2": float(np.mean(r2)),
+    }
+
+
+def regression_from_loss(mse: float, scale: float, variance: float) -> dict[str, float]:
+    r"""RMSE and R^2 of one output in the targets' units, exactly, from the mean squared error
+    of the standardized targets (the ``mse`` loss on one output unit):
+
+    .. math:: \text{RMSE} = s \sqrt{\text{MSE}'}, \qquad R^2 = 1 - \text{MSE}' / \text{Var}(y')
+
+    where s is the targets' scale and Var(y') the (population) variance of the split's
+    standardized targets.
+    """
+    rmse = scale * math.sqrt(mse) if math.isfinite(mse) and mse >= 0 else math.nan
+    r2 = 1 - mse / variance if variance > 0 and math.isfinite(mse) else math.nan
+    return {"rmse": rmse, "r2": r2}

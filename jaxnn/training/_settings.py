@@ -34,6 +34,8 @@ __all__ = [
     "DTYPES",
     "GRADS",
     "STANDARDIZE",
+    "STANDARDIZE_TARGETS",
+    "TASKS",
     "MAX_SEED",
     "SETTINGS",
     "Range",
@@ -48,6 +50,10 @@ DTYPES = ("float32", "float64", "bfloat16")
 """The floating-point types a run computes in: parameters, optimizer state and data."""
 STANDARDIZE = ("auto", "none", "zscore", "minmax")
 """How raw inputs are scaled (the statistics come from the training split and are saved)."""
+TASKS = ("auto", "classification", "regression")
+"""What the targets are: class labels, real targets, or inferred from their dtype."""
+STANDARDIZE_TARGETS = ("zscore", "none")
+"""How regression targets are scaled for training (the statistics are saved with the model)."""
 MAX_SEED = 2**31 - 1
 """Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
 
@@ -192,6 +198,28 @@ SETTINGS: tuple[Setting, ...] = (
         "the last column; none: no labels)",
         sweep=False,
     ),
+    Setting(
+        "task",
+        ("--task",),
+        "data",
+        str,
+        "auto",
+        lambda: TASKS,
+        "classification (integer class labels 0..k-1) or regression (real targets); auto: "
+        "integer targets are labels, float targets regression targets",
+        sweep=False,
+    ),
+    Setting(
+        "standardize_targets",
+        ("--standardize-targets",),
+        "data",
+        str,
+        "zscore",
+        lambda: STANDARDIZE_TARGETS,
+        "regression targets: zscore (training-split statistics, saved with the model; "
+        "predictions come back in the original units) or none",
+        sweep=False,
+    ),
     # --- the static config, in the order of TrainConfig's fields ---
     Setting(
         "sizes",
@@ -230,7 +258,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "cross_entropy",
         _names(LOSSES),
-        "loss (mean_squared_error is mse)",
+        "loss (mean_squared_error is mse); regression targets default to mse",
         aliases=LOSS_ALIASES,
     ),
     Setting(

@@ -269,3 +269,91 @@ print("ok")
 def test_float64_from_the_command_line(tmp_path):
     out = run_python(FLOAT64, tmp_path)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
+
+
+# --- held-out files are evaluated whole; the training file by its test split ---
+
+
+def test_a_held_out_file_is_evaluated_whole(trained, capsys):
+    tmp_path, spec, t = trained
+    x, y = _arrays(n=36, seed=7)  # another file: every row of it
+    held = tmp_path / "held.csv"
+    np.savetxt(held, np.c_[x, y], delimiter=",", fmt="%.6f")
+    model = str(tmp_path / "m.npz")
+    out_json = tmp_path / "h.json"
+    rc, out, err = _main(
+        ["evaluate", "--model", model, "-d", f"csv:{held}", "--json", str(out_json)], capsys
+    )
+    assert rc == 0, err
+    h = json.loads(out_json.read_text())
+    assert h["samples"] == 36 and h["split"] == "all" and h["training_data"] is False
+    assert "every row (held out: not the model's training data): 36 rows" in out
+    rc, out, err = _main(
+        ["predict", "--model", model, "-d", f"csv:{held}", "--json", str(out_json)], capsys
+    )
+    assert rc == 0 and json.loads(out_json.read_text())["samples"] == 36
+    # --split test still splits it as training would
+    rc, out, err = _main(
+        [
+            "evaluate",
+            "--model",
+            model,
+            "-d",
+            f"csv:{held}",
+            "--split",
+            "test",
+            "--json",
+            str(out_json),
+        ],
+        capsys,
+    )
+    assert rc == 0 and json.loads(out_json.read_text())["samples"] == 7
+    # a copy of the training file under another name is still the training data (by content)
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes((tmp_path / "d.npz").read_bytes())
+    rc, out, err = _main(
+        ["evaluate", "--model", model, "-d", f"npz:{copy}", "--json", str(out_json)], capsys
+    )
+    e = json.loads(out_json.read_text())
+    assert rc == 0 and e["split"] == "test" and e["accuracy"] == t["test_accuracy"]
+
+
+def test_regression_from_a_csv_of_integer_targets(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4))
+    y = np.clip(np.round(150 + 60 * x[:, 0] - 30 * x[:, 1] ** 2), 25, 346).astype(int)
+    data = tmp_path / "diabetes.csv"
+    np.savetxt(data, np.c_[x, y], delimiter=",", fmt="%.6g", header="a,b,c,d,target", comments="")
+    spec = f"csv:{data}"
+    model = str(tmp_path / "r.npz")
+    argv = [
+        "train",
+        "-d",
+        spec,
+        *SMALL,
+        "-e",
+        "10",
+        "--save",
+        model,
+        "--json",
+        str(tmp_path / "t.json"),
+    ]
+    rc, out, err = _main([*argv, "--task", "regression"], capsys)
+    assert rc == 0, err
+    t = json.loads((tmp_path / "t.json").read_text())
+    assert t["config"]["sizes"][-1] == 1 and t["config"]["task"] == "regression"
+    assert t["test_accuracy"] is None and t["confusion_matrix"] is None
+    assert t["test_rmse"] > 0 and t["test_mae"] > 0 and t["test_r2"] > 0.3
+    assert "test RMSE" in out and "test R^2" in out and "val RMSE" in out
+    assert {"val_rmse", "val_r2"} <= set(t["epochs"][0])
+    rc, out, err = _main(
+        ["evaluate", "--model", model, "-d", spec, "--json", str(tmp_path / "e.json")], capsys
+    )
+    e = json.loads((tmp_path / "e.json").read_text())
+    assert rc == 0 and e["loss"] == t["test_loss"]
+    for k in ("rmse", "mae", "r2"):
+        assert e[k] == pytest.approx(t[f"test_{k}"], rel=1e-9)
+    # without --task: a 300-row classifier of the integers, said in one line naming the flag
+    rc, out, err = _main(["train", "-d", spec, *SMALL, "-e", "1"], capsys)
+    assert rc == 0 and "--task regression" in err and "class labels" in err
+    assert "too large to print" in out

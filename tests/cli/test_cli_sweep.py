@@ -45,7 +45,7 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
     assert out["axes"] == {"lr": [1e-3, 3e-2], "seed": [0, 1]}
     assert out["compile_seconds"] >= 0 and out["train_seconds"] > 0 and out["groups"] == 1
     figures = sorted(os.path.basename(f) for f in out["figures"])
-    assert figures == ["heatmap.png", "importance.png", "parallel.png"]
+    assert figures == ["confusion_matrix.png", "heatmap.png", "importance.png", "parallel.png"]
     assert {r["name"] for r in out["importance"]} == {"lr", "seed"}
     for f in out["figures"]:
         assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
@@ -120,7 +120,7 @@ def test_packed_sweep_json_timing_and_history(tmp_path, capsys):
     [
         (["-lr", ""], "-lr/--learning_rate: empty value"),
         (["-lr", "1e-3,"], "-lr/--learning_rate: empty value"),
-        (["-lr", "1e-4:1e-1:0"], "needs at least 1 value"),
+        (["-lr", "1e-4:1e-1:0"], "needs 1 to 1048576 values"),
         (["-lr", "0:1e-1:4"], "needs positive bounds"),
         (["-lr=-1e-3:1e-1:4"], "needs positive bounds"),
         (["-lr", "fast"], "-lr/--learning_rate: 'fast' is not a number"),

@@ -278,3 +278,50 @@ def test_the_course_configs_run_as_written(tmp_path, name, count):
     if "hyperband" in name:
         assert out["hyperband"]["rungs"] == [3, 9]  # epochs 10, min_iter 3, eta 3
         assert all(m["epochs_run"] in (3, 9, 10) for m in out["members"])
+
+
+# --- a sweep's next step ---
+
+
+def test_config_sweep_keeps_histories_and_gives_the_best_members_command(tmp_path, capsys):
+    import shlex
+
+    config = write(
+        tmp_path,
+        {
+            "method": "grid",
+            "metric": {"name": "val_accuracy", "goal": "maximize"},
+            "parameters": {"learning_rate": {"values": [0.001, 0.03]}, "num_layers": {"value": 1}},
+        },
+    )
+    out = run_json(
+        tmp_path,
+        "--config",
+        config,
+        "-d",
+        "xor",
+        "-e",
+        "3",
+        "-sz",
+        "8",
+        "--quiet",
+        "--out",
+        str(tmp_path / "figs"),
+    )
+    for m in out["members"]:
+        h = m["history"]
+        assert set(h) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
+        assert len(h["val_accuracy"]) == 3 and h["val_accuracy"][-1] == m["val_accuracy"]
+    best = out["best"]
+    cm = out["best_confusion_matrix"]
+    assert sum(map(sum, cm)) == 160  # xor's test split
+    assert sum(cm[i][i] for i in range(2)) / 160 == pytest.approx(best["test_accuracy"], abs=1e-6)
+    assert str(tmp_path / "figs" / "confusion_matrix.png") in out["figures"]
+    command = shlex.split(out["best_command"])
+    assert command[:2] == ["jaxnn", "train"] and "--learning_rate" in command
+    printed = capsys.readouterr().out
+    assert out["best_command"] in printed
+    # the command reruns the best member alone: the same test accuracy
+    solo = cli_json(tmp_path, *command[1:], "--quiet", name="solo.json")
+    assert solo["test_accuracy"] == pytest.approx(best["test_accuracy"], abs=1e-6)
+    assert solo["test_loss"] == pytest.approx(best["test_loss"], rel=1e-4)

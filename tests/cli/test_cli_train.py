@@ -123,7 +123,9 @@ def test_regression_json_has_null_accuracy(tmp_path, capsys):
         (["-m", "1.5"], r"-m/--momentum must be in [0, 1), got 1.5"),
         (["-d", "mnist", "--data-dir", "/nonexistent/idx"], "directory /nonexistent/idx does not"),
         (["-d", "cifar10"], "-d/--dataset: unknown dataset 'cifar10'"),
-        (["-d", "sine"], "-l/--loss: sine is a regression data set"),
+        (["-d", "sine", "-l", "cross_entropy"], "-l/--loss cross_entropy fits class labels"),
+        (["-d", "sine", "--output", "softmax"], "--output softmax makes outputs that sum to 1"),
+        (["-d", "xor", "--task", "regression", "-l", "cross_entropy"], "--task regression"),
         (["--resume", "/nonexistent/ck.npz"], "--resume: checkpoint /nonexistent/ck.npz does not"),
     ],
 )

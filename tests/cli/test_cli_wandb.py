@@ -232,3 +232,16 @@ def test_a_config_sweep_logs_its_members_under_the_files_project(tmp_path):
     )
     assert again["wandb_runs"] == 4
     assert {r["project"] for r in offline_runs(tmp_path)} == {"fromfile", "cli"}  # flags win
+
+
+def test_a_regression_run_logs_rmse_mae_and_r2(tmp_path):
+    result = run_json(tmp_path, "train", "-d", "sine", "-wp", "proj", *SMALL, "-lr", "0.01")
+    (run,) = offline_runs(tmp_path)
+    for key in ("test_rmse", "test_mae", "test_r2"):
+        assert run["summary"][key] == pytest.approx(result[key], rel=1e-12)
+    rows = epoch_rows(run)
+    for row, epoch in zip(rows, result["epochs"]):
+        assert row["val_rmse"] == pytest.approx(epoch["val_rmse"], rel=1e-12)
+        assert row["val_r2"] == pytest.approx(epoch["val_r2"], rel=1e-12)
+        assert "val_accuracy" not in row  # NaN for regression: left out
+    assert "confusion_matrix" not in run["summary"]

@@ -153,7 +153,7 @@ def test_regression_members_ranked_by_validation_loss():
     "kwargs, error, match",
     [
         ({"settings": []}, ValueError, "settings is empty"),
-        ({"settings": [{"lr": 0.1}]}, ValueError, r"unknown key\(s\) \['lr'\]"),
+        ({"settings": [{"bogus": 0.1}]}, ValueError, r"unknown key\(s\) \['bogus'\]"),
         ({"settings": [{"learning_rate": 0.0}]}, ValueError, "learning_rate must be"),
         ({"settings": [{"learning_rate": float("nan")}]}, ValueError, "learning_rate"),
         ({"settings": [{"seed": -1}]}, ValueError, "seed must be between 0 and"),
@@ -234,3 +234,23 @@ def test_a_network_garbage_from_the_start_counts_as_diverged(pack):
     result = jaxnn.sweep(config, members, data, pack=pack)
     assert result.diverged.tolist() == [False, True, False]
     assert result.test_loss[1] > 1e20  # finite, and useless
+
+
+def test_the_course_names_and_num_layers_hidden_size_are_taken(data):
+    by_names = [
+        {"num_layers": 1, "hidden_size": 16, "lr": 1e-2, "epsilon": 1e-7, "seed": 1},
+        {"num_layers": 2, "hidden_size": 8, "learning_rate": 1e-3},
+    ]
+    by_fields = [
+        {"sizes": (64, 16, 10), "learning_rate": 1e-2, "eps": 1e-7, "seed": 1},
+        {"sizes": (64, 8, 8, 10), "learning_rate": 1e-3},
+    ]
+    a = jaxnn.sweep(CONFIG, by_names, data, chunk_size=CHUNK, pack="off")
+    b = jaxnn.sweep(CONFIG, by_fields, data, chunk_size=CHUNK, pack="off")
+    assert [s["sizes"] for s in a.settings] == [(64, 16, 10), (64, 8, 8, 10)]
+    assert a.settings == b.settings
+    np.testing.assert_array_equal(a.test_loss, b.test_loss)
+    with pytest.raises(ValueError, match=r"settings\[0\] gives sizes and num_layers"):
+        jaxnn.sweep(CONFIG, [{"sizes": (64, 4, 10), "num_layers": 2}], data)
+    with pytest.raises(ValueError, match=r"settings\[0\] gives learning_rate twice"):
+        jaxnn.sweep(CONFIG, [{"lr": 0.1, "learning_rate": 0.2}], data)

@@ -237,7 +237,7 @@ BAD = [
             "metric": {"name": "val_loss"},
             "early_terminate": {"type": "hyperband", "eta": 1, "min_iter": 1},
         },
-        "early_terminate.eta: expected a number > 1",
+        "early_terminate.eta: expected a number in [1.01, 1000]",
     ),
     (
         {"method": "grid", "metric": {"name": "loss"}, "early_terminate": {"type": "hyperband"}},

@@ -55,7 +55,8 @@ def test_parse_numbers_integers():
         ("nan", False, "not a finite number"),
         ("1.5", True, "not an integer"),
         ("1e-4:1e-1", False, "LOW:HIGH:NUM"),
-        ("1e-4:1e-1:0", False, "at least 1 value"),
+        ("1e-4:1e-1:0", False, "needs 1 to 1048576 values"),
+        ("1e-4:1e-1:100000000", False, "needs 1 to 1048576 values, got 100000000"),
         ("0:1e-1:4", False, "positive bounds"),
         ("-1:1:4", False, "positive bounds"),
         ("1e-4:1e-1:2.5", False, "not an integer"),
@@ -129,7 +130,7 @@ def test_check_settings():
     assert check_settings([{"seed": 1}], known) == [{"seed": 1}]
     with pytest.raises(ValueError, match="settings is empty"):
         check_settings([], known)
-    with pytest.raises(ValueError, match=r"settings\[1\] has unknown key\(s\) \['lr'\]"):
-        check_settings([{"seed": 1}, {"lr": 0.1}], known)
+    with pytest.raises(ValueError, match=r"settings\[1\] has unknown key\(s\) \['bogus'\]"):
+        check_settings([{"seed": 1}, {"bogus": 0.1}], known)
     with pytest.raises(TypeError, match="list of dicts"):
         check_settings({"seed": 1}, known)

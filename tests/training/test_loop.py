@@ -249,7 +249,8 @@ def test_regression_trains_and_reports_nan_accuracy():
     _, m = jax.jit(train, static_argnums=0)(
         config, make_hparams(learning_rate=1e-2), jax.random.PRNGKey(0), sine
     )
-    assert m.val_loss[-1] < 0.1 * m.val_loss[0]
+    # z-scored targets: the validation loss is about 1 - R^2
+    assert m.val_loss[-1] < 0.1 * m.val_loss[0] or m.val_loss[-1] < 0.05
     assert np.all(np.isnan(m.val_accuracy)) and np.all(np.isnan(m.train_accuracy))
 
 

@@ -80,7 +80,7 @@ def test_predict_refuses_inputs_of_another_width():
         predict(r, x[:, :4])
     with pytest.raises(ValueError, match=r"x must be \(samples, 5\)"):
         predict(r, x[0])
-    with pytest.raises(TypeError, match="predict takes a model"):
+    with pytest.raises(TypeError, match="predict and evaluate take a model"):
         predict(object(), x)
     with pytest.raises(TypeError, match="takes the inputs x as third argument"):
         predict(r.config, r.params)
