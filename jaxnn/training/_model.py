@@ -217,7 +217,7 @@ def model_inputs(model: Model, x: ArrayLike, *, name: str = "x") -> np.ndarray:
     if len(a) == 0:
         raise ValueError(f"{name} has no samples")
     check_finite(name, a)
-    known = known_rows(model.preprocessing, a)
+    known = known_rows(model.preprocessing, a, name=name)
     if known is not None:
         return known.astype(jnp.dtype(model.config.dtype))
     return model.preprocessing.apply(a, model.config.dtype, name=name)
@@ -241,7 +241,7 @@ def model_targets(model: Model, y: ArrayLike, *, name: str = "y") -> np.ndarray:
     k = model.config.sizes[-1]
     if a.shape[1] != k:
         raise ValueError(f"{name} has {a.shape[1]} target columns, the model has {k} outputs")
-    known = known_rows(model.target_preprocessing, a)
+    known = known_rows(model.target_preprocessing, a, name=name)
     if known is not None:
         return known.astype(jnp.dtype(model.config.dtype))
     return model.target_preprocessing.apply(a, model.config.dtype, name=name)

@@ -240,9 +240,14 @@ def remember_rows(pre: Preprocessing | None, a: ArrayLike) -> None:
         _ROWS.popitem(last=False)
 
 
-def known_rows(pre: Preprocessing | None, a: ArrayLike) -> np.ndarray | None:
+def known_rows(pre: Preprocessing | None, a: ArrayLike, *, name: str = "x") -> np.ndarray | None:
     """``a`` as network data, when every row of it is a row some `Dataset` handed out as network
-    data made by ``pre`` (in any dtype the rows were handed out in); else None (raw data)."""
+    data made by ``pre`` (in any dtype the rows were handed out in); else None (raw data).
+
+    Raises:
+      ValueError: naming ``name``, when some rows but not all are such network data: reading the
+        array either way would scale some rows twice or not at all.
+    """
     if pre is None or pre.kind == "none":
         return None
     a = np.asarray(a)
@@ -256,6 +261,15 @@ def known_rows(pre: Preprocessing | None, a: ArrayLike) -> np.ndarray | None:
                 cast = a.astype(jnp.dtype(dtype))
         except (TypeError, ValueError):
             continue
-        if cast.shape[1:] and np.all(np.isin(row_hashes(cast), hashes)):
+        if not cast.shape[1:]:
+            continue
+        known = np.isin(row_hashes(cast), hashes)
+        if known.all():
             return cast
+        if known.any():
+            raise ValueError(
+                f"{name}: {int(known.sum())} of {len(known)} rows are rows a Dataset handed out "
+                f"already scaled and the others are not; pass raw rows only, or the Dataset's "
+                f"scaled rows only"
+            )
     return None

@@ -115,3 +115,11 @@ def test_preprocessing_apply_names_a_width_mismatch():
     pre = Preprocessing.from_training(np.random.default_rng(0).normal(size=(20, 5)), "zscore")
     with pytest.raises(ValueError, match="x has 4 features, the preprocessing has statistics of 5"):
         pre.apply(np.ones((3, 4)))
+
+
+def test_an_array_mixing_scaled_and_raw_rows_is_refused(trained):
+    # some rows a Dataset handed out scaled, some raw: either reading scales some rows wrongly
+    result, data, raw, _ = trained
+    mixed = np.concatenate([np.asarray(data.x_test[:3]), np.asarray(raw.x_test[3:6])])
+    with pytest.raises(ValueError, match=r"x: 3 of 6 rows are rows a Dataset handed out"):
+        predict(result, mixed)
