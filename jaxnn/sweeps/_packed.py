@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from jaxnn.feedforward._activations import ACTIVATIONS, select_activation
 from jaxnn.feedforward._network import Dense, Embedding, erfinv_draw, init_std, scaled_normal
@@ -50,13 +51,7 @@ from jaxnn.training._loop import (
     check_config,
     run_epochs,
 )
-from jaxnn.training._optimizers import (
-    HYPERPARAMETERS,
-    OPTIMIZERS,
-    moment_init,
-    moment_update,
-    schedule_factor,
-)
+from jaxnn.training._optimizers import HYPERPARAMETERS, OPTIMIZERS, optimizer
 from jaxnn.training._settings import SETTINGS
 
 __all__ = [
@@ -243,10 +238,13 @@ def packed_member(pack: Pack, member: PackedMember, data: Dataset) -> Member:
     steps = _check_batches(data, config.batch_size)
     total_steps = member.epochs * steps
     hparams = {name: getattr(member.hparams, name) for name in HYPERPARAMETERS}
+    opt = optimizer(
+        member.optimizer, **hparams, schedule=config.lr_schedule, total_steps=total_steps
+    )
 
     def update(grads, state, params):
-        factor = schedule_factor(config.lr_schedule, state.count, total_steps)
-        return moment_update(member.optimizer, hparams, grads, state, params, factor=factor)
+        updates, state = opt.update(grads, state, params)
+        return optax.apply_updates(params, updates), state
 
     return Member(
         gradients=lambda params, x, y: _gradients(config, params, x, y, embedding),
@@ -266,7 +264,10 @@ def packed_train(pack: Pack, member: PackedMember, data: Dataset):
     """
     params, key = packed_init(pack, member)
     pieces = packed_member(pack, member, data)
-    state = TrainState(params, moment_init(params), jnp.zeros((), jnp.int32), key)
+    hparams = {name: getattr(member.hparams, name) for name in HYPERPARAMETERS}
+    opt = optimizer(member.optimizer, **hparams, schedule=pack.config.lr_schedule)
+    opt_state = opt.init(params)
+    state = TrainState(params, opt_state, jnp.zeros((), jnp.int32), key)
     state, metrics = run_epochs(pieces, state, data, pack.config.batch_size, pack.config.epochs)
     return params, state, metrics, pieces
 

@@ -1,7 +1,7 @@
 """Checkpoints: a `TrainState` (params, optimizer state, epoch, PRNG key) and its config in a file.
 
 The file is a NumPy ``.npz`` archive with one array per leaf, named by its path in the state
-(``params[1].W``, ``opt_state.inner_state[1][0].mu[0].W``, ``epoch``, ``key``), the statistics of
+(``params[1].W``, ``opt_state.m[0].W``, ``epoch``, ``key``), the statistics of
 the input preprocessing (``__preprocessing__.shift`` and ``.scale``), and a JSON entry holding the
 config, the hyperparameters, the data set's name and settings, the preprocessing's kind and the
 metrics so far. A custom `Activation`, `Output` or `Loss` (functions, which no file can hold) is

@@ -41,7 +41,7 @@ from jaxnn.feedforward._network import Dense, forward, init_mlp
 from jaxnn.training._checked import check, check_targets_traced
 from jaxnn.training._data import Dataset
 from jaxnn.training._metrics import accuracy, predicted_classes
-from jaxnn.training._optimizers import HYPERPARAMETERS, make_optimizer, with_schedule
+from jaxnn.training._optimizers import HYPERPARAMETERS, optimizer
 from jaxnn.training._settings import GRADS, check_setting, namedtuple_of, settings_of_kind
 
 __all__ = [
@@ -261,8 +261,8 @@ def _optimizer(
     structure does not depend on it.
     """
     hparams = hparams if hparams is not None else make_hparams()
-    opt = make_optimizer(config.optimizer)(**{k: getattr(hparams, k) for k in HYPERPARAMETERS})
-    return with_schedule(opt, config.lr_schedule, total_steps)
+    hp = {k: getattr(hparams, k) for k in HYPERPARAMETERS}
+    return optimizer(config.optimizer, **hp, schedule=config.lr_schedule, total_steps=total_steps)
 
 
 def _check_scalar_hparams(hparams: HParams) -> None:

@@ -357,7 +357,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.9,
         Range(0.0, 1.0),
-        "first-moment decay of adam and nadam",
+        "first-moment decay of adam, nadam and adamw",
     ),
     Setting(
         "beta2",
@@ -366,7 +366,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.999,
         Range(0.0, 1.0),
-        "second-moment decay of adam and nadam",
+        "second-moment decay of adam, nadam and adamw",
     ),
     Setting(
         "eps",
@@ -375,7 +375,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         1e-8,
         Range(0.0, math.inf, False),
-        "epsilon of rmsprop, adagrad, adam and nadam",
+        "epsilon of rmsprop, adagrad, adam, nadam and adamw",
     ),
     Setting(
         "weight_decay",
@@ -384,7 +384,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.0,
         Range(0.0),
-        "L2 coefficient on the weight matrices (not the biases)",
+        "L2 coefficient on the weight matrices (not the biases); decoupled for adamw",
     ),
     Setting(
         "init_scale",

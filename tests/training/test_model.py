@@ -220,7 +220,7 @@ def test_float64_without_64_bit_jax_is_refused():
 def test_bfloat16_params_moments_and_data():
     r = fit(_arrays(), dtype="bfloat16", **{**TINY, "epochs": 6})
     assert {str(p.dtype) for p in jax.tree.leaves(r.params)} == {"bfloat16"}
-    mu = r.state.opt_state.inner_state[1][0].mu
+    mu = r.state.opt_state.m
     assert {str(p.dtype) for p in jax.tree.leaves(mu)} == {"bfloat16"}
     hyper = r.state.opt_state.hyperparams  # float32: bfloat16 rounds beta2 = 0.999 to 1
     assert hyper["beta2"].dtype == jnp.float32
