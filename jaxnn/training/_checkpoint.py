@@ -337,7 +337,7 @@ def load_checkpoint(
             raise ValueError(
                 f"{path}: {name}: dtype {a.dtype} in checkpoint, {np.dtype(t.dtype)} expected"
             )
-        leaves.append(jax.numpy.asarray(a))
+        leaves.append(jax.device_put(a))  # placed (an eager conversion compiles per shape)
     state = jax.tree_util.tree_unflatten(treedef, leaves)
     return Checkpoint(
         state,

@@ -1,9 +1,13 @@
 """``jaxnn.fit``: the Python driver of training, what ``jaxnn train`` runs.
 
-It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once,
-compiles one epoch (`train_epoch` under `jax.jit`) and calls it once per epoch, updating a progress
-bar between calls (nothing is printed from inside jitted code). It times training apart from
-compilation, evaluates the test split and can save and resume checkpoints.
+It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once and
+runs the engine's two programs (`jaxnn.training._programs`): one initializes the network from the
+seed, the other trains to a target epoch and then evaluates the test split (loss, accuracy,
+confusion matrix). The optimizer, activation, init, hyperparameters, seed and epochs are arrays of
+the programs, so a later fit of the same architecture compiles nothing. With a progress bar,
+``on_epoch`` or ``save_every`` the training program is called once per epoch (or per chunk) with a
+new target, updating the bar between calls (nothing is printed from inside jitted code). It times
+training apart from compilation and can save and resume checkpoints.
 """
 
 from __future__ import annotations
@@ -15,13 +19,21 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxnn._util import FileLock, check_output_paths, progress_bar
 from jaxnn._validation import check_int_range
 from jaxnn.feedforward._network import Dense
+from jaxnn.training import _engine as engine
 from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
+from jaxnn.training._config import (
+    HParams,
+    TrainConfig,
+    TrainState,
+    check_config,
+    check_data,
+    make_hparams,
+)
 from jaxnn.training._data import (
     Dataset,
     Preprocessing,
@@ -32,30 +44,13 @@ from jaxnn.training._data import (
     output_width,
     split_dataset,
 )
-from jaxnn.training._loop import (
-    HParams,
-    TrainConfig,
-    TrainState,
-    _check_data,
-    check_config,
-    evaluate,
-    init_state,
-    make_hparams,
-    predict_classes,
-    train_epochs,
-)
-from jaxnn.training._metrics import confusion_matrix as _confusion_matrix
 from jaxnn.training._precision import check_dtype, data_dtype
+from jaxnn.training._programs import Request, compiled
 from jaxnn.training._settings import SETTINGS, check_setting
 
 __all__ = ["FitResult", "fit"]
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
-
-_init_jit = jax.jit(init_state, static_argnums=0)
-_epochs_jit = jax.jit(train_epochs, static_argnums=(0, 3))
-_evaluate_jit = jax.jit(evaluate, static_argnums=0)
-_classes_jit = jax.jit(predict_classes, static_argnums=0)
 
 
 class FitResult(NamedTuple):
@@ -74,7 +69,8 @@ class FitResult(NamedTuple):
       confusion_matrix: (k, k) int counts on the test split (rows true, columns predicted), or
         None for regression.
       train_seconds: wall time of the epochs run by this call, compilation excluded.
-      compile_seconds: the time to compile one epoch.
+      compile_seconds: the time to compile the run's programs (0 when an earlier fit of the same
+        shapes compiled them).
       samples_trained: examples in the minibatches of this call's epochs.
       train_samples_per_second: ``samples_trained / train_seconds``.
       params_sha256: SHA-256 over the bytes of every parameter array, in tree order.
@@ -261,7 +257,7 @@ def _fit(
         "data": {k: s[k] for k in _DATA_SETTINGS},
     }
     for split in ("train", "val", "test"):
-        _check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
+        check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
     n = int(data.x_train.shape[0])
     if config.batch_size > n:
         raise ValueError(
@@ -269,10 +265,10 @@ def _fit(
         )
     if hparams is None:
         hparams = make_hparams(**{f: s[f] for f in HParams._fields})
-    seed = s["seed"]
-    device_data = jax.device_put(Dataset(*(jnp.asarray(a) for a in tuple(data))))
+    device_data = jax.device_put(Dataset(*tuple(data)))  # placed once (jnp would compile)
 
     history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
+    state = None
     if resume is not None:
         ck = load_checkpoint(resume, config, hparams=hparams, dataset=name)
         state = ck.state
@@ -283,59 +279,59 @@ def _fit(
                 f"{resume} has completed {int(state.epoch)} epochs; ask for more with "
                 f"epochs (-e/--epochs) > {int(state.epoch)}: the total to reach"
             )
-    else:
-        state = _init_jit(config, hparams, jax.random.PRNGKey(seed))
+    static = engine.static_of(
+        config,
+        activations=engine.solo_activations(config.activation),
+        epochs=engine.epochs_bucket(config.epochs),
+    )
+    member = engine.member_of(static, config, hparams, engine.seed_key(s["seed"]))
+    (init, program), compile_seconds = _programs(static, member, state, device_data)
+    if state is None:
+        state = init(member, device_data).state
 
     first = int(state.epoch)
     remaining = config.epochs - first
-    # Python only between jitted chunks of epochs: one chunk, or one epoch at a time for the bar
+    # Python only between calls of the program: one call, or one epoch at a time for the bar
     chunk = 1 if progress or on_epoch is not None else remaining
     if save_every is not None:
         chunk = min(chunk, save_every)
-    start = time.perf_counter()
-    programs = {chunk: _epochs_jit.lower(config, state, device_data, chunk).compile()}
-    if remaining % chunk:
-        last = remaining % chunk
-        programs[last] = _epochs_jit.lower(config, state, device_data, last).compile()
-    compile_seconds = time.perf_counter() - start
     bar = progress_bar(config.epochs, desc="train", unit="epoch", enabled=progress, initial=first)
     train_seconds = 0.0
     try:
         epoch = first
         while epoch < config.epochs:
-            length = min(chunk, config.epochs - epoch)
+            target = min(epoch + chunk, config.epochs)
             start = time.perf_counter()
-            state, metrics = programs[length](state, device_data)
-            metrics = jax.device_get(metrics)  # waits for the chunk to finish
+            out = program(member, state, np.int32(target), np.bool_(target == config.epochs),
+                          device_data)  # fmt: skip
+            metrics = jax.device_get(out.metrics)  # waits for the call to finish
             train_seconds += time.perf_counter() - start
-            for i in range(length):
-                history["epoch"].append(epoch + i + 1)
+            state = out.state
+            for i in range(epoch, target):
+                history["epoch"].append(i + 1)
                 for k, v in metrics._asdict().items():
                     history[k].append(float(v[i]))
                 if on_epoch is not None:
                     on_epoch({k: history[k][-1] for k in HISTORY_KEYS})
-            epoch += length
+            length, epoch = target - epoch, target
             if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
                 save_checkpoint(
                     save, state, config, hparams=hparams, dataset=name, history=history, **saved
                 )
             bar.update(length)
             bar.set_postfix(
-                loss=f"{metrics.train_loss[-1]:.4f}",
-                acc=f"{metrics.train_accuracy[-1]:.4f}",
-                val_loss=f"{metrics.val_loss[-1]:.4f}",
-                val_acc=f"{metrics.val_accuracy[-1]:.4f}",
+                loss=f"{history['train_loss'][-1]:.4f}",
+                acc=f"{history['train_accuracy'][-1]:.4f}",
+                val_loss=f"{history['val_loss'][-1]:.4f}",
+                val_acc=f"{history['val_accuracy'][-1]:.4f}",
             )
     finally:
         bar.close()
 
-    test_loss, test_acc = jax.device_get(
-        _evaluate_jit(config, state.params, device_data.x_test, device_data.y_test)
+    test_loss, test_acc, confusion = jax.device_get(
+        (out.test_loss, out.test_accuracy, out.confusion)
     )
-    cm = None
-    if is_classification(data):
-        pred = _classes_jit(config, state.params, device_data.x_test)
-        cm = np.asarray(_confusion_matrix(device_data.y_test, pred, max(2, config.sizes[-1])))
+    cm = np.asarray(confusion) if is_classification(data) else None
     if save is not None and save_every is None:
         save_checkpoint(
             save, state, config, hparams=hparams, dataset=name, history=history, **saved
@@ -358,3 +354,15 @@ def _fit(
         params_sha256=params_sha256(state.params),
         preprocessing=preprocessing,
     )
+
+
+def _programs(static, member, state, data) -> tuple[tuple[Any, Any], float]:
+    """The run's init and train programs (from the process's cache, or compiled side by side)
+    and the seconds compiling took; with a resumed ``state``, no init program."""
+    fresh = state is None
+    if fresh:
+        state = jax.eval_shape(lambda m, d: engine.init_member(static, m, d).state, member, data)
+    train = Request("train", static, (member, state, np.int32(0), np.bool_(False), data))
+    requests = [Request("init", static, (member, data)), train] if fresh else [train]
+    programs, seconds = compiled(requests)
+    return (programs[0] if fresh else None, programs[-1]), seconds

@@ -171,7 +171,7 @@ def is_binary(config: TrainConfig) -> bool:
 def model_outputs(model: Model, inputs: ArrayLike) -> jax.Array:
     """`predict` on inputs already preprocessed (`model_inputs`): class probabilities (two
     columns for a binary network) or regression outputs."""
-    y_hat = _outputs(model.config, model.params, jnp.asarray(inputs))
+    y_hat = _outputs(model.config, model.params, jax.device_put(inputs))
     if is_binary(model.config):
         y_hat = jnp.concatenate([1 - y_hat, y_hat], axis=1)  # P(class 0), P(class 1)
     return y_hat

@@ -31,6 +31,7 @@ __all__ = [
     "SCHEDULES",
     "OptimizerState",
     "check_schedule",
+    "custom_name",
     "is_transformation",
     "make_optimizer",
     "optimizer",
@@ -116,6 +117,14 @@ def check_schedule(schedule: Callable, name: str = "learning_rate") -> Callable:
 
 def _name(fn: Any) -> str:
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def custom_name(value: Any) -> str:
+    """A short name of a user's transformation or schedule for messages and JSON (the function
+    that built it: ``chain``, ``scale_by_adam``, ``warmup_cosine_decay_schedule``, ...)."""
+    fn = value.init if is_transformation(value) else value
+    name = _name(fn).split(".<locals>")[0]
+    return f"optax {name}" if is_transformation(value) else name
 
 
 class OptimizerState(NamedTuple):

@@ -28,7 +28,7 @@ from jaxnn._validation import is_concrete
 from jaxnn.feedforward._activations import ACTIVATIONS, Activation
 from jaxnn.feedforward._losses import LOSS_ALIASES, LOSSES, OUTPUTS, Loss, Output
 from jaxnn.feedforward._network import INITS
-from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES
+from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES, check_schedule, is_transformation
 
 __all__ = [
     "DTYPES",
@@ -92,8 +92,9 @@ class Setting(NamedTuple):
       help: one line for ``--help`` and the docs.
       sweep: whether ``jaxnn sweep`` takes a list of values for it.
       aliases: other accepted spellings of choices, mapped to the canonical name.
-      packed: for a static or shape setting, whether a packed sweep traces it (members with
-        different values share one program); the other static settings group members.
+      packed: for a static or shape setting, whether members with different values share one
+        compiled program (traced, or packed for the sizes); the other static settings group
+        members.
     """
 
     name: str
@@ -289,6 +290,7 @@ SETTINGS: tuple[Setting, ...] = (
         "constant",
         _names(SCHEDULES),
         "learning-rate schedule; cosine decays to lr/100 over the run",
+        packed=True,
     ),
     Setting(
         "dtype",
@@ -454,7 +456,8 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
     Numbers are checked against the setting's range when concrete (a traced value inside ``jit``
     or ``vmap`` passes: it was checked where it entered). Choices are matched case-insensitively
     and through the aliases (``mean_squared_error`` -> ``mse``, ``nesterov`` -> ``nag``);
-    `Activation`, `Loss` and `Output` values pass as they are.
+    `Activation`, `Loss` and `Output` values, an optax transformation for ``optimizer`` and a
+    schedule (a function of the step) for ``lr_schedule`` pass as they are.
 
     Args:
       name: the setting's name.
@@ -474,7 +477,16 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
     if s.type is str:
         if isinstance(value, Activation | Loss | Output) or value is None:
             return value
+        if name == "optimizer" and is_transformation(value):
+            return value  # a user's own optimizer
+        if name == "lr_schedule" and callable(value):
+            return check_schedule(value, label)
         if not isinstance(value, str):
+            if name == "optimizer":
+                raise TypeError(
+                    f"{label} must be a name ({', '.join(s.choices())}) or an "
+                    f"optax.GradientTransformation, got {value!r} ({type(value).__name__})"
+                )
             raise TypeError(f"{label} must be a name, got {value!r}")
         if not callable(s.valid):
             return value

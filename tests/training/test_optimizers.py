@@ -11,7 +11,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxnn import OPTIMIZERS, Dense, load_dataset, make_config, make_hparams, make_optimizer, train
+from jaxnn import OPTIMIZERS, Dense, fit, load_dataset, make_optimizer
 from jaxnn.training._optimizers import HYPERPARAMETERS, OptimizerState, optimizer, schedule_factor
 
 HP = dict(
@@ -190,13 +190,15 @@ def test_a_schedule_returning_a_non_scalar_is_refused():
         optimizer("adam", learning_rate=lambda t: jnp.ones(3) * 1e-3)
 
 
+@pytest.fixture(scope="module")
+def xor():
+    return load_dataset("xor")
+
+
 @pytest.mark.parametrize("name", OPTIMIZERS)
-def test_every_optimizer_trains_xor(name):
-    data = jax.device_put(load_dataset("xor"))
+def test_every_optimizer_trains_xor(xor, name):
+    """Through `jaxnn.fit`: one compiled program for all of them (the optimizer is traced)."""
     lr = {"sgd": 0.3, "momentum": 0.05, "nag": 0.05, "adagrad": 0.1}.get(name, 0.01)
-    config = make_config((2, 8, 2), optimizer=name, epochs=15)
-    _, m = jax.jit(train, static_argnums=0)(
-        config, make_hparams(learning_rate=lr), jax.random.PRNGKey(0), data
-    )
-    assert m.train_loss[-1] < 0.5 * m.train_loss[0], name
-    assert m.val_accuracy[-1] > 0.9, name
+    r = fit(xor, hidden_sizes=(8,), optimizer=name, epochs=15, learning_rate=lr)
+    assert r.history["train_loss"][-1] < 0.5 * r.history["train_loss"][0], name
+    assert r.history["val_accuracy"][-1] > 0.9, name
