@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 MODES = ("auto", "on", "off")
+ENVELOPE = "envelope"
+"""The planning mode of a search space's rounds: every set of members packed (`Envelope`)."""
 
 
 class Cost(NamedTuple):
@@ -227,7 +229,8 @@ def plan(
     Args:
       configs: each member's checked `TrainConfig`.
       mode: ``auto`` (the cost model chooses), ``on`` (pack) or ``off`` (no padded widths or
-        depths: one program per network).
+        depths: one program per network); ``envelope``: every set packed, even of one network
+        (the rounds of a search space that varies its networks).
       shape: ``n_train``, ``n_val`` and ``n_test``, the sizes of the data splits.
       chunk: at most this many members per call.
       devices: the devices the members are spread over.
@@ -243,7 +246,7 @@ def plan(
       ValueError: for an unknown mode, or ``on`` with members that differ in a setting that
         cannot be packed (named, with its values).
     """
-    if mode not in MODES:
+    if mode not in (*MODES, ENVELOPE):
         raise ValueError(f"pack must be one of {', '.join(MODES)}, got {mode!r}")
     if mode == "on":
         bad = unpackable(configs)
@@ -265,7 +268,11 @@ def plan(
         grouped = _programs_of(configs, index, lambda c: c.sizes, False, *args)
         if own:
             choices.append({"members": len(index), **own, "choice": "grouped"})
-        if len(networks) == 1 or len(configs[index[0]].sizes) < 3:
+        hidden = len(configs[index[0]].sizes) > 2
+        if mode == ENVELOPE and hidden:  # one packed program per set, whatever its networks
+            programs += _programs_of(configs, index, lambda c: 0, True, *args)
+            continue
+        if len(networks) == 1 or not hidden:
             programs += grouped
             continue
         options = {

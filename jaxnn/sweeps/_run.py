@@ -40,6 +40,7 @@ __all__ = [
     "requests",
     "resolve",
     "run",
+    "space_envelope",
 ]
 
 _HPARAM_DEFAULTS = dict(HParams._field_defaults)
@@ -58,11 +59,30 @@ class Resolved(NamedTuple):
 
 class Envelope(NamedTuple):
     """What a search space's programs are sized for, so that every round of it runs the same
-    programs: the largest network, the activations and the most epochs of the whole space."""
+    programs: the largest network, the activations and the most epochs of the whole space, and
+    whether its networks differ (then every round packs into ``sizes``)."""
 
     sizes: tuple[int, ...]
     activations: tuple
     epochs: int
+    packed: bool = False
+
+
+def space_envelope(spec: Any, base: TrainConfig) -> Envelope:
+    """The `Envelope` of a sweep config's search space around ``base`` (the unswept settings).
+
+    Args:
+      spec: a `SweepSpec`.
+      base: the config of the settings the space does not sweep.
+    """
+    swept = {p.setting: p.extremes() for p in spec.parameters.values()}
+    layers = swept.get("num_layers", [len(base.sizes) - 2])
+    widths = swept.get("hidden_size", [max(base.sizes[1:-1], default=1)])
+    activations = swept.get("activation", [base.activation])
+    epochs = max(swept.get("epochs", [base.epochs]))
+    sizes = (base.sizes[0], *[max(widths)] * max(layers), base.sizes[-1])
+    varies = len(set(layers)) > 1 or len(set(widths)) > 1
+    return Envelope(sizes, tuple(activations), int(epochs), varies)
 
 
 def resolve(

@@ -33,7 +33,7 @@ import numpy as np
 from jaxnn._util import cache_counts, progress_bar
 from jaxnn._validation import check_int_range
 from jaxnn.sweeps._packed import member_params
-from jaxnn.sweeps._plan import MODES, SweepMemoryError, check_memory, plan
+from jaxnn.sweeps._plan import ENVELOPE, MODES, SweepMemoryError, check_memory, plan
 from jaxnn.sweeps._run import (
     Envelope,
     diverged,
@@ -216,8 +216,9 @@ def sweep(
       progress: show a progress bar (tqdm) over members.
       pack: ``auto`` (the cost model chooses), ``on`` (pack whatever can be: one program per
         batch size) or ``off`` (no padded widths or depths: one program per network).
-      envelope: size packed programs for a whole search space (`Envelope`: its largest
-        network, its activations and most epochs), so that sweeps over parts of it (the rounds
+      envelope: size the programs for a whole search space (`Envelope`: its largest network,
+        its activations and most epochs; with ``pack="auto"`` every set of members is packed
+        into it when the space's networks differ), so that sweeps over parts of it (the rounds
         of a Bayesian search) run the same compiled programs.
 
     Returns:
@@ -243,7 +244,8 @@ def sweep(
     chunk = math.ceil(chunk_size / n_dev) * n_dev
     shape = _shape(data)
     backend = mesh.devices.flat[0].platform
-    programs, choices = plan(configs, pack, shape, chunk, n_dev, backend)
+    mode = ENVELOPE if envelope is not None and envelope.packed and pack == "auto" else pack
+    programs, choices = plan(configs, mode, shape, chunk, n_dev, backend)
     for program in programs:
         check_memory(program, shape, list(mesh.devices.flat))
     cache_before = cache_counts()

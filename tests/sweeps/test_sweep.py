@@ -237,3 +237,25 @@ def test_a_network_garbage_from_the_start_counts_as_diverged(pack):
     result = jaxnn.sweep(config, members, data, pack=pack)
     assert result.diverged.tolist() == [False, True, False]
     assert result.test_loss[1] > 1e20  # finite, and useless
+
+
+def test_rounds_in_one_envelope_run_the_same_programs(data):
+    """The rounds of a search over depths, widths and activations, sized for the whole space,
+    compile once; a round's members equal their solo runs."""
+    config = CONFIG._replace(sizes=(64, 11, 10))
+    envelope = jaxnn.sweeps.Envelope((64, 11, 11, 10), ("relu", "tanh"), 2, packed=True)
+    rounds = [
+        [{"sizes": (64, 11, 10), "activation": "relu", "seed": 0}, {"sizes": (64, 5, 5, 10)}],
+        [{"sizes": (64, 9, 10), "seed": 1}, {"sizes": (64, 11, 3, 10), "activation": "relu"}],
+    ]
+    compile_count()
+    before = compile_count()
+    first = jaxnn.sweep(config, rounds[0], data, envelope=envelope, chunk_size=CHUNK)
+    assert compile_count() - before <= 2 and first.packed_programs == 1
+    before = compile_count()
+    second = jaxnn.sweep(config, rounds[1], data, envelope=envelope, chunk_size=CHUNK)
+    assert compile_count() - before == 0 and second.compile_seconds == 0
+    for s, loss in zip(rounds[1], second.test_loss):
+        own = config._replace(**{k: v for k, v in s.items() if k != "seed"})
+        solo = jaxnn.fit(data, config=own, seed=s.get("seed", 0))
+        np.testing.assert_allclose(loss, solo.test_loss, rtol=1e-4)
