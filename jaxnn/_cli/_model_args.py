@@ -141,30 +141,28 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
 
 def measure(md: ModelData) -> dict[str, Any]:
     """Outputs, predicted classes, and with labels the loss, accuracy and confusion matrix, all
-    computed by the same jitted functions as `jaxnn.fit`'s test evaluation."""
+    computed by the program that evaluates `jaxnn.fit`'s test split (bit for bit its numbers on
+    the same rows)."""
     import jax
-    import jax.numpy as jnp
 
     from jaxnn.feedforward._losses import get_output
-    from jaxnn.training._fit import _classes_jit, _evaluate_jit
-    from jaxnn.training._metrics import confusion_matrix
     from jaxnn.training._model import is_binary, model_outputs
+    from jaxnn.training._programs import solo_test
 
     config, params = md.model.config, md.model.params
-    x = jnp.asarray(md.inputs)
+    x = jax.device_put(md.inputs)
     outputs = np.asarray(model_outputs(md.model, x), np.float64)
     classifier = is_binary(config) or get_output(config.output).name == "softmax"
     regression = not classifier or (md.labels is not None and md.labels.dtype.kind == "f")
     out: dict[str, Any] = {"samples": int(len(x)), "outputs": outputs}
+    labels = md.labels if md.labels is not None else np.zeros(len(x), np.int32)
+    test = jax.device_get(solo_test(config, params, x, jax.device_put(labels)))
     if not regression:
-        out["classes"] = np.asarray(jax.device_get(_classes_jit(config, params, x)))
+        out["classes"] = np.asarray(test.classes)
     if md.labels is not None:
-        y = jnp.asarray(md.labels)
-        loss, acc = jax.device_get(_evaluate_jit(config, params, x, y))
-        out["loss"], out["accuracy"] = float(loss), float(acc)
+        out["loss"], out["accuracy"] = float(test.loss), float(test.accuracy)
         if not regression:
-            k = max(2, config.sizes[-1])
-            out["confusion_matrix"] = np.asarray(confusion_matrix(y, out["classes"], k))
+            out["confusion_matrix"] = np.asarray(test.confusion)
     return out
 
 

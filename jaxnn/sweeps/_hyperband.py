@@ -43,6 +43,7 @@ from jaxnn.sweeps._run import (
     requests,
     resolve,
     run,
+    setting_value,
 )
 from jaxnn.sweeps._search_space import check_settings
 from jaxnn.sweeps._sharding import member_mesh, replicate
@@ -124,7 +125,7 @@ class HyperbandResult(NamedTuple):
         """One JSON-ready dict per member: its setting, results, epochs run and whether stopped."""
         rows = []
         for i, setting in enumerate(self.settings):
-            row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in setting.items()}
+            row = {k: setting_value(v) for k, v in setting.items()}
             for name in ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss"):
                 value = float(getattr(self, name)[i])
                 row[name] = value if math.isfinite(value) else None

@@ -28,6 +28,7 @@ from jaxnn.sweeps._plan import Program
 from jaxnn.sweeps._sharding import map_chunks
 from jaxnn.training import _engine as engine
 from jaxnn.training._config import HParams, TrainConfig, check_config, check_hparam
+from jaxnn.training._optimizers import custom_name, is_transformation
 from jaxnn.training._programs import Request
 from jaxnn.training._settings import check_setting
 
@@ -40,6 +41,7 @@ __all__ = [
     "requests",
     "resolve",
     "run",
+    "setting_value",
     "space_envelope",
 ]
 
@@ -217,6 +219,14 @@ def run(
         return out
 
     return map_chunks(call, mesh, chunk, inputs, on_chunk=on_chunk)
+
+
+def setting_value(value: Any) -> Any:
+    """A member's setting as JSON takes it: tuples as lists, a user's optax transformation or
+    schedule by name."""
+    if is_transformation(value) or (callable(value) and not isinstance(value, tuple)):
+        return custom_name(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def loss_diverged(last, initial_loss, baseline_loss):

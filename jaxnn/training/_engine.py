@@ -57,9 +57,11 @@ __all__ = [
     "Member",
     "Outcome",
     "Static",
+    "Test",
     "epoch",
     "epochs_bucket",
     "erfinv_draw",
+    "init_and_test",
     "init_member",
     "member_of",
     "permutation",
@@ -67,6 +69,7 @@ __all__ = [
     "seed_key",
     "solo_activations",
     "static_of",
+    "test_split",
     "train_member",
 ]
 
@@ -558,25 +561,53 @@ def train_member(
     return Outcome(state, buffer, test_loss, test_acc, confusion, finite)
 
 
-def _classes(static: Static, data: Dataset) -> int:
+class Test(NamedTuple):
+    """A network's evaluation on a labelled split.
+
+    Attributes:
+      loss: the mean loss.
+      accuracy: the accuracy (NaN for regression).
+      classes: int32 (n,), the predicted class of every row.
+      confusion: int32 (k, k) counts, rows true, columns predicted; (0, 0) for regression.
+    """
+
+    loss: jax.Array
+    accuracy: jax.Array
+    classes: jax.Array
+    confusion: jax.Array
+
+
+def _classes(static: Static, y) -> int:
     """The confusion matrix's width: the classes of integer labels, 0 for regression."""
-    if not jnp.issubdtype(jnp.result_type(data.y_test), jnp.integer):
+    if not jnp.issubdtype(jnp.result_type(y), jnp.integer):
         return 0
     return max(2, static.sizes[-1])
 
 
+def test_split(static: Static, gs, params, x, y) -> Test:
+    """`Test` of ``params`` on (x, y): one forward pass."""
+    y = jnp.asarray(y)
+    a_L, _, loss = _logits_and_loss(static, gs, params, x, y)
+    classes = predicted_classes(a_L)
+    k = _classes(static, y)
+    confusion = confusion_matrix(y, classes, k) if k else jnp.zeros((0, 0), jnp.int32)
+    return Test(loss.astype(jnp.float32), _accuracy(a_L, y), classes, confusion)
+
+
+def init_and_test(static: Static, member: Member, params, x, y) -> tuple[TrainState, Test]:
+    """A solo run's other program: the member's initial state, and the `Test` of ``params``
+    on (x, y). `jaxnn.fit` calls it first for the state, last for the test split; ``jaxnn
+    evaluate`` and ``jaxnn predict`` call it for their data: the same numbers, bit for bit."""
+    gs = layer_activations(static, member)
+    return init_state(static, member), test_split(static, gs, params, x, y)
+
+
 def _test(static, gs, params, data):
-    loss, acc = evaluate(static, gs, params, data.x_test, data.y_test)
-    k = _classes(static, data)
-    if k == 0:
-        return loss.astype(jnp.float32), acc, jnp.zeros((0, 0), jnp.int32)
-    x = jnp.asarray(data.x_test, params[0].W.dtype)
-    _, cache = forward(params, x, activation=gs, output=static.output)
-    pred = predicted_classes(cache.a[-1])
-    return loss.astype(jnp.float32), acc, confusion_matrix(data.y_test, pred, k)
+    t = test_split(static, gs, params, data.x_test, data.y_test)
+    return t.loss, t.accuracy, t.confusion
 
 
 def _no_test(static, data):
-    k = _classes(static, data)
+    k = _classes(static, data.y_test)
     nan = jnp.full((), jnp.nan, jnp.float32)
     return nan, nan, jnp.zeros((k, k), jnp.int32)

@@ -2,12 +2,13 @@
 
 It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once and
 runs the engine's two programs (`jaxnn.training._programs`): one initializes the network from the
-seed, the other trains to a target epoch and then evaluates the test split (loss, accuracy,
-confusion matrix). The optimizer, activation, init, hyperparameters, seed and epochs are arrays of
-the programs, so a later fit of the same architecture compiles nothing. With a progress bar,
-``on_epoch`` or ``save_every`` the training program is called once per epoch (or per chunk) with a
-new target, updating the bar between calls (nothing is printed from inside jitted code). It times
-training apart from compilation and can save and resume checkpoints.
+seed and evaluates a network on the test split (loss, accuracy, confusion matrix: the numbers
+``jaxnn evaluate`` gives), the other trains to a target epoch. The optimizer, activation, init,
+hyperparameters, seed and epochs are arrays of the programs, so a later fit of the same
+architecture compiles nothing. With a progress bar, ``on_epoch`` or ``save_every`` the training
+program is called once per epoch (or per chunk) with a new target, updating the bar between calls
+(nothing is printed from inside jitted code). It times training apart from compilation and can
+save and resume checkpoints.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from jaxnn.training._data import (
     output_width,
     split_dataset,
 )
+from jaxnn.training._optimizers import HYPERPARAMETERS, check_schedule, is_transformation
 from jaxnn.training._precision import check_dtype, data_dtype
 from jaxnn.training._programs import Request, compiled
 from jaxnn.training._settings import SETTINGS, check_setting
@@ -107,6 +109,7 @@ _FIT_SETTINGS = tuple(
     s for s in SETTINGS if s.kind in ("static", "traced", "shape", "run") and s.name != "sizes"
 ) + tuple(s for s in SETTINGS if s.kind == "data" and s.name != "dataset")
 _DATA_SETTINGS = ("data_seed", "val_fraction", "standardize", "label_column")
+DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 
 def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +144,16 @@ def fit(
     ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``), with the
     table's defaults: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy, adam
     with learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
-    ``activation`` and ``loss`` may be `Activation` and `Loss` values.
+    ``activation`` and ``loss`` may be `Activation` and `Loss` values; ``optimizer`` may be any
+    `optax.GradientTransformation` (then it is the whole update rule: the course's hyperparameter
+    settings do not apply, and giving one is refused), and ``learning_rate`` a schedule (a
+    function of the step count returning the rate) for the course's optimizers.
+
+    The run compiles two programs (initialization, and training with the test split's
+    evaluation), cached for the process: a later fit of the same architecture, batch size, loss,
+    gradient method, dtype and data shapes compiles nothing, whatever its optimizer, activation,
+    init, hyperparameters, seed or epochs (up to the next power of two of the epochs, at least
+    16); a user's transformation or schedule is a program of its own.
 
     Data come as a name (``"digits"``, ``"npz:PATH"``, ...: see `load_dataset`), as raw arrays
     ``(x, y)`` or ``(x, y, x_test, y_test)`` (split and scaled by `split_dataset`'s rules: a
@@ -177,11 +189,15 @@ def fit(
       A `FitResult`.
 
     Raises:
-      ValueError: for bad settings or data (naming them), or a checkpoint that does not match.
-      TypeError: for an unknown setting.
+      ValueError: for bad settings or data (naming them), a schedule that does not return a
+        scalar, a hyperparameter given with a user's transformation, or a checkpoint that does
+        not match (or of format 1, which no longer resumes).
+      TypeError: for an unknown setting, or an ``optimizer`` that is neither a name nor an
+        `optax.GradientTransformation` (naming what was given).
     """
     s = _fit_settings(settings)
     s["_dtype_given"] = "dtype" in settings
+    _custom_optimizer(s, settings)
     if save_every is not None:
         save_every = check_int_range("save_every", save_every, 1, 10**9)
         if save is None:
@@ -202,6 +218,28 @@ def fit(
             name,
             on_epoch,
         )
+
+
+def _custom_optimizer(s: dict[str, Any], given: dict[str, Any]) -> None:
+    """A schedule given as ``learning_rate`` becomes the ``lr_schedule``; a user's optax
+    transformation takes no hyperparameter of the course's optimizers (it holds its own)."""
+    if callable(s["learning_rate"]):
+        if given.get("lr_schedule", "constant") != "constant":
+            raise ValueError(
+                f"learning_rate is a schedule and lr_schedule={given['lr_schedule']!r} is "
+                f"another: give one of them"
+            )
+        s["lr_schedule"] = check_schedule(s["learning_rate"], "learning_rate")
+        s["learning_rate"] = DEFAULTS["learning_rate"]
+    if is_transformation(s["optimizer"]):
+        clash = [k for k in HYPERPARAMETERS if k in given]
+        if clash or given.get("lr_schedule", "constant") != "constant":
+            what = clash[0] if clash else "lr_schedule"
+            raise ValueError(
+                f"{what}={given[what]!r} does not apply to a user's optax transformation "
+                f"(optimizer=...): it holds its own hyperparameters and schedule; build it with "
+                f"them"
+            )
 
 
 def _fit(
@@ -285,9 +323,10 @@ def _fit(
         epochs=engine.epochs_bucket(config.epochs),
     )
     member = engine.member_of(static, config, hparams, engine.seed_key(s["seed"]))
-    (init, program), compile_seconds = _programs(static, member, state, device_data)
+    solo, program, zeros, compile_seconds = _programs(static, member, device_data)
+    x_test, y_test = device_data.x_test, device_data.y_test
     if state is None:
-        state = init(member, device_data).state
+        state, _ = solo(member, zeros, x_test, y_test)
 
     first = int(state.epoch)
     remaining = config.epochs - first
@@ -302,8 +341,7 @@ def _fit(
         while epoch < config.epochs:
             target = min(epoch + chunk, config.epochs)
             start = time.perf_counter()
-            out = program(member, state, np.int32(target), np.bool_(target == config.epochs),
-                          device_data)  # fmt: skip
+            out = program(member, state, np.int32(target), np.bool_(False), device_data)
             metrics = jax.device_get(out.metrics)  # waits for the call to finish
             train_seconds += time.perf_counter() - start
             state = out.state
@@ -328,9 +366,8 @@ def _fit(
     finally:
         bar.close()
 
-    test_loss, test_acc, confusion = jax.device_get(
-        (out.test_loss, out.test_accuracy, out.confusion)
-    )
+    _, test = solo(member, state.params, x_test, y_test)  # what `jaxnn evaluate` computes
+    test_loss, test_acc, confusion = jax.device_get((test.loss, test.accuracy, test.confusion))
     cm = np.asarray(confusion) if is_classification(data) else None
     if save is not None and save_every is None:
         save_checkpoint(
@@ -356,13 +393,13 @@ def _fit(
     )
 
 
-def _programs(static, member, state, data) -> tuple[tuple[Any, Any], float]:
-    """The run's init and train programs (from the process's cache, or compiled side by side)
-    and the seconds compiling took; with a resumed ``state``, no init program."""
-    fresh = state is None
-    if fresh:
-        state = jax.eval_shape(lambda m, d: engine.init_member(static, m, d).state, member, data)
-    train = Request("train", static, (member, state, np.int32(0), np.bool_(False), data))
-    requests = [Request("init", static, (member, data)), train] if fresh else [train]
-    programs, seconds = compiled(requests)
-    return (programs[0] if fresh else None, programs[-1]), seconds
+def _programs(static, member, data) -> tuple[Any, Any, Any, float]:
+    """The run's two programs, from the process's cache or compiled side by side: ``solo``
+    (the initial state, and the test split's evaluation) and ``train``; all-zero parameters to
+    call ``solo`` with for the state alone; the seconds compiling took."""
+    shapes = jax.eval_shape(lambda m: engine.init_state(static, m), member)
+    zeros = jax.tree.map(lambda t: np.zeros(t.shape, t.dtype), shapes.params)
+    solo = Request("solo", static, (member, zeros, data.x_test, data.y_test))
+    train = Request("train", static, (member, shapes, np.int32(0), np.bool_(False), data))
+    (solo_program, train_program), seconds = compiled([solo, train])
+    return solo_program, train_program, zeros, seconds

@@ -56,13 +56,16 @@ def load_model(
     activation: Any = None,
     output: Any = None,
     loss: Any = None,
+    optimizer: Any = None,
+    lr_schedule: Any = None,
 ) -> Model:
     """Loads a trained model from a checkpoint: nothing but the file is needed.
 
     Args:
       path: a checkpoint written by ``jaxnn train --save`` or ``jaxnn.fit(save=...)``.
       activation: the `Activation`, if the model was trained with a custom one (a file holds
-        its name, not its code); likewise ``output`` and ``loss``.
+        its name, not its code); likewise ``output``, ``loss``, ``optimizer`` (a user's optax
+        transformation) and ``lr_schedule`` (a user's schedule).
 
     Returns:
       A `Model` (config, params, preprocessing, and what the file says about its data).
@@ -72,7 +75,14 @@ def load_model(
       ValueError: naming the file: not a checkpoint, corrupt, another version or structure, a
         float64 model without 64-bit JAX, or a custom activation or loss not passed.
     """
-    ck = load_checkpoint(path, activation=activation, output=output, loss=loss)
+    ck = load_checkpoint(
+        path,
+        activation=activation,
+        output=output,
+        loss=loss,
+        optimizer=optimizer,
+        lr_schedule=lr_schedule,
+    )
     return Model(ck.config, ck.state.params, ck.preprocessing, ck.dataset, ck.data, ck.history)
 
 

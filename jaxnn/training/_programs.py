@@ -1,8 +1,10 @@
 """The engine's compiled programs, cached for the whole process and compiled concurrently.
 
-Two programs run a member: ``init`` (`init_member`: the initial state from its seed) and
-``train`` (`train_member`: epochs to a target, then the test split). A solo run compiles them
-under ``jit``; a sweep vmaps them over a leading member axis and shards that axis over a mesh.
+Two programs run a member: ``train`` (`train_member`: epochs to a target, then the test split
+where asked), and ``init`` (`init_member`: the initial state from its seed) for a sweep or
+``solo`` (`init_and_test`: the initial state, and the test split's evaluation) for a solo run.
+A solo run compiles them under ``jit``; a sweep vmaps them over a leading member axis and shards
+that axis over a mesh.
 The cache is keyed only by what fixes shapes or code: the `Static` (layer sizes or envelope,
 batch size, loss, output, gradient method, dtype, the activation set, the metrics buffer, a
 user's transformation or schedule by identity), the shapes and dtypes of the arguments (the data,
@@ -30,7 +32,7 @@ import numpy as np
 
 from jaxnn.training import _engine as engine
 
-__all__ = ["MAX_PROGRAMS", "Request", "clear", "compiled", "compiled_count"]
+__all__ = ["MAX_PROGRAMS", "Request", "clear", "compiled", "compiled_count", "solo_test"]
 
 MAX_PROGRAMS = 64
 _CACHE: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
@@ -42,10 +44,11 @@ class Request(NamedTuple):
     """A program to run.
 
     Attributes:
-      kind: ``init`` or ``train``.
+      kind: ``init``, ``train`` or ``solo``.
       static: the `Static` of its members.
       args: example arguments, arrays or `jax.ShapeDtypeStruct` (only shapes and dtypes are
-        read): ``(member, data)`` for init, ``(member, state, target, test, data)`` for train;
+        read): ``(member, data)`` for init, ``(member, state, target, test, data)`` for train,
+        ``(member, params, x, y)`` for solo;
         with a mesh, every argument but the data has a leading member axis (any length).
       mesh: None for one member under ``jit``; a mesh from `member_mesh` to vmap members and
         shard them over its devices, ``chunk`` per call.
@@ -81,6 +84,8 @@ def _function(r: Request):
         return lambda member, data: engine.init_member(r.static, member, data, r.divergence)
     if r.kind == "train":
         return functools.partial(engine.train_member, r.static)
+    if r.kind == "solo":
+        return functools.partial(engine.init_and_test, r.static)
     raise ValueError(f"unknown program kind {r.kind!r}")
 
 
@@ -129,6 +134,19 @@ def compiled(requests: Sequence[Request]) -> tuple[list[Any], float]:
             while len(_CACHE) > MAX_PROGRAMS:
                 _CACHE.popitem(last=False)
     return [found[k] for k in keys], seconds
+
+
+def solo_test(config, params, x, y) -> engine.Test:
+    """`Test` of ``params`` on (x, y) by the ``solo`` program of ``config`` (a solo run's: the
+    numbers `jaxnn.fit` gives for its test split)."""
+    static = engine.static_of(
+        config,
+        activations=engine.solo_activations(config.activation),
+        epochs=engine.epochs_bucket(config.epochs),
+    )
+    member = engine.member_of(static, config, None, None)
+    (program,), _ = compiled([Request("solo", static, (member, params, x, y))])
+    return program(member, params, x, y)[1]
 
 
 def compiled_count() -> int:

@@ -113,7 +113,7 @@ def test_corrupt_or_other_structure_model_files_are_named(tmp_path):
     meta["version"] = 99
     arrays["__jaxnn_meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     np.savez(tmp_path / "v99.npz", **arrays)
-    with pytest.raises(ValueError, match="checkpoint version 99, expected 1"):
+    with pytest.raises(ValueError, match="checkpoint version 99, expected one of 1, 2"):
         load_model(tmp_path / "v99.npz")
 
 
