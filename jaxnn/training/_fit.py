@@ -322,7 +322,8 @@ def _fit(
         activations=engine.solo_activations(config.activation),
         epochs=engine.epochs_bucket(config.epochs),
     )
-    member = engine.member_of(static, config, hparams, engine.seed_key(s["seed"]))
+    # on the device once: every call of the programs takes it
+    member = jax.device_put(engine.member_of(static, config, hparams, engine.seed_key(s["seed"])))
     solo, program, zeros, compile_seconds = _programs(static, member, device_data)
     x_test, y_test = device_data.x_test, device_data.y_test
     if state is None:
