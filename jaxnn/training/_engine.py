@@ -535,10 +535,17 @@ def init_member(static: Static, member: Member, data: Dataset, divergence: bool 
 
 
 def train_member(
-    static: Static, member: Member, state: TrainState, target, test, data: Dataset
+    static: Static,
+    member: Member,
+    state: TrainState,
+    target,
+    test,
+    data: Dataset,
+    with_test: bool = True,
 ) -> Outcome:
     """Trains the member from ``state`` to epoch ``target`` (traced; at most ``static.epochs``)
-    in a `lax.while_loop`, then, where ``test`` (traced), evaluates the test split."""
+    in a `lax.while_loop`, then, where ``test`` (traced), evaluates the test split; without
+    ``with_test`` (static: a solo run evaluates it in its other program) never."""
     gs, tx = _pieces(static, member, data)
     buffer = EpochMetrics(*(jnp.full((static.epochs,), jnp.nan, jnp.float32),) * 4)
 
@@ -550,12 +557,15 @@ def train_member(
 
     target = jnp.minimum(target, static.epochs)
     state, buffer = jax.lax.while_loop(lambda c: c[0].epoch < target, body, (state, buffer))
-    test_loss, test_acc, confusion = jax.lax.cond(
-        test,
-        lambda p: _test(static, gs, p, data),
-        lambda p: _no_test(static, data),
-        state.params,
-    )
+    if with_test:
+        test_loss, test_acc, confusion = jax.lax.cond(
+            test,
+            lambda p: _test(static, gs, p, data),
+            lambda p: _no_test(static, data),
+            state.params,
+        )
+    else:
+        test_loss, test_acc, confusion = _no_test(static, data)
     leaves = jax.tree.leaves(state.params)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in leaves]))
     return Outcome(state, buffer, test_loss, test_acc, confusion, finite)

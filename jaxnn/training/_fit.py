@@ -401,6 +401,7 @@ def _programs(static, member, data) -> tuple[Any, Any, Any, float]:
     shapes = jax.eval_shape(lambda m: engine.init_state(static, m), member)
     zeros = jax.tree.map(lambda t: np.zeros(t.shape, t.dtype), shapes.params)
     solo = Request("solo", static, (member, zeros, data.x_test, data.y_test))
-    train = Request("train", static, (member, shapes, np.int32(0), np.bool_(False), data))
+    args = (member, shapes, np.int32(0), np.bool_(False), data)
+    train = Request("train", static, args, test=False)
     (solo_program, train_program), seconds = compiled([solo, train])
     return solo_program, train_program, zeros, seconds

@@ -54,6 +54,8 @@ class Request(NamedTuple):
         shard them over its devices, ``chunk`` per call.
       chunk: members per call (a multiple of the mesh's size).
       divergence: for init, also compute the losses of the divergence test.
+      test: for train, evaluate the test split where the call asks (a solo run evaluates it
+        in its ``solo`` program instead).
     """
 
     kind: str
@@ -62,6 +64,7 @@ class Request(NamedTuple):
     mesh: Any = None
     chunk: int | None = None
     divergence: bool = False
+    test: bool = True
 
 
 def _avals(tree: Any, skip: int = 0) -> tuple:
@@ -75,7 +78,7 @@ def _key(r: Request) -> tuple:
     else:
         shapes = (_avals(r.args[:-1], skip=1), _avals(r.args[-1]))
     devices = None if r.mesh is None else tuple(d.id for d in r.mesh.devices.flat)
-    return (r.kind, r.static, r.divergence, devices, r.chunk, shapes)
+    return (r.kind, r.static, r.divergence, r.test, devices, r.chunk, shapes)
 
 
 def _function(r: Request):
@@ -83,7 +86,7 @@ def _function(r: Request):
     if r.kind == "init":
         return lambda member, data: engine.init_member(r.static, member, data, r.divergence)
     if r.kind == "train":
-        return functools.partial(engine.train_member, r.static)
+        return functools.partial(engine.train_member, r.static, with_test=r.test)
     if r.kind == "solo":
         return functools.partial(engine.init_and_test, r.static)
     raise ValueError(f"unknown program kind {r.kind!r}")
