@@ -25,7 +25,7 @@ _TRACED = {
 SPACES = {
     # every parameter traced: a round is one compiled program (the same one every round)
     "traced": _TRACED,
-    # two static choices too: a round is one program per (optimizer, activation) pair
+    # two choices that once fixed programs; the engine traces them: one program for every round
     "static": {
         **_TRACED,
         "optimizer": {"values": ["adam", "nadam"]},
@@ -51,6 +51,7 @@ def _measure(space: str, mode: str, rounds: int, size: int, epochs: int, copies:
 
     import jaxnn
     from jaxnn.sweeps._bayes import bayes_search
+    from jaxnn.sweeps._run import space_envelope
 
     data = digits_data(copies)
     spec = _spec(space)
@@ -59,9 +60,11 @@ def _measure(space: str, mode: str, rounds: int, size: int, epochs: int, copies:
     programs = {"run": 0, "packed": 0}
     start = time.perf_counter()
     if mode == "sweep":
+        # every round runs the programs of the whole space (its activations, its networks)
+        envelope = space_envelope(spec, base)
 
         def evaluate(proposals, index):
-            result = jaxnn.sweep(base, proposals, data)
+            result = jaxnn.sweep(base, proposals, data, envelope=envelope)
             programs["run"] += result.groups
             programs["packed"] += result.packed_programs
             out = [float(v) for v in result.val_accuracy]

@@ -155,12 +155,16 @@ def members_of(static, configs, index, columns, all_keys) -> engine.Member:
     return stack_members(static, [configs[i] for i in index], hp, all_keys[index])
 
 
-def requests(static, members, mesh, chunk: int, data, divergence: bool = True) -> list[Request]:
-    """The init and train requests of a program of ``members`` (stacked) on ``mesh``."""
-    states = jax.eval_shape(jax.vmap(lambda m: engine.init_member(static, m, data).state), members)
+def requests(static, members, mesh, chunk: int, data, *, fresh: bool = False) -> list[Request]:
+    """The programs of ``members`` (stacked) on ``mesh``: with ``fresh``, one that initializes
+    and trains them (a sweep's); else an init and a train program (successive halving's, whose
+    segments continue from states)."""
     k = len(members.epochs)
     target, test = np.zeros(k, np.int32), np.zeros(k, bool)
-    init = Request("init", static, (members, data), mesh, chunk, divergence)
+    if fresh:
+        return [Request("fresh", static, (members, target, test, data), mesh, chunk)]
+    states = jax.eval_shape(jax.vmap(lambda m: engine.init_member(static, m, data).state), members)
+    init = Request("init", static, (members, data), mesh, chunk, divergence=True)
     train = Request("train", static, (members, states, target, test, data), mesh, chunk)
     return [init, train]
 
@@ -179,7 +183,7 @@ def run(
     each member's ``target`` epoch and, where ``test``, the test split.
 
     Args:
-      programs: the compiled ``(init, train)`` (init may be None with states given).
+      programs: the compiled ``(fresh,)`` or ``(init, train)`` (see `requests`).
       mesh: the mesh.
       chunk: members per call.
       inputs: ``member`` (stacked `Member`), ``target`` (int32), ``test`` (bool) and optionally
@@ -193,18 +197,19 @@ def run(
       ``test_loss``, ``test_accuracy``, ``confusion``, ``finite``, ``initial_loss`` and
       ``baseline_loss`` (NaN when resumed), and ``params`` or ``state`` if kept.
     """
-    init, train = programs
 
     def call(block: dict[str, Any]) -> dict[str, Any]:
-        member = block["member"]
+        member, target, test = block["member"], block["target"], block["test"]
         out: dict[str, Any] = {}
         if "state" in block:
-            state = block["state"]
-        else:
-            start = init((member,), data)
-            state = start.state
+            result = programs[-1]((member, block["state"], target, test), data)
+        elif len(programs) == 1:  # one program: init, then train
+            result, start = programs[0]((member, target, test), data)
             out.update(initial_loss=start.initial_loss, baseline_loss=start.baseline_loss)
-        result = train((member, state, block["target"], block["test"]), data)
+        else:
+            start = programs[0]((member,), data)
+            out.update(initial_loss=start.initial_loss, baseline_loss=start.baseline_loss)
+            result = programs[1]((member, start.state, target, test), data)
         out.update(
             metrics=result.metrics,
             test_loss=result.test_loss,

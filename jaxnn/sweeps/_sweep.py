@@ -260,7 +260,7 @@ def sweep(
         runs.append((program, static, index, members))
     asked = []
     for program, static, _, members in runs:
-        asked += requests(static, members, mesh, program.chunk, shared)
+        asked += requests(static, members, mesh, program.chunk, shared, fresh=True)
     compiled_all, compile_seconds = compiled(asked)
     k = len(settings)
     test_loss, test_accuracy = np.empty(k, np.float32), np.empty(k, np.float32)
@@ -273,7 +273,7 @@ def sweep(
         epochs = np.asarray(members.epochs)
         inputs = {"member": members, "target": epochs, "test": np.ones(len(index), bool)}
         out = run(
-            compiled_all[2 * n : 2 * n + 2],
+            compiled_all[n : n + 1],
             mesh,
             program.chunk,
             inputs,

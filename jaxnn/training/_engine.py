@@ -61,6 +61,7 @@ __all__ = [
     "epoch",
     "epochs_bucket",
     "erfinv_draw",
+    "fresh_member",
     "init_and_test",
     "init_member",
     "member_of",
@@ -569,6 +570,14 @@ def train_member(
     leaves = jax.tree.leaves(state.params)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in leaves]))
     return Outcome(state, buffer, test_loss, test_acc, confusion, finite)
+
+
+def fresh_member(static: Static, member: Member, target, test, data: Dataset):
+    """A sweep member's whole run in one program: `init_member` (with the divergence test's
+    losses), then `train_member` from it: ``(outcome, init)``, the init's state left out."""
+    init = init_member(static, member, data, divergence=True)
+    outcome = train_member(static, member, init.state, target, test, data)
+    return outcome, init._replace(state=None)
 
 
 class Test(NamedTuple):

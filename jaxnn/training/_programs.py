@@ -44,11 +44,12 @@ class Request(NamedTuple):
     """A program to run.
 
     Attributes:
-      kind: ``init``, ``train`` or ``solo``.
+      kind: ``init``, ``train``, ``fresh`` (a sweep's: init then train, one program) or
+        ``solo``.
       static: the `Static` of its members.
       args: example arguments, arrays or `jax.ShapeDtypeStruct` (only shapes and dtypes are
         read): ``(member, data)`` for init, ``(member, state, target, test, data)`` for train,
-        ``(member, params, x, y)`` for solo;
+        ``(member, target, test, data)`` for fresh, ``(member, params, x, y)`` for solo;
         with a mesh, every argument but the data has a leading member axis (any length).
       mesh: None for one member under ``jit``; a mesh from `member_mesh` to vmap members and
         shard them over its devices, ``chunk`` per call.
@@ -73,12 +74,15 @@ def _avals(tree: Any, skip: int = 0) -> tuple:
 
 
 def _key(r: Request) -> tuple:
+    static = r.static
+    if r.kind in ("init", "solo"):  # neither trains: one program for every batch size and length
+        static = static._replace(batch_size=0, epochs=0)
     if r.mesh is None:
         shapes = _avals(r.args)
     else:
         shapes = (_avals(r.args[:-1], skip=1), _avals(r.args[-1]))
     devices = None if r.mesh is None else tuple(d.id for d in r.mesh.devices.flat)
-    return (r.kind, r.static, r.divergence, r.test, devices, r.chunk, shapes)
+    return (r.kind, static, r.divergence, r.test, devices, r.chunk, shapes)
 
 
 def _function(r: Request):
@@ -87,6 +91,8 @@ def _function(r: Request):
         return lambda member, data: engine.init_member(r.static, member, data, r.divergence)
     if r.kind == "train":
         return functools.partial(engine.train_member, r.static, with_test=r.test)
+    if r.kind == "fresh":
+        return functools.partial(engine.fresh_member, r.static)
     if r.kind == "solo":
         return functools.partial(engine.init_and_test, r.static)
     raise ValueError(f"unknown program kind {r.kind!r}")
