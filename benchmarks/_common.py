@@ -24,6 +24,7 @@ __all__ = [
     "machine",
     "ratio",
     "time_fn",
+    "torch_epochs",
     "torch_run",
 ]
 
@@ -192,18 +193,26 @@ def torch_run(data: Any, setting: dict[str, Any], seed: int = 0) -> float:
         "nadam": lambda: torch.optim.NAdam(groups, lr=lr, eps=1e-8),
     }[name]()
     loss_fn = torch.nn.CrossEntropyLoss()
-    bs = setting.get("batch_size", 32)
-    for _ in range(setting.get("epochs", 10)):
-        perm = torch.randperm(len(x))
-        for i in range(len(x) // bs):
-            idx = perm[i * bs : (i + 1) * bs]
+    torch_epochs(model, opt, x, y, setting.get("batch_size", 32), setting.get("epochs", 10))
+    with torch.no_grad():
+        x_test = torch.from_numpy(np.array(data.x_test))
+        return float(loss_fn(model(x_test), torch.from_numpy(np.array(data.y_test)).long()))
+
+
+def torch_epochs(model, opt, x, y, batch_size: int, epochs: int, generator=None) -> None:
+    """PyTorch eager minibatch training with cross-entropy, as jaxnn's: a new permutation every
+    epoch, the last partial batch dropped."""
+    import torch
+
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=generator)
+        for i in range(len(x) // batch_size):
+            idx = perm[i * batch_size : (i + 1) * batch_size]
             opt.zero_grad()
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
-    with torch.no_grad():
-        x_test = torch.from_numpy(np.array(data.x_test))
-        return float(loss_fn(model(x_test), torch.from_numpy(np.array(data.y_test)).long()))
 
 
 def load_average() -> tuple[float, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks._common import Bench, Timing, machine, time_fn
+from benchmarks._common import Bench, Timing, machine, time_fn, torch_epochs
 
 TITLE = "Training on digits: jaxnn vs PyTorch eager, scikit-learn and a naive jitted-step loop"
 ORDER = 40
@@ -209,16 +209,7 @@ def _torch(data, config, repeats):
 
     def run():
         model, opt = model_and_opt()
-        loss_fn = torch.nn.CrossEntropyLoss()
-        g = torch.Generator().manual_seed(0)
-        for _ in range(config.epochs):
-            perm = torch.randperm(len(x), generator=g)
-            for i in range(len(x) // bs):
-                idx = perm[i * bs : (i + 1) * bs]
-                opt.zero_grad()
-                loss = loss_fn(model(x[idx]), y[idx])
-                loss.backward()
-                opt.step()
+        torch_epochs(model, opt, x, y, bs, config.epochs, torch.Generator().manual_seed(0))
         return model
 
     def run_one_thread():

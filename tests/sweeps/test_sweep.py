@@ -13,6 +13,7 @@ import pytest
 
 import jaxnn
 from jaxnn._util import compile_count
+from jaxnn.sweeps import _sweep
 from jaxnn.training._data import load_dataset
 from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, train
 
@@ -259,3 +260,16 @@ def test_rounds_in_one_envelope_run_the_same_programs(data):
         own = config._replace(**{k: v for k, v in s.items() if k != "seed"})
         solo = jaxnn.fit(data, config=own, seed=s.get("seed", 0))
         np.testing.assert_allclose(loss, solo.test_loss, rtol=1e-4)
+
+
+def test_a_cpu_sweep_on_fewer_devices_than_cores_says_how_to_use_them(monkeypatch, capsys):
+    mesh = jaxnn.sweeps._sharding.member_mesh(1)
+    monkeypatch.setattr(_sweep, "_WARNED_DEVICES", [])
+    monkeypatch.setattr(_sweep.os, "cpu_count", lambda: 64)
+    monkeypatch.delattr(_sweep.os, "sched_getaffinity", raising=False)
+    _sweep._one_device_per_core(mesh)
+    _sweep._one_device_per_core(mesh)  # once per process
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert "1 CPU device(s) for 64 cores" in lines[0]
+    assert "XLA_FLAGS=--xla_force_host_platform_device_count=64" in lines[0]
