@@ -51,7 +51,8 @@ class Request(NamedTuple):
         read): ``(member, data)`` for init, ``(member, state, target, test, data)`` for train,
         ``(member, target, test, data)`` for fresh, ``(member, params, x, y)`` for solo;
         with a mesh, every argument but the data has a leading member axis (any length).
-      mesh: None for one member under ``jit``; a mesh from `member_mesh` to vmap members and
+      mesh: None for one member under ``jit`` (a train program then donates the state it is
+        given: do not use it after the call); a mesh from `member_mesh` to vmap members and
         shard them over its devices, ``chunk`` per call.
       chunk: members per call (a multiple of the mesh's size).
       divergence: for init, also compute the losses of the divergence test.
@@ -105,7 +106,11 @@ def _spec(x: Any) -> jax.ShapeDtypeStruct:
 def _compile(r: Request) -> Any:
     fn = _function(r)
     if r.mesh is None:
-        return jax.jit(fn).lower(*jax.tree.map(_spec, r.args)).compile()
+        # a solo run's training program takes over the state it is given (its buffers are
+        # reused for the new state: a call per epoch copies nothing)
+        donate = (1,) if r.kind == "train" else ()
+        jitted = jax.jit(fn, donate_argnums=donate)
+        return jitted.lower(*jax.tree.map(_spec, r.args)).compile()
     from jaxnn.sweeps._sharding import compile_members, shard_members  # (sweeps import training)
 
     block = shard_members(lambda members, data: fn(*members, data), r.mesh)
