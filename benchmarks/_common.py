@@ -21,9 +21,12 @@ __all__ = [
     "digits_data",
     "devices_env",
     "fresh_json",
+    "load_average",
     "machine",
     "ratio",
     "time_fn",
+    "torch_epochs",
+    "torch_run",
 ]
 
 
@@ -163,3 +166,70 @@ def digits_data(copies: int = 1, seed: int = 0) -> Any:
     scale = 0.05 * float(x.std())
     xs = [x] + [x + rng.normal(0, scale, x.shape).astype(x.dtype) for _ in range(copies - 1)]
     return data._replace(x_train=np.concatenate(xs), y_train=np.tile(y, copies))
+
+
+def torch_run(data: Any, setting: dict[str, Any], seed: int = 0) -> float:
+    """One PyTorch eager training run of a setting (as jaxnn's: its sizes, activation,
+    optimizer, learning rate, L2 weight decay on the weights, init, batch size and epochs, the
+    last partial batch dropped); returns the test loss. Call ``torch.set_num_threads(1)``
+    first."""
+    import numpy as np
+    import torch
+
+    torch.manual_seed(seed)
+    x = torch.from_numpy(np.array(data.x_train))
+    y = torch.from_numpy(np.array(data.y_train)).long()
+    activation = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+    sizes = setting["sizes"]
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        lin = torch.nn.Linear(n_in, n_out)
+        init = setting.get("weight_init", "xavier")
+        std = {"random": 0.1, "xavier": (2.0 / (n_in + n_out)) ** 0.5, "he": (2.0 / n_in) ** 0.5}
+        torch.nn.init.normal_(lin.weight, std=std[init])
+        torch.nn.init.zeros_(lin.bias)
+        layers.append(lin)
+        if i < len(sizes) - 2:
+            layers.append(activation[setting.get("activation", "tanh")]())
+    model = torch.nn.Sequential(*layers)
+    weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
+    biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
+    groups = [
+        {"params": weights, "weight_decay": setting.get("weight_decay", 0.0)},
+        {"params": biases, "weight_decay": 0.0},
+    ]
+    lr, name = setting.get("learning_rate", 1e-3), setting.get("optimizer", "adam")
+    opt = {
+        "sgd": lambda: torch.optim.SGD(groups, lr=lr),
+        "momentum": lambda: torch.optim.SGD(groups, lr=lr, momentum=0.9),
+        "nag": lambda: torch.optim.SGD(groups, lr=lr, momentum=0.9, nesterov=True),
+        "rmsprop": lambda: torch.optim.RMSprop(groups, lr=lr, alpha=0.9, eps=1e-8),
+        "adam": lambda: torch.optim.Adam(groups, lr=lr, eps=1e-8),
+        "nadam": lambda: torch.optim.NAdam(groups, lr=lr, eps=1e-8),
+    }[name]()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    torch_epochs(model, opt, x, y, setting.get("batch_size", 32), setting.get("epochs", 10))
+    with torch.no_grad():
+        x_test = torch.from_numpy(np.array(data.x_test))
+        return float(loss_fn(model(x_test), torch.from_numpy(np.array(data.y_test)).long()))
+
+
+def torch_epochs(model, opt, x, y, batch_size: int, epochs: int, generator=None) -> None:
+    """PyTorch eager minibatch training with cross-entropy, as jaxnn's: a new permutation every
+    epoch, the last partial batch dropped."""
+    import torch
+
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=generator)
+        for i in range(len(x) // batch_size):
+            idx = perm[i * batch_size : (i + 1) * batch_size]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+
+def load_average() -> tuple[float, ...]:
+    """The 1, 5 and 15 minute load averages, rounded."""
+    return tuple(round(x, 2) for x in os.getloadavg())

@@ -166,6 +166,7 @@ from jaxnn._plots import plot_history as plot_history
 from jaxnn._plots import plot_parallel_coordinates as plot_parallel_coordinates
 from jaxnn._plots import plot_sweep_heatmap as plot_sweep_heatmap
 from jaxnn._plots import save_png as save_png
+from jaxnn._util import compilation_cache as compilation_cache
 from jaxnn._util import markdown_table as markdown_table
 
 __version__ = "0.1.0"
@@ -189,6 +190,7 @@ __all__ = [
     "checked_train",
     "Checkpoint",
     "classify_boolean_functions",
+    "compilation_cache",
     "confusion_matrix",
     "convergence_bound",
     "Dataset",

@@ -33,6 +33,7 @@ __all__ = [
     "temp_name",
     "cache_counts",
     "compilation_cache",
+    "compile_count",
     "default_cache_dir",
     "discover",
     "markdown_table",
@@ -559,3 +560,27 @@ def cache_counts() -> dict[str, int]:
     if not jax.config.jax_compilation_cache_dir or not jax.config.jax_enable_compilation_cache:
         return {"requests": 0, "hits": 0}
     return dict(_CACHE_COUNTS)
+
+
+_COMPILES = [0]
+_COUNTING_COMPILES: list[bool] = []
+
+
+def _count_compile(event: str, duration: float, **kwargs: Any) -> None:
+    if event == "/jax/core/compile/backend_compile_duration":
+        _COMPILES[0] += 1
+
+
+def compile_count() -> int:
+    """XLA programs compiled by this process so far: every ``jit``, eager operation and engine
+    program (read from the persistent cache: not counted).
+
+    The first call starts counting (a `jax.monitoring` listener), so call it once before what
+    is to be counted.
+    """
+    import jax
+
+    if not _COUNTING_COMPILES:
+        jax.monitoring.register_event_duration_secs_listener(_count_compile)
+        _COUNTING_COMPILES.append(True)
+    return _COMPILES[0]

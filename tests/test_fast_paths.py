@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import jaxnn.training._loop as training
+import jaxnn.training._engine as training
 from jaxnn import (
     backprop,
     forward,
@@ -35,7 +35,7 @@ def _leaves_equal(a, b):
 @pytest.mark.parametrize("jit", [False, True])
 def test_permutation_is_jax_random_permutation_bit_for_bit(n, jit):
     key = jax.random.PRNGKey(n)
-    fn = jax.jit(training._permutation, static_argnums=1) if jit else training._permutation
+    fn = jax.jit(training.permutation, static_argnums=1) if jit else training.permutation
     got = fn(key, n)
     assert got.dtype == jnp.int32
     np.testing.assert_array_equal(np.asarray(got), np.asarray(jax.random.permutation(key, n)))
@@ -44,17 +44,17 @@ def test_permutation_is_jax_random_permutation_bit_for_bit(n, jit):
 
 def test_permutation_vmapped_and_with_typed_keys_and_x64():
     keys = jax.random.split(jax.random.PRNGKey(0), 5)
-    got = jax.jit(jax.vmap(lambda k: training._permutation(k, 3000)))(keys)
+    got = jax.jit(jax.vmap(lambda k: training.permutation(k, 3000)))(keys)
     want = jax.vmap(lambda k: jax.random.permutation(k, 3000))(keys)
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
     typed = jax.random.key(7)
     np.testing.assert_array_equal(
-        np.asarray(training._permutation(typed, 2000)),
+        np.asarray(training.permutation(typed, 2000)),
         np.asarray(jax.random.permutation(typed, 2000)),
     )
     with jax.enable_x64(True):
         key = jax.random.PRNGKey(3)
-        got64 = training._permutation(key, 2000)
+        got64 = training.permutation(key, 2000)
         assert jax.config.jax_enable_x64
         np.testing.assert_array_equal(
             np.asarray(got64), np.asarray(jax.random.permutation(key, 2000))
@@ -70,7 +70,7 @@ def test_permutation_keeps_position_order_of_equal_random_bits(monkeypatch):
     key = jax.random.PRNGKey(1)
     bits = jax.random.bits(jax.random.split(key)[1], (50,), jnp.uint32)
     want = jax.lax.sort_key_val(bits, jnp.arange(50))[1]  # a stable sort, as JAX's shuffle
-    np.testing.assert_array_equal(np.asarray(training._permutation(key, 50)), np.asarray(want))
+    np.testing.assert_array_equal(np.asarray(training.permutation(key, 50)), np.asarray(want))
 
 
 @pytest.mark.parametrize("jit", [False, True])
@@ -79,7 +79,7 @@ def test_train_epoch_uses_the_same_batches_as_jax_random_permutation(jit, monkey
     config = make_config((64, 16, 10), batch_size=32, epochs=1)
     state = init_state(config, make_hparams(), jax.random.PRNGKey(0))
     fast = (jax.jit(train_epoch, static_argnums=0) if jit else train_epoch)(config, state, data)
-    monkeypatch.setattr(training, "_permutation", lambda k, n: jax.random.permutation(k, n))
+    monkeypatch.setattr(training, "permutation", lambda k, n: jax.random.permutation(k, n))
     slow = (jax.jit(train_epoch, static_argnums=0) if jit else train_epoch)(config, state, data)
     assert _leaves_equal(fast, slow)
 

@@ -116,3 +116,23 @@ def test_validation_accepts_good_input():
     _validation.check_binary("x", np.array([[0, 1], [1, 1]]))
     _validation.check_labels("y", np.array([0, 2]), 3)
     _validation.check_positive("w_d", 0.0, allow_zero=True)
+
+
+def test_one_public_call_turns_on_the_persistent_cache(tmp_path):
+    import jax
+
+    names = (
+        "jax_compilation_cache_dir",
+        "jax_persistent_cache_min_compile_time_secs",
+        "jax_persistent_cache_min_entry_size_bytes",
+    )
+    before = {n: getattr(jax.config, n) for n in names}
+    try:
+        path = jaxnn.compilation_cache(tmp_path / "xla")
+        assert path == tmp_path / "xla" and path.is_dir()
+        assert jax.config.jax_compilation_cache_dir == str(path)
+        assert jax.config.jax_persistent_cache_min_compile_time_secs == 0
+        assert jax.config.jax_persistent_cache_min_entry_size_bytes == -1
+    finally:
+        for n, v in before.items():
+            jax.config.update(n, v)

@@ -199,8 +199,8 @@ def _every_row(model, raw: dict, where: str, regression: bool):
 
 def measure(md: ModelData) -> dict[str, Any]:
     """Outputs, predicted classes, and with targets the `Evaluation` (loss, accuracy and
-    confusion matrix, or MSE, RMSE, MAE and R^2), computed by the same jitted functions as
-    `jaxnn.fit`'s test evaluation."""
+    confusion matrix, or MSE, RMSE, MAE and R^2), computed by the program that evaluates
+    `jaxnn.fit`'s test split (bit for bit its numbers on the same rows)."""
     from jaxnn.training._model import measure as measure_model
 
     outputs, classes, ev = measure_model(md.model, md.inputs, md.targets, md.raw_targets)

@@ -236,6 +236,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         nonlocal epochs_trained, epochs_full, epochs_computed
         from jaxnn._cli.sweep import run_sweep
         from jaxnn.sweeps._hyperband import successive_halving
+        from jaxnn.sweeps._run import space_envelope
 
         settings, batch = [], []
         for values in proposals:
@@ -246,6 +247,8 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
             record.update({p.key: values[d] for d, p in spec.parameters.items()})
             record["round"] = round_index
             batch.append(record)
+        # a Bayesian search's rounds run the programs of its whole space
+        envelope = space_envelope(spec, one.config) if spec.method == "bayes" else None
         if hyperband is not None:
             result = successive_halving(
                 one.config,
@@ -258,6 +261,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
                 rung_values=rung_values,
                 devices=args.devices,
                 keep_params=keep,
+                envelope=envelope,
             )
             epochs_trained += result.member_epochs
             epochs_full += result.member_epochs_full
@@ -270,6 +274,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
                 data,
                 keep_params=keep,
                 progress=not args.quiet,
+                envelope=envelope,
             )
         timing["compile_seconds"] += result.compile_seconds
         timing["train_seconds"] += result.train_seconds

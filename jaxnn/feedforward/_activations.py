@@ -22,8 +22,8 @@ __all__ = [
     "Activation",
     "get_activation",
     "leaky_relu",
+    "hidden_activations",
     "make_activation",
-    "select_activation",
 ]
 
 
@@ -118,32 +118,25 @@ def get_activation(activation: str | Activation) -> Activation:
     return lookup(ACTIVATIONS, activation, Activation, "activation")
 
 
-def select_activation(activations, code) -> Activation:
-    """The activation ``activations[code]`` with ``code`` traced: each is computed, one is kept.
-
-    A packed sweep's members use different activations in one program: ``g(a)`` and ``g'(a)``
-    of every activation in the set are computed and the member's is selected element-wise (no
-    branch on the traced value). One activation needs no selection and comes back as it is.
+def hidden_activations(activation, layers: int) -> tuple[Activation, ...]:
+    """The activation g_k of each of ``layers`` hidden layers.
 
     Args:
-      activations: a tuple of names or `Activation` values (static).
-      code: an int32 scalar, the index of the member's activation (traced).
+      activation: one activation for every hidden layer (a name or an `Activation`), or a
+        sequence of them, one per hidden layer.
+      layers: the number of hidden layers.
 
     Returns:
-      An `Activation` named ``"selected"`` (or the only one).
+      A tuple of ``layers`` `Activation` values.
+
+    Raises:
+      ValueError: for an unknown name, or a sequence whose length is not ``layers``.
     """
-    gs = tuple(get_activation(a) for a in activations)
-    if len(gs) == 1:
-        return gs[0]
-
-    def pick(values):
-        out = values[0]
-        for i, value in enumerate(values[1:], start=1):
-            out = jnp.where(code == i, value, out)
-        return out
-
-    return Activation(
-        "selected",
-        lambda a: pick([g.fn(a) for g in gs]),
-        lambda a, h: pick([g.derivative(a, h) for g in gs]),
-    )
+    if isinstance(activation, str | Activation):
+        return (get_activation(activation),) * layers
+    gs = tuple(get_activation(a) for a in activation)
+    if len(gs) != layers:
+        raise ValueError(
+            f"activation: got {len(gs)} activations for a network of {layers} hidden layers"
+        )
+    return gs

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn.feedforward._activations import Activation, get_activation
+from jaxnn.feedforward._activations import Activation, hidden_activations
 from jaxnn.feedforward._losses import (
     check_targets,
     loss_from_logits,
@@ -21,7 +21,7 @@ from jaxnn.feedforward._losses import (
     output_fn,
     resolve_loss,
 )
-from jaxnn.feedforward._network import Dense, Embedding, ForwardCache, forward, layer_sizes
+from jaxnn.feedforward._network import Dense, ForwardCache, forward, layer_sizes
 
 __all__ = ["backprop", "loss_fn", "per_example_grads"]
 
@@ -97,30 +97,20 @@ def _weight_grad(grad_a: jax.Array, h_prev: jax.Array) -> jax.Array:
     return grad_a.T @ h_prev
 
 
-def _backward(params, cache, grad_a_L, g, outer, embedding=None):
-    """Algorithm 6's loop; ``outer(grad_a, h)`` forms grad W from grad a_k and h_(k-1).
-
-    With an `Embedding`, padded units get grad a = 0 and a skipped layer passes the gradient
-    w.r.t. its output straight to its input (h_k = h_(k-1)), with zero gradients of its own.
-    """
+def _backward(params, cache, grad_a_L, gs, outer):
+    """Algorithm 6's loop; ``gs`` the hidden activations g_k, ``outer(grad_a, h)`` forms grad W
+    from grad a_k and h_(k-1)."""
     L = len(params)
     grads = [None] * L
     grad_a = grad_a_L
-    grad_h_out = None  # the gradient w.r.t. layer k's output h_k (hidden layers)
     for k in range(L - 1, -1, -1):  # layers L .. 1 (0-based k)
         h_prev = cache.h[k]
         grads[k] = Dense(outer(grad_a, h_prev), grad_a)
         if k > 0:
             grad_h = grad_a @ params[k].W  # W_k^T grad a_k, one row per example
-            if embedding is not None and k < L - 1:  # a skipped layer passes it through
-                grad_h = jnp.where(embedding.layers[k], grad_h, grad_h_out)
-            d = g.derivative(cache.a[k - 1], h_prev)
+            d = gs[k - 1].derivative(cache.a[k - 1], h_prev)
             # g'(a) = 0 passes nothing back, even where grad h overflowed (as autodiff's relu)
             grad_a = jnp.where(d == 0, jnp.zeros_like(grad_h), grad_h * d)
-            if embedding is not None:
-                live = embedding.units[k - 1][None, :] & embedding.layers[k - 1]
-                grad_a = jnp.where(live, grad_a, jnp.zeros_like(grad_a))
-            grad_h_out = grad_h
     return grads
 
 
@@ -132,7 +122,6 @@ def backprop(
     activation: str | Activation = "sigmoid",
     output: str = "softmax",
     loss: str = "cross_entropy",
-    embedding: Embedding | None = None,
 ) -> tuple[Dense, ...]:
     r"""Backward propagation, Algorithm 6: the gradient of the mean loss w.r.t. every parameter.
 
@@ -152,15 +141,13 @@ def backprop(
       activation: the hidden activation used in the forward pass.
       output: the output function used in the forward pass.
       loss: the loss.
-      embedding: the `Embedding` the forward pass ran (a smaller network inside ``params``):
-        padded units and skipped layers get zero gradients.
 
     Returns:
       A tuple of `Dense` with the structure and shapes of ``params``.
     """
-    g = get_activation(activation)
+    gs = hidden_activations(activation, len(params) - 1)
     grad_a_L = _delta_L(params, cache, y, output, loss)
-    grads = _backward(params, cache, grad_a_L, g, _weight_grad, embedding)
+    grads = _backward(params, cache, grad_a_L, gs, _weight_grad)
     return tuple(Dense(gW, jnp.sum(gb, axis=0)) for gW, gb in grads)
 
 
@@ -184,7 +171,7 @@ def per_example_grads(
       A tuple of `Dense` whose leaves have a leading batch axis: W (batch, n_out, n_in),
       b (batch, n_out).
     """
-    g = get_activation(activation)
+    gs = hidden_activations(activation, len(params) - 1)
     grad_a_L = _delta_L(params, cache, y, output, loss) * cache.a[-1].shape[0]
-    grads = _backward(params, cache, grad_a_L, g, lambda ga, h: ga[:, :, None] * h[:, None, :])
+    grads = _backward(params, cache, grad_a_L, gs, lambda ga, h: ga[:, :, None] * h[:, None, :])
     return tuple(Dense(gW, gb) for gW, gb in grads)

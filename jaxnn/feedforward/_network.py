@@ -17,21 +17,18 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxnn._validation import check_finite_positive, check_key, check_numeric
-from jaxnn.feedforward._activations import Activation, get_activation
+from jaxnn.feedforward._activations import Activation, hidden_activations
 from jaxnn.feedforward._losses import output_fn, resolve_output
 
 __all__ = [
     "INITS",
     "Dense",
-    "Embedding",
     "ForwardCache",
     "forward",
     "init",
     "init_mlp",
-    "erfinv_draw",
     "init_std",
     "layer_sizes",
-    "scaled_normal",
 ]
 
 INITS = ("random", "xavier", "he")
@@ -42,23 +39,6 @@ class Dense(NamedTuple):
 
     W: jax.Array
     b: jax.Array
-
-
-class Embedding(NamedTuple):
-    """Where a smaller network sits inside a larger one with the same input and output widths.
-
-    A packed sweep trains each member embedded in the sweep's largest network: the member's units
-    of hidden layer k are the first ones (the rest are padding, held at 0 after the activation),
-    and hidden layers beyond its depth are skipped (h_k = h_(k-1)). Both are traced, so members of
-    any depth and width share one program.
-
-    Attributes:
-      units: per hidden layer, bool (n_k,): True for the member's units.
-      layers: per hidden layer, a bool scalar: False for a skipped layer (never the first).
-    """
-
-    units: tuple[jax.Array, ...]
-    layers: tuple[jax.Array, ...]
 
 
 class ForwardCache(NamedTuple):
@@ -159,26 +139,6 @@ def init_std(init: str, n_in: int, n_out: int) -> float:
     return std[init]
 
 
-def erfinv_draw(key: jax.Array, shape: tuple[int, ...], dtype=jnp.float32) -> jax.Array:
-    r"""``jax.random.normal(key, shape) / sqrt(2)``: erfinv of uniform draws in (-1, 1).
-
-    .. math:: z = \sqrt2\, \mathrm{erfinv}(u), \quad u \sim U(-1, 1)
-
-    ``jax.random.normal`` is ``sqrt(2) * erfinv(u)``; multiplied by a scale c, XLA computes
-    ``erfinv(u) * (sqrt(2) * c)``. Written that way here (`scaled_normal`), the initial weights
-    no longer depend on how XLA fuses them: a packed sweep, which gathers each member's weights
-    out of a larger draw before scaling them, gets the same numbers bit for bit. Each value
-    depends only on the key and its row-major flat index (``jax_threefry_partitionable``).
-    """
-    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
-    return jax.lax.erf_inv(jax.random.uniform(key, shape, dtype, lo, np.array(1.0, dtype)))
-
-
-def scaled_normal(draw: jax.Array, std: jax.Array) -> jax.Array:
-    """Normal values of standard deviation ``std`` from an `erfinv_draw`."""
-    return draw * (np.array(np.sqrt(2), draw.dtype) * std)
-
-
 @partial(jax.jit, static_argnums=(2, 3, 4))
 def _init_layers(key, scale, sizes, init, dtype):
     # one compiled program per architecture (eagerly, every layer's draw would compile its own)
@@ -186,7 +146,7 @@ def _init_layers(key, scale, sizes, init, dtype):
     layers = []
     for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:]):
         std = init_std(init, n_in, n_out)
-        W = scaled_normal(erfinv_draw(k, (n_out, n_in), dtype), std * scale.astype(dtype))
+        W = jax.random.normal(k, (n_out, n_in), dtype) * (std * scale.astype(dtype))
         layers.append(Dense(W, jnp.zeros((n_out,), dtype)))
     return tuple(layers)
 
@@ -226,9 +186,8 @@ def forward(
     params: Sequence[Dense],
     x: ArrayLike,
     *,
-    activation: str | Activation = "sigmoid",
+    activation: str | Activation | Sequence[str | Activation] = "sigmoid",
     output: str = "softmax",
-    embedding: Embedding | None = None,
 ) -> tuple[jax.Array, ForwardCache]:
     r"""Forward propagation, Algorithm 5.
 
@@ -240,17 +199,15 @@ def forward(
       params: L `Dense` layers, as from `init_mlp`.
       x: inputs of shape (batch, n_0).
       activation: the hidden activation g: a name (identity, sigmoid, tanh, relu, leaky_relu) or
-        an `Activation`.
+        an `Activation`; or one per hidden layer (g_k).
       output: the output function O: linear, softmax or sigmoid.
-      embedding: run a smaller network embedded in ``params`` (an `Embedding`): its padded units
-        give h = 0 and its skipped layers pass h_(k-1) on; None (default) for the whole network.
 
     Returns:
       ``(y_hat, cache)``: y_hat of shape (batch, k) and the `ForwardCache` of every a_k and h_k.
     """
-    g = get_activation(activation)
-    resolve_output(output)
     sizes = layer_sizes(params)
+    gs = hidden_activations(activation, len(sizes) - 2)
+    resolve_output(output)
     check_numeric("x", x)
     if np.ndim(x) != 2:
         raise ValueError(f"x must be 2-D (batch, {sizes[0]}), got shape {np.shape(x)}")
@@ -265,11 +222,5 @@ def forward(
         a = h @ W.T + b[None, :]
         a_s.append(a)
         if k < len(params):
-            h = g.fn(a) if embedding is None else _embedded(embedding, k - 1, g.fn(a), h)
+            h = gs[k - 1].fn(a)
     return output_fn(a_s[-1], output), ForwardCache(tuple(a_s), tuple(h_s))
-
-
-def _embedded(embedding: Embedding, k: int, z: jax.Array, h_prev: jax.Array) -> jax.Array:
-    """Hidden layer k's output in an embedding: padded units 0, a skipped layer h_(k-1)."""
-    z = jnp.where(embedding.units[k][None, :], z, jnp.zeros_like(z))
-    return z if k == 0 else jnp.where(embedding.layers[k], z, h_prev)

@@ -12,6 +12,7 @@ from jaxnn.sweeps._config import parse_sweep_config as parse_sweep_config
 from jaxnn.sweeps._hyperband import HyperbandResult as HyperbandResult
 from jaxnn.sweeps._hyperband import successive_halving as successive_halving
 from jaxnn.sweeps._importance import parameter_importance as parameter_importance
+from jaxnn.sweeps._run import Envelope as Envelope
 from jaxnn.sweeps._search_space import grid as grid
 from jaxnn.sweeps._search_space import log_range as log_range
 from jaxnn.sweeps._search_space import random_settings as random_settings
@@ -20,6 +21,7 @@ from jaxnn.sweeps._sweep import sweep as sweep
 
 __all__ = [
     "bayes_search",
+    "Envelope",
     "grid",
     "Hyperband",
     "HyperbandResult",

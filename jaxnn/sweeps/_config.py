@@ -175,6 +175,14 @@ class Parameter(NamedTuple):
         n = int(math.floor((self.high - self.low) / q + 1e-9)) + 1
         return Values(n, lambda i: self._quantize(self.low + i * q))
 
+    def extremes(self) -> list:
+        """Every value it can take (choices, integer steps), or its lowest and highest."""
+        if self.distribution in _CHOICE or self.distribution in ("int_uniform", "q_uniform"):
+            return self.grid_values()
+        if self.distribution == "log_uniform":  # min and max are exponents
+            return [self._cast(math.exp(self.low)), self._cast(math.exp(self.high))]
+        return [self._cast(self.low), self._cast(self.high)]
+
     def sample(self, rng: np.random.Generator) -> Any:
         """One draw, as wandb's random search makes it."""
         d = self.distribution

@@ -1,4 +1,4 @@
-r"""Successive halving inside a sweep: wandb's hyperband early termination, as compiled programs.
+r"""Successive halving inside a sweep: wandb's hyperband early termination, on the engine.
 
 The members start together. At each rung (an epoch count, `Hyperband.rungs`) every member that
 reached it is ranked by the metric, and a running member worse than the threshold stops there, as
@@ -9,14 +9,16 @@ so far (this sweep's, and earlier rounds' when ``rung_values`` is shared between
     \text{stop } i \text{ at } b \iff v_{i,b} > t_b \quad (\text{for a minimized metric})
 
 so about the best 1/eta continue. Survivors continue from their states: a member's epochs are
-`train_epochs` segments from rung to rung, and its result equals its solo run (`jaxnn.train`)
-up to float rounding.
+segments from rung to rung, each a call of the engine's training program with the rung as its
+target epoch, and its result equals its solo run (`jaxnn.train`) up to float rounding.
 
-Members are grouped by `TrainConfig` (one program per group and segment shape) and vmapped and
-sharded over the devices like `jaxnn.sweep` (`jaxnn.sweeps._sharding`). ``compact=True`` gathers the
-survivors into a smaller batch after each rung (a new program for the smaller shape: the stopped
-members cost nothing more); ``compact=False`` keeps every member in the program and freezes the
-stopped ones (their state is kept, their new epochs discarded: the same results, the full compute).
+Members are planned into programs as `jaxnn.sweep` plans them (members of different optimizers,
+activations, inits and epochs share one; different depths and widths are packed when the cost
+model says it pays) and vmapped and sharded over the devices. Every segment of a program runs the
+same two compiled programs (init and train, cached for the process): ``compact=True`` gathers the
+survivors into as few calls of the program's chunk as they fill (the stopped members cost nothing
+more); ``compact=False`` keeps every member in the calls and freezes the stopped ones (their target
+is where they stopped: the same results, the full compute).
 """
 
 from __future__ import annotations
@@ -27,31 +29,27 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxnn.sweeps._config import Hyperband
-from jaxnn.sweeps._plan import _bucket
-from jaxnn.sweeps._sharding import (
-    compile_members,
-    member_mesh,
-    replicate,
-    run_chunks,
-    shard_members,
+from jaxnn.sweeps._packed import member_params
+from jaxnn.sweeps._plan import ENVELOPE, _bucket, plan
+from jaxnn.sweeps._run import (
+    Envelope,
+    diverged,
+    keys,
+    members_of,
+    program_static,
+    requests,
+    resolve,
+    run,
+    setting_value,
 )
-from jaxnn.sweeps._sweep import loss_diverged
+from jaxnn.sweeps._search_space import check_settings
+from jaxnn.sweeps._sharding import member_mesh, replicate
+from jaxnn.training._config import EpochMetrics, HParams, TrainConfig
 from jaxnn.training._data import Dataset, check_dataset
-from jaxnn.training._loop import (
-    EpochMetrics,
-    HParams,
-    TrainConfig,
-    check_config,
-    check_hparam,
-    evaluate,
-    init_state,
-    train_epochs,
-)
-from jaxnn.training._settings import check_setting
+from jaxnn.training._programs import compiled
 
 __all__ = ["HyperbandResult", "Rung", "successive_halving"]
 
@@ -99,7 +97,7 @@ class HyperbandResult(NamedTuple):
         ``compact=False`` the frozen members still compute: equal to ``member_epochs_full``;
         padding to the program's shape is not counted).
       params: each member's final network, or None unless ``keep_params=True``.
-      groups: how many distinct `TrainConfig`s.
+      groups: how many programs ran the members (one per packed set or network).
       compile_seconds: tracing and compiling.
       train_seconds: running the programs, host transfers included.
     """
@@ -127,7 +125,7 @@ class HyperbandResult(NamedTuple):
         """One JSON-ready dict per member: its setting, results, epochs run and whether stopped."""
         rows = []
         for i, setting in enumerate(self.settings):
-            row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in setting.items()}
+            row = {k: setting_value(v) for k, v in setting.items()}
             for name in ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss"):
                 value = float(getattr(self, name)[i])
                 row[name] = value if math.isfinite(value) else None
@@ -138,110 +136,34 @@ class HyperbandResult(NamedTuple):
         return rows
 
 
-def _resolve(config: TrainConfig, settings: Sequence[Mapping[str, Any]]):
-    """Each member's checked config, scalar hyperparameters (checked), seed and full setting."""
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    if len(settings) == 0:
-        raise ValueError("settings is empty: a sweep needs at least one member")
-    known = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
-    cache: dict[TrainConfig, TrainConfig] = {}
-    out = []
-    for i, s in enumerate(settings):
-        bad = sorted(set(s) - known)
-        if bad:
-            raise ValueError(f"settings[{i}] has unknown key(s) {bad}")
-        fields = {k: (tuple(v) if k == "sizes" else v) for k, v in s.items() if k in config._fields}
-        c = config._replace(**fields)
-        if c not in cache:
-            cache[c] = check_config(c)
-        c = cache[c]
-        h = {
-            k: float(check_hparam(k, s.get(k, HParams._field_defaults[k]))) for k in HParams._fields
-        }
-        seed = int(check_setting("seed", s.get("seed", 0)))
-        out.append((c, h, seed, {**c._asdict(), **h, "seed": seed}))
-    return out
+def _take(tree: Any, rows: np.ndarray) -> Any:
+    return jax.tree.map(lambda x: np.asarray(x)[rows], tree)
 
 
-def _take(tree: Any, index: np.ndarray) -> Any:
-    return jax.tree.map(lambda x: np.asarray(x)[index], tree)
-
-
-def _put(full: Any, index: np.ndarray, part: Any) -> Any:
+def _put(full: Any, rows: np.ndarray, part: Any) -> Any:
     def put(f, p):
         f = np.array(f)
-        f[index] = np.asarray(p)
+        f[rows] = np.asarray(p)
         return f
 
     return jax.tree.map(put, full, part)
 
 
-class _Programs:
-    """Compiled programs by (config, chunk, epochs, first, member shapes), with compile seconds."""
-
-    def __init__(self, mesh: Any, shared: Any) -> None:
-        self.mesh, self.shared = mesh, shared
-        self.cache: dict[tuple, Any] = {}
-        self.compile_seconds = 0.0
-        self.train_seconds = 0.0
-
-    def run(self, config: TrainConfig, epochs: int, members: Any) -> Any:
-        n = int(np.shape(jax.tree.leaves(members)[0])[0])
-        chunk = _bucket(n, self.mesh.size)
-        leaves, tree = jax.tree.flatten(members)
-        shapes = tuple((np.shape(x)[1:], str(np.asarray(x).dtype)) for x in leaves)
-        key = (config, chunk, epochs, str(tree), shapes)
-        if key not in self.cache:
-            program = shard_members(_segment_fn(config, epochs), self.mesh)
-            compiled, seconds = compile_members(program, self.mesh, chunk, members, self.shared)
-            self.cache[key] = compiled
-            self.compile_seconds += seconds
-        start = time.perf_counter()
-        out = run_chunks(self.cache[key], self.mesh, chunk, members, self.shared)
-        self.train_seconds += time.perf_counter() - start
-        return out
-
-
-def _segment_fn(config: TrainConfig, epochs: int):
-    """One member's segment: ``epochs`` epochs from its state (the first segment starts from
-    `init_state`), then its test loss and accuracy and whether it is finite."""
-
-    def fn(member, data):
-        out = {}
-        if "key" in member:  # the first segment
-            state = init_state(config, member["hparams"], member["key"])
-            out["initial_loss"], _ = evaluate(config, state.params, data.x_train, data.y_train)
-            zero = jax.tree.map(jnp.zeros_like, state.params)
-            out["baseline_loss"], _ = evaluate(config, zero, data.x_train, data.y_train)
-        else:
-            state = member["state"]
-        new, out["metrics"] = train_epochs(config, state, data, epochs)
-        if "active" in member:  # frozen members keep their state; their new epochs are dropped
-            new = jax.tree.map(lambda n, o: jnp.where(member["active"], n, o), new, state)
-        out["state"] = new
-        loss, acc = evaluate(config, new.params, data.x_test, data.y_test)
-        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in jax.tree.leaves(new.params)]))
-        out.update(test_loss=loss, test_accuracy=acc, finite=finite & jnp.isfinite(loss))
-        return out
-
-    return fn
-
-
 class _Group:
-    """The members of one `TrainConfig`: their states, who is live, their history and tests."""
+    """The members of one program: their arrays, states, who is live, their history and tests."""
 
-    def __init__(self, config: TrainConfig, index: list[int], hparams: HParams, keys) -> None:
-        self.config, self.index = config, np.asarray(index)
-        self.epochs = int(config.epochs)
-        self.start = {"hparams": hparams, "key": keys}
-        self.done = 0  # epochs every live member has run
-        self.live = np.ones(len(index), bool)
+    def __init__(self, program, static, index: np.ndarray, members, compiled_pair) -> None:
+        self.program, self.static, self.index = program, static, index
+        self.members, self.compiled = members, compiled_pair
+        k = len(index)
+        self.epochs = np.asarray(members.epochs, int)
+        self.done = np.zeros(k, int)  # epochs each member has run
+        self.live = np.ones(k, bool)
         self.states: Any = None
-        self.history: list[list[np.ndarray]] = [[] for _ in index]  # per member: (4, epochs) parts
-        self.initial_loss = np.zeros(len(index), np.float32)
-        self.baseline_loss = np.zeros(len(index), np.float32)
-        self.test = np.zeros((3, len(index)), np.float32)  # loss, accuracy, finite
+        self.history = np.full((k, len(EpochMetrics._fields), static.epochs), np.nan, np.float32)
+        self.initial_loss = np.zeros(k, np.float32)
+        self.baseline_loss = np.zeros(k, np.float32)
+        self.test = np.zeros((3, k), np.float32)  # loss, accuracy, finite
 
 
 def _oriented(values: np.ndarray, goal: str) -> np.ndarray:
@@ -262,6 +184,7 @@ def successive_halving(
     rung_values: dict[int, list[float]] | None = None,
     devices: int | Sequence[jax.Device] | None = None,
     keep_params: bool = False,
+    envelope: Envelope | None = None,
 ) -> HyperbandResult:
     """Trains one network per setting with successive halving at the hyperband rungs.
 
@@ -280,6 +203,8 @@ def successive_halving(
         taken over every member so far, as wandb's are over every run of the sweep.
       devices: ``None`` for every device, an int n for the first n, or a list of devices.
       keep_params: keep every member's final network in the result.
+      envelope: size the programs for a whole search space (as `jaxnn.sweep`'s), so that the
+        rounds of a Bayesian search run the same compiled programs.
 
     Returns:
       A `HyperbandResult`.
@@ -289,71 +214,72 @@ def successive_halving(
     valid_metrics = (*_EPOCH_METRICS, "test_loss", "test_accuracy")
     if metric not in valid_metrics:
         raise ValueError(f"metric must be one of {', '.join(valid_metrics)}, got {metric!r}")
-    members = _resolve(config, settings)
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+    known = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
+    settings = check_settings(settings, known.__contains__)
+    configs, columns, seeds, full = resolve(config, settings, {})
     data = check_dataset(data)
     mesh = member_mesh(devices)
-    programs = _Programs(mesh, replicate(data, mesh))
+    shared = replicate(data, mesh)
     rung_values = {} if rung_values is None else rung_values
-    k = len(members)
+    groups, compile_seconds = _groups(
+        configs, columns, seeds, data, mesh, shared, hyperband, envelope
+    )
+    clock = {"train": 0.0, "computed": 0}
 
-    by_config: dict[TrainConfig, list[int]] = {}
-    for i, (c, *_rest) in enumerate(members):
-        by_config.setdefault(c, []).append(i)
-    groups = {}
-    for c, index in by_config.items():
-        hp = HParams(
-            *(np.array([members[i][1][f] for i in index], np.float32) for f in HParams._fields)
-        )
-        keys = np.stack([np.asarray(jax.random.PRNGKey(members[i][2])) for i in index])
-        groups[c] = _Group(c, index, hp, keys)
-
-    computed = 0
-
-    def advance(g: _Group, to: int) -> None:
-        """Trains the live members of ``g`` from ``g.done`` to epoch ``to``."""
-        nonlocal computed
-        length = to - g.done
-        if length <= 0 or not g.live.any():
-            g.done = max(g.done, to)
+    def advance(g: _Group, targets: np.ndarray) -> None:
+        """Trains the live members of ``g`` to ``targets`` (where beyond what they ran)."""
+        moving = g.live & (targets > g.done)
+        if not moving.any():
             return
-        live = np.flatnonzero(g.live)
-        if g.states is None:  # the first segment: every member, from init_state
-            out = programs.run(g.config, length, g.start)
-            g.initial_loss = np.asarray(out["initial_loss"])
-            g.baseline_loss = np.asarray(out["baseline_loss"])
-            g.states, rows = out["state"], live
-        elif compact:
-            out = programs.run(g.config, length, {"state": _take(g.states, live)})
-            g.states, rows = _put(g.states, live, out["state"]), np.arange(len(live))
+        rows = (
+            np.arange(len(g.index)) if (not compact or g.states is None) else np.flatnonzero(moving)
+        )
+        goal_epochs = np.where(moving, targets, g.done)[rows]
+        inputs = {
+            "member": _take(g.members, rows),
+            "target": goal_epochs.astype(np.int32),
+            "test": np.ones(len(rows), bool),
+        }
+        if g.states is not None:
+            inputs["state"] = _take(g.states, rows)
+        start = time.perf_counter()
+        out = run(g.compiled, mesh, g.program.chunk, inputs, shared, keep="state")
+        clock["train"] += time.perf_counter() - start
+        if compact:
+            clock["computed"] += int((goal_epochs - g.done[rows]).sum())
         else:
-            out = programs.run(g.config, length, {"state": g.states, "active": g.live.copy()})
-            g.states, rows = out["state"], live
-        computed += (len(live) if compact else len(g.index)) * length
-        metrics = np.stack([np.asarray(out["metrics"][n]) for n in range(4)], axis=1)
-        test = np.stack([np.asarray(out[k], np.float32) for k in _TEST])
-        for j, r in zip(live, rows):
-            g.history[j].append(metrics[r])
-            g.test[:, j] = test[:, r]
-        g.done = to
+            clock["computed"] += len(rows) * int(
+                goal_epochs.max() - g.done[rows][moving[rows]].min()
+            )
+        g.states = out["state"] if g.states is None else _put(g.states, rows, out["state"])
+        if "initial_loss" in out:
+            g.initial_loss, g.baseline_loss = out["initial_loss"], out["baseline_loss"]
+        metrics = np.stack([np.asarray(m) for m in out["metrics"]], axis=1)  # (rows, 4, E)
+        for r, j in enumerate(rows):
+            if moving[j]:
+                e = slice(g.done[j], goal_epochs[r])
+                g.history[j, :, e] = metrics[r, :, e]
+                g.test[:, j] = out["test_loss"][r], out["test_accuracy"][r], out["finite"][r]
+                g.done[j] = goal_epochs[r]
 
     def value_at(g: _Group, j: int, epoch: int) -> float:
         if metric in _EPOCH_METRICS:
-            series = np.concatenate(g.history[j], axis=1)[_EPOCH_METRICS.index(metric)]
-            return float(series[epoch - 1])
+            return float(g.history[j, _EPOCH_METRICS.index(metric), epoch - 1])
         return float(g.test[_TEST.index(metric), j])
 
     def best_so_far(g: _Group, j: int) -> float:
-        series = np.concatenate(g.history[j], axis=1)[_EPOCH_METRICS.index(metric)]
+        series = g.history[j, _EPOCH_METRICS.index(metric), : g.done[j]]
         return float(np.nanmax(series) if goal == "maximize" else np.nanmin(series))
 
     cuts = []
-    rung_list = sorted({r for g in groups.values() for r in hyperband.rungs(g.epochs)})
+    rung_list = sorted({r for c in configs for r in hyperband.rungs(c.epochs)})
     for b in rung_list:
         reached = []  # (group, member position) of every member with a value at b
-        for g in groups.values():
-            if g.epochs >= b:
-                advance(g, b)
-                reached += [(g, j) for j in np.flatnonzero(g.live)]
+        for g in groups:
+            advance(g, np.where(g.epochs >= b, b, 0))
+            reached += [(g, j) for j in np.flatnonzero(g.live & (g.epochs >= b))]
         values = np.array([value_at(g, j, b) for g, j in reached])
         pool = rung_values.setdefault(b, [])
         pool.extend(float(v) for v in values)
@@ -361,7 +287,7 @@ def successive_halving(
         threshold = float(oriented_pool[int((1.0 / hyperband.eta) * len(oriented_pool))])
         stopped = 0
         for (g, j), v in zip(reached, values):
-            if g.epochs <= b:  # finished at this rung: nothing to stop
+            if g.epochs[j] <= b:  # finished at this rung: nothing to stop
                 continue
             compared = v if hyperband.strict or metric not in _EPOCH_METRICS else best_so_far(g, j)
             if _oriented(np.array([compared]), goal)[0] > threshold:
@@ -369,45 +295,76 @@ def successive_halving(
                 stopped += 1
         shown = -threshold if goal == "maximize" else threshold
         cuts.append(Rung(b, len(reached), len(pool), shown, stopped))
-    for g in groups.values():
+    for g in groups:
         advance(g, g.epochs)
+    return _result(groups, configs, full, cuts, keep_params, clock, compile_seconds)
 
+
+def _groups(
+    configs, columns, seeds, data, mesh, shared, hyperband, envelope
+) -> tuple[list[_Group], float]:
+    """One `_Group` per program of the plan, its init and train programs compiled (side by
+    side) for a chunk that the survivors of the first rung fill: every segment runs them."""
+    shape = {f"n_{s}": int(np.shape(getattr(data, f"x_{s}"))[0]) for s in ("train", "val", "test")}
+    mode = ENVELOPE if envelope is not None and envelope.packed else "auto"
+    programs, _ = plan(configs, mode, shape, 2**20, mesh.size, mesh.devices.flat[0].platform)
+    all_keys = keys(seeds)
+    pending = []
+    for program in programs:
+        index = np.asarray(program.members)
+        survivors = math.ceil(len(index) / hyperband.eta)
+        program = program._replace(chunk=min(256, _bucket(survivors, mesh.size)))
+        static = program_static(program, configs, envelope)
+        members = members_of(static, configs, index, columns, all_keys)
+        pending.append((program, static, index, members))
+    asked = [r for p, st, _, m in pending for r in requests(st, m, mesh, p.chunk, shared)]
+    done, seconds = compiled(asked)
+    groups = [
+        _Group(p, st, index, m, done[2 * n : 2 * n + 2])
+        for n, (p, st, index, m) in enumerate(pending)
+    ]
+    return groups, seconds
+
+
+def _result(groups, configs, full, cuts, keep_params, clock, compile_seconds) -> HyperbandResult:
+    k = len(configs)
     test_loss, test_accuracy = np.empty(k, np.float32), np.empty(k, np.float32)
     finals = {name: np.empty(k, np.float32) for name in _EPOCH_METRICS}
-    diverged, epochs_run = np.empty(k, bool), np.empty(k, int)
+    diverged_, epochs_run = np.empty(k, bool), np.empty(k, int)
     history: list[Any] = [None] * k
     params: list[Any] = [None] * k
-    for g in groups.values():
+    for g in groups:
         for j, i in enumerate(g.index):
-            if keep_params:
-                params[i] = jax.tree.map(lambda x, j=j: np.asarray(x)[j], g.states.params)
-            series = np.concatenate(g.history[j], axis=1)
+            series = g.history[j, :, : g.done[j]]
             history[i] = EpochMetrics(*series)
-            epochs_run[i] = series.shape[1]
+            epochs_run[i] = g.done[j]
             for n, name in enumerate(_EPOCH_METRICS):
                 finals[name][i] = series[n, -1]
             test_loss[i], test_accuracy[i], finite = g.test[:, j]
-            finite = bool(finite) and bool(np.all(np.isfinite(series[0])))
-            blown = loss_diverged(series[0, -1], g.initial_loss[j], g.baseline_loss[j])
-            diverged[i] = not finite or bool(blown)
-    full = sum(int(c.epochs) for c, *_ in members)
+            diverged_[i] = diverged(
+                series[0], g.initial_loss[j], g.baseline_loss[j], test_loss[i], finite
+            )
+            if keep_params:
+                mine = jax.tree.map(lambda x, j=j: np.asarray(x)[j], g.states.params)
+                sizes = configs[i].sizes
+                params[i] = member_params(mine, sizes) if g.program.packed else mine
     return HyperbandResult(
-        settings=tuple(m[3] for m in members),
+        settings=tuple(full),
         test_loss=test_loss,
         test_accuracy=test_accuracy,
         val_loss=finals["val_loss"],
         val_accuracy=finals["val_accuracy"],
         train_loss=finals["train_loss"],
-        diverged=diverged,
+        diverged=diverged_,
         history=tuple(history),
         epochs_run=epochs_run,
-        stopped=np.array([epochs_run[i] < members[i][0].epochs for i in range(k)]),
+        stopped=np.array([epochs_run[i] < configs[i].epochs for i in range(k)]),
         rungs=tuple(cuts),
         member_epochs=int(epochs_run.sum()),
-        member_epochs_full=full,
-        member_epochs_computed=computed,
+        member_epochs_full=sum(int(c.epochs) for c in configs),
+        member_epochs_computed=clock["computed"],
         params=tuple(params) if keep_params else None,
         groups=len(groups),
-        compile_seconds=programs.compile_seconds,
-        train_seconds=programs.train_seconds,
+        compile_seconds=compile_seconds,
+        train_seconds=clock["train"],
     )

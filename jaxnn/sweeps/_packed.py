@@ -1,25 +1,17 @@
-r"""Packed sweeps: members of different optimizers, activations, inits, epochs, depths and widths in
-one compiled program, each exactly its own smaller run.
+r"""Which members can share one compiled program, and their arrays: packing, on the host.
 
-Every member runs embedded in the sweep's largest network (`Embedding`): hidden layers beyond its
-depth are skipped, units beyond its width are held at 0 after the activation, and its padded
-weights start at exactly 0 and receive zero gradients, so they stay 0 under every optimizer and
-weight decay. What a solo run fixes statically is a traced per-member value here:
-
-- the optimizer: an int32 code into the coefficient table of `moment_update` (one formula for
-  the seven optimizers);
-- the activation: an int32 code into the sweep's set of activations (`select_activation`);
-- the weight init: the standard deviation of each layer, from the member's own widths
-  (`init_std`), times its ``init_scale``;
-- the epochs: the program runs the longest count; a member's state is frozen from its own count.
-
-The initial weights equal the solo run's bit for bit. A solo run draws layer k's weights as
-``normal(keys[k], (n_out, n_in)) * std`` with ``keys = split(init_key, L)``. Under JAX's default
-``jax_threefry_partitionable`` each random value depends only on the key and its row-major flat
-index, so that draw equals element ``i * n_in + j`` of ``normal(keys[k], (N,))`` for any
-``N >= n_out * n_in``, and ``split(init_key, L_max)[:L] == split(init_key, L)``. A member draws the
-largest layer's flat vector once and gathers its own (i, j); its output layer takes key
-``L - 1`` (a traced index).
+The engine traces a member's optimizer, activation, weight init, learning-rate schedule and epochs
+in every program (`jaxnn.training._engine`), so members that differ only in those share a program
+of their own network. Members that also differ in depth and width can share one *packed* program:
+each runs embedded in the envelope, the network of the widest hidden layer and the most hidden
+layers of any of them (`envelope`). Its units beyond its widths stay exactly 0 and its hidden
+layers beyond its depth are the identity; its initial weights equal its solo run's bit for bit:
+a solo run draws layer k's weights as ``normal(keys[k], (n_out, n_in)) * std`` with
+``keys = split(init_key, L)``. Under JAX's default ``jax_threefry_partitionable`` each random
+value depends only on the key and its row-major flat index, so that draw equals element
+``i * n_in + j`` of ``normal(keys[k], (N,))`` for any ``N >= n_out * n_in``, and
+``split(init_key, L_max)[:L] == split(init_key, L)``. A member draws the envelope layer's flat
+vector once and gathers its own (i, j); its output layer takes key ``L - 1`` (a traced index).
 
 .. math:: W^{\rm packed}_{k, ij} = \begin{cases} z_{k, i n_{in} + j}\, \sigma_k & i < n_{out},\
     j < n_{in} \\ 0 & \text{otherwise} \end{cases}, \quad z_k = \mathrm{normal}(\mathrm{keys}_k,
@@ -29,246 +21,85 @@ largest layer's flat vector once and gathers its own (i, j); its output layer ta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
-from jaxnn.feedforward._activations import ACTIVATIONS, select_activation
-from jaxnn.feedforward._network import Dense, Embedding, erfinv_draw, init_std, scaled_normal
-from jaxnn.training._data import Dataset
-from jaxnn.training._loop import (
-    HParams,
-    Member,
-    TrainConfig,
-    TrainState,
-    _check_batches,
-    _evaluate,
-    _gradients,
-    _raw_key,
-    check_config,
-    run_epochs,
-)
-from jaxnn.training._optimizers import (
-    HYPERPARAMETERS,
-    OPTIMIZERS,
-    moment_init,
-    moment_update,
-    schedule_factor,
-)
+from jaxnn.feedforward._activations import ACTIVATIONS
+from jaxnn.feedforward._network import Dense
+from jaxnn.training import _engine as engine
+from jaxnn.training._config import HParams, TrainConfig
+from jaxnn.training._optimizers import is_transformation
 from jaxnn.training._settings import SETTINGS
 
 __all__ = [
     "PACKED",
-    "Pack",
-    "PackedMember",
+    "activation_set",
+    "envelope",
     "member_params",
     "pack_key",
-    "packed_init",
-    "packed_member",
-    "packed_members",
-    "packed_train",
+    "shape_key",
+    "stack_members",
 ]
 
 PACKED = tuple(s.name for s in SETTINGS if s.packed)
-"""The settings a packed program traces (the rest of `TrainConfig` groups members)."""
-
-
-class Pack(NamedTuple):
-    """The static part of a packed program (hashable).
-
-    Attributes:
-      config: the largest network, ``sizes = (n_in, H x depth, n_out)`` with H the widest hidden
-        layer and depth the most hidden layers of any member, and ``epochs`` the longest count;
-        its loss, output, grad, lr_schedule and batch size are every member's. Its optimizer,
-        activation and weight init are placeholders (each member has its own).
-      activations: the sweep's activations, names or `Activation` values; a member's code indexes
-        them.
-    """
-
-    config: TrainConfig
-    activations: tuple
-
-
-class PackedMember(NamedTuple):
-    """One member of a packed program: all traced (a sweep stacks them on a leading axis).
-
-    Attributes:
-      hparams: its `HParams`.
-      key: raw uint32 PRNG key data (2,), ``jax.random.PRNGKey(seed)``.
-      optimizer: int32, its index in `OPTIMIZERS`.
-      activation: int32, its index in ``Pack.activations``.
-      depth: int32, its number of hidden layers (>= 1).
-      widths: int32 (depth_max,), its hidden widths, 0 beyond its depth.
-      std: float32 (depth_max + 1,), its init's standard deviation of each layer of the packed
-        network (the output layer last; 0 for skipped layers).
-      epochs: int32, its number of epochs.
-    """
-
-    hparams: HParams
-    key: jax.Array
-    optimizer: jax.Array
-    activation: jax.Array
-    depth: jax.Array
-    widths: jax.Array
-    std: jax.Array
-    epochs: jax.Array
+"""The settings members may differ in and share a program (the rest of `TrainConfig` groups)."""
 
 
 def pack_key(config: TrainConfig) -> tuple:
-    """What members must share to be packed: every static setting a packed program does not
-    trace, the input and output widths, and whether there are hidden layers at all."""
+    """What members must share to be in one program at all: every static setting a program
+    does not trace (a user's optimizer or schedule by identity), the input and output widths,
+    and whether there are hidden layers."""
     fixed = tuple(
         (name, getattr(config, name)) for name in TrainConfig._fields if name not in PACKED
     )
-    return (*fixed, ("n_in", config.sizes[0]), ("n_out", config.sizes[-1]), len(config.sizes) > 2)
+    custom = tuple(
+        (name, getattr(config, name))
+        for name, is_custom in (("optimizer", is_transformation), ("lr_schedule", callable))
+        if is_custom(getattr(config, name))
+    )
+    n_in, n_out = config.sizes[0], config.sizes[-1]
+    return (*fixed, *custom, ("n_in", n_in), ("n_out", n_out), len(config.sizes) > 2)
 
 
-def _activation_order(activations) -> tuple:
-    """The set of activations in a canonical order: the registry's names first, then the rest in
-    order of appearance (so that the same set compiles the same program)."""
+def shape_key(config: TrainConfig) -> tuple:
+    """What members must share to run in one program without padding: `pack_key` and sizes."""
+    return (*pack_key(config), ("sizes", config.sizes))
+
+
+def envelope(configs: Sequence[TrainConfig]) -> tuple[int, ...]:
+    """The network every member fits in: ``(n_in, H x D, n_out)``, H the widest hidden layer
+    and D the most hidden layers of any member (all sharing a `pack_key`, with hidden layers)."""
+    depth = max(len(c.sizes) - 2 for c in configs)
+    width = max(max(c.sizes[1:-1]) for c in configs)
+    return (configs[0].sizes[0], *[width] * depth, configs[0].sizes[-1])
+
+
+def activation_set(activations: Sequence[Any], packed: bool) -> tuple:
+    """A program's activations in a canonical order: the registry's names first, then a
+    user's own in order of appearance (the same set gives the same program); with ``identity``
+    for a packed program's skipped layers."""
     unique = list(dict.fromkeys(activations))
+    if packed and engine.IDENTITY not in unique:
+        unique.append(engine.IDENTITY)
     named = [a for a in ACTIVATIONS if a in unique]
     return (*named, *(a for a in unique if a not in named))
 
 
-def packed_members(
-    configs: Sequence[TrainConfig], hparams: HParams, keys: np.ndarray
-) -> tuple[Pack, PackedMember]:
-    """The `Pack` of members that share a `pack_key`, and their stacked `PackedMember` arrays.
+def stack_members(
+    static: engine.Static, configs: Sequence[TrainConfig], hparams: HParams, keys: np.ndarray
+) -> engine.Member:
+    """The members of program ``static``, stacked on a leading axis (NumPy).
 
     Args:
-      configs: each member's checked `TrainConfig` (all with hidden layers).
+      static: the program (its sizes: the members' own, or the envelope).
+      configs: each member's checked `TrainConfig`.
       hparams: `HParams` with a leading member axis.
       keys: raw key data, (members, 2).
-
-    Returns:
-      ``(pack, members)``.
     """
-    keys_of = {pack_key(c) for c in configs}
-    if len(keys_of) != 1 or len(configs[0].sizes) < 3:
-        raise ValueError("packed members must share every static setting but the packed ones")
-    first = configs[0]
-    depth_max = max(len(c.sizes) - 2 for c in configs)
-    width = max(max(c.sizes[1:-1]) for c in configs)
-    n_in, n_out = first.sizes[0], first.sizes[-1]
-    activations = _activation_order(c.activation for c in configs)
-    defaults = {s.name: s.default for s in SETTINGS}
-    config = check_config(
-        first._replace(
-            sizes=(n_in, *[width] * depth_max, n_out),
-            activation=activations[0],
-            optimizer=defaults["optimizer"],
-            weight_init=defaults["weight_init"],
-            epochs=max(c.epochs for c in configs),
-        )
-    )
-    k = len(configs)
-    widths = np.zeros((k, depth_max), np.int32)
-    std = np.zeros((k, depth_max + 1), np.float32)
-    for i, c in enumerate(configs):
-        hidden = c.sizes[1:-1]
-        widths[i, : len(hidden)] = hidden
-        for j, (a, b) in enumerate(zip(c.sizes[:-2], hidden)):
-            std[i, j] = init_std(c.weight_init, a, b)
-        std[i, depth_max] = init_std(c.weight_init, hidden[-1], n_out)
-    members = PackedMember(
-        hparams=hparams,
-        key=np.asarray(keys, np.uint32),
-        optimizer=np.array([OPTIMIZERS.index(c.optimizer) for c in configs], np.int32),
-        activation=np.array([activations.index(c.activation) for c in configs], np.int32),
-        depth=np.array([len(c.sizes) - 2 for c in configs], np.int32),
-        widths=widths,
-        std=std,
-        epochs=np.array([c.epochs for c in configs], np.int32),
-    )
-    return Pack(config, activations), members
-
-
-def _embedding(pack: Pack, member: PackedMember) -> Embedding:
-    depth_max = len(pack.config.sizes) - 2
-    units = jnp.arange(pack.config.sizes[1])
-    return Embedding(
-        units=tuple(units < member.widths[j] for j in range(depth_max)),
-        layers=tuple(j < member.depth for j in range(depth_max)),
-    )
-
-
-def _draw(key, std, n_out, n_in, rows, cols, live):
-    """Rows x cols of ``normal(key, (n_out, n_in)) * std`` placed in the top-left corner of an
-    all-zero matrix of the packed layer's shape (n_out, n_in), and 0 where not ``live``."""
-    flat = erfinv_draw(key, (n_out * n_in,), jnp.float32)
-    i = jnp.arange(n_out)[:, None]
-    j = jnp.arange(n_in)[None, :]
-    inside = (i < rows) & (j < cols) & live
-    index = jnp.where(inside, i * cols + j, 0)
-    return jnp.where(inside, scaled_normal(flat[index], std), jnp.zeros((), jnp.float32))
-
-
-def packed_init(pack: Pack, member: PackedMember) -> tuple[tuple[Dense, ...], jax.Array]:
-    """The member's initial network embedded in the packed one, and its training key.
-
-    Equal, entry for entry, to ``init_state(config, hparams, key).params`` of its solo run, with
-    every padded weight and bias exactly 0; the key is the solo run's ``TrainState.key``.
-
-    Returns:
-      ``(params, key)``: params of the packed network's shapes.
-    """
-    init_key, key = jax.random.split(_raw_key(member.key))
-    sizes = pack.config.sizes
-    depth_max = len(sizes) - 2
-    keys = jax.random.split(init_key, depth_max + 1)
-    scale = member.hparams.init_scale.astype(jnp.float32)
-    layers = []
-    fan_in = jnp.asarray(sizes[0], jnp.int32)
-    for j in range(depth_max):
-        n_in, n_out = sizes[j], sizes[j + 1]
-        rows = member.widths[j]
-        std = member.std[j] * scale
-        W = _draw(keys[j], std, n_out, n_in, rows, fan_in, j < member.depth)
-        layers.append(Dense(W, jnp.zeros((n_out,), jnp.float32)))
-        fan_in = rows
-    last = member.widths[member.depth - 1]
-    std = member.std[depth_max] * scale
-    W = _draw(keys[member.depth], std, sizes[-1], sizes[-2], sizes[-1], last, True)
-    layers.append(Dense(W, jnp.zeros((sizes[-1],), jnp.float32)))
-    return tuple(layers), key
-
-
-def packed_member(pack: Pack, member: PackedMember, data: Dataset) -> Member:
-    """The per-member pieces of the training loop (`Member`) for one packed member."""
-    config = pack.config._replace(activation=select_activation(pack.activations, member.activation))
-    embedding = _embedding(pack, member)
-    steps = _check_batches(data, config.batch_size)
-    total_steps = member.epochs * steps
-    hparams = {name: getattr(member.hparams, name) for name in HYPERPARAMETERS}
-
-    def update(grads, state, params):
-        factor = schedule_factor(config.lr_schedule, state.count, total_steps)
-        return moment_update(member.optimizer, hparams, grads, state, params, factor=factor)
-
-    return Member(
-        gradients=lambda params, x, y: _gradients(config, params, x, y, embedding),
-        update=update,
-        evaluate=lambda params, x, y: _evaluate(config, params, x, y, embedding),
-        epochs=member.epochs,
-    )
-
-
-def packed_train(pack: Pack, member: PackedMember, data: Dataset):
-    """Trains one packed member for the pack's epochs (frozen after its own).
-
-    Returns:
-      ``(initial_params, state, metrics, pieces)``: the embedded initial network, the final
-      `TrainState`, `EpochMetrics` of shape (pack epochs,) (NaN after the member's epochs) and
-      the member's `Member` pieces.
-    """
-    params, key = packed_init(pack, member)
-    pieces = packed_member(pack, member, data)
-    state = TrainState(params, moment_init(params), jnp.zeros((), jnp.int32), key)
-    state, metrics = run_epochs(pieces, state, data, pack.config.batch_size, pack.config.epochs)
-    return params, state, metrics, pieces
+    each = [engine.member_of(static, c, None, None) for c in configs]
+    stacked = engine.Member(*(np.stack(column) for column in zip(*each)))
+    return stacked._replace(hparams=hparams, key=np.asarray(keys, np.uint32))
 
 
 def member_params(params: Sequence[Any], sizes: Sequence[int]) -> tuple[Dense, ...]:

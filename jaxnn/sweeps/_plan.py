@@ -1,19 +1,21 @@
 r"""Which members share a compiled program: packing against grouping, by a cost model; memory.
 
-Members that differ only in settings a packed program traces (`PACKED`: optimizer, activation,
-weight init, epochs, depth and width) can run in one program, each embedded in the largest
-network; or grouped, one program per distinct `TrainConfig`, each running exactly its members'
-shapes. Packing computes padding (wider and deeper layers, epochs after a member's own);
-grouping compiles more programs. The estimate of each, in seconds:
+Every program traces the optimizer, activation, weight init, schedule and epochs of its members,
+so members that differ only in those always share one. Members that also differ in depth or width
+(`PACKED`) can run in one packed program, each embedded in the envelope network; or bucketed, one
+packed program per hidden width (only depths padded); or grouped, one program per network,
+each running exactly its members' shapes. Packing computes padding (wider and deeper layers,
+epochs after a member's own); grouping compiles more programs. The estimate of each, in seconds:
 
 .. math::
-    T = P\,c + \sum_{\rm programs} \Big(\text{calls} \cdot E \cdot S \cdot s
-        + \frac{\text{FLOPs}}{F}\Big)
+    T = \frac{P}{\min(P, n_{\rm cores})}\,c + \sum_{\rm programs} \Big(\text{calls} \cdot E
+        \cdot S \cdot s + \frac{\text{FLOPs}}{F}\Big)
 
-with P programs of c seconds to compile, each call of a program running E epochs of S
-sequential steps of s seconds of fixed cost (dispatching the kernels of a step), and the
-executed FLOPs at F per second. Members that differ in anything else (loss, output, gradient
-method, schedule, batch size, input or output width) always get programs of their own.
+with P programs of c seconds to compile (compiled side by side, one per core), each call of a
+program running E epochs of S sequential steps of s seconds of fixed cost (dispatching the kernels
+of a step), and the executed FLOPs at F per second. Members that differ in anything else (loss,
+output, gradient method, batch size, dtype, input or output width, a user's own optimizer or
+schedule) always get programs of their own.
 
 Before compiling, the memory of one call is estimated (parameters, gradients and both optimizer
 moments per member, the activations of a minibatch and of the evaluated splits) and a program
@@ -29,8 +31,9 @@ from typing import Any, NamedTuple
 
 import jax
 
-from jaxnn.sweeps._packed import PACKED, pack_key
-from jaxnn.training._loop import TrainConfig
+from jaxnn.sweeps._packed import PACKED, envelope, pack_key
+from jaxnn.training._config import TrainConfig
+from jaxnn.training._optimizers import custom_name
 
 __all__ = [
     "COSTS",
@@ -46,6 +49,8 @@ __all__ = [
 ]
 
 MODES = ("auto", "on", "off")
+ENVELOPE = "envelope"
+"""The planning mode of a search space's rounds: every set of members packed (`Envelope`)."""
 
 
 class Cost(NamedTuple):
@@ -69,8 +74,9 @@ class Program(NamedTuple):
 
     Attributes:
       members: indices of its members, in the sweep's order.
-      config: the grouped members' `TrainConfig`, or the largest network of a packed program.
-      packed: whether it packs members of different configs.
+      config: its network: the members' `TrainConfig` (grouped), or the envelope (packed), with
+        the longest epochs of its members.
+      packed: whether it packs members of different depths or widths.
       chunk: members per call.
       cost: its `Cost` estimate.
     """
@@ -117,14 +123,15 @@ def _bucket(members: int, devices: int, packed: bool = False) -> int:
 
 def _cost(
     configs: Sequence[TrainConfig],
-    run_sizes: Sequence[int] | None,
+    run_sizes: Sequence[int],
     shape: dict,
     chunk: int,
     devices: int,
     backend: str,
+    packed: bool,
 ) -> Cost:
-    """The cost of running ``configs`` in one program: their own shapes, or ``run_sizes`` and
-    the longest epochs for a packed one."""
+    """The cost of running ``configs`` in one program of the network ``run_sizes`` (their own,
+    or the envelope), compilation aside: every member computes the longest epochs."""
     constants = COSTS.get(backend, COSTS["cpu"])
     batch = configs[0].batch_size
     steps = shape["n_train"] // batch
@@ -133,30 +140,23 @@ def _cost(
     useful = sum(
         _run_flops(c.sizes, c.epochs, steps, batch, evaluated, shape["n_val"]) for c in configs
     )
-    call = min(chunk, _bucket(len(configs), devices, run_sizes is not None))
+    call = min(chunk, _bucket(len(configs), devices, packed))
     calls = math.ceil(len(configs) / call)
     slots = calls * call  # members computed, chunk filler included
-    if run_sizes is None:
-        per_slot = useful / len(configs)
-    else:
-        per_slot = _run_flops(run_sizes, epochs_run, steps, batch, evaluated, shape["n_val"])
+    per_slot = _run_flops(run_sizes, epochs_run, steps, batch, evaluated, shape["n_val"])
     flops = per_slot * slots
-    seconds = (
-        constants["compile"]
-        + calls * epochs_run * steps * constants["step"]
-        + flops / constants["flops"]
-    )
+    seconds = calls * epochs_run * steps * constants["step"] + flops / constants["flops"]
     return Cost(1, flops, useful, seconds)
+
+
+def _compile_seconds(programs: int, backend: str) -> float:
+    """Compiling ``programs`` side by side, one per core."""
+    cores = os.cpu_count() or 1
+    return COSTS.get(backend, COSTS["cpu"])["compile"] * programs / min(max(programs, 1), cores)
 
 
 def _sum(costs: Sequence[Cost]) -> Cost:
     return Cost(*(sum(c[i] for c in costs) for i in range(len(Cost._fields))))
-
-
-def _largest(configs: Sequence[TrainConfig]) -> tuple[int, ...]:
-    depth = max(len(c.sizes) - 2 for c in configs)
-    width = max(max(c.sizes[1:-1]) for c in configs)
-    return (configs[0].sizes[0], *[width] * depth, configs[0].sizes[-1])
 
 
 def unpackable(configs: Sequence[TrainConfig]) -> list[tuple[str, list]]:
@@ -179,6 +179,38 @@ def unpackable(configs: Sequence[TrainConfig]) -> list[tuple[str, list]]:
     return out
 
 
+def _programs_of(
+    configs: Sequence[TrainConfig],
+    index: list[int],
+    key,
+    packed: bool,
+    shape: dict,
+    chunk: int,
+    devices: int,
+    backend: str,
+) -> list[Program]:
+    """One program per distinct ``key(config)`` of the members ``index``: the envelope of its
+    members when ``packed``, else their own network."""
+    parts: dict[Any, list[int]] = {}
+    for i in index:
+        parts.setdefault(key(configs[i]), []).append(i)
+    programs = []
+    for part in parts.values():
+        members = [configs[i] for i in part]
+        sizes = envelope(members) if packed else members[0].sizes
+        config = members[0]._replace(sizes=sizes, epochs=max(c.epochs for c in members))
+        cost = _cost(members, sizes, shape, chunk, devices, backend, packed)
+        call = min(chunk, _bucket(len(part), devices, packed))
+        programs.append(Program(tuple(part), config, packed, call, cost))
+    return programs
+
+
+def _option(programs: Sequence[Program], backend: str) -> dict[str, Any]:
+    total = _sum([p.cost for p in programs])
+    seconds = _compile_seconds(len(programs), backend) + total.seconds
+    return {"programs": len(programs), "estimated_seconds": seconds, "cost": total}
+
+
 def plan(
     configs: Sequence[TrainConfig],
     mode: str,
@@ -187,11 +219,18 @@ def plan(
     devices: int,
     backend: str,
 ) -> tuple[list[Program], list[dict[str, Any]]]:
-    """The programs of a sweep, and for each set of packable members the choice made.
+    """The programs of a sweep, and for each set of members of different networks the choice.
+
+    Members whose networks are the same always share a program (their optimizer, activation,
+    init, schedule and epochs are traced). Members of different depths or widths that could be
+    packed get the cheapest of: one packed program (the envelope), one packed program per
+    hidden width (``bucketed``: only depths padded), or one program per network (``grouped``).
 
     Args:
       configs: each member's checked `TrainConfig`.
-      mode: ``auto`` (the cost model chooses), ``on`` (pack) or ``off`` (group).
+      mode: ``auto`` (the cost model chooses), ``on`` (pack) or ``off`` (no padded widths or
+        depths: one program per network); ``envelope``: every set packed, even of one network
+        (the rounds of a search space that varies its networks).
       shape: ``n_train``, ``n_val`` and ``n_test``, the sizes of the data splits.
       chunk: at most this many members per call.
       devices: the devices the members are spread over.
@@ -199,14 +238,15 @@ def plan(
 
     Returns:
       ``(programs, choices)``: the programs in order of first member, and one dict per set of
-      members that could share a packed program: its members, the choice (``packed`` or
-      ``grouped``) and both estimates.
+      members that could share a packed program: its members, its distinct networks, the choice
+      (``packed``, ``bucketed`` or ``grouped``) and every estimate; and one per set run with a
+      user's own optimizer or schedule (``grouped``: it cannot be traced).
 
     Raises:
       ValueError: for an unknown mode, or ``on`` with members that differ in a setting that
         cannot be packed (named, with its values).
     """
-    if mode not in MODES:
+    if mode not in (*MODES, ENVELOPE):
         raise ValueError(f"pack must be one of {', '.join(MODES)}, got {mode!r}")
     if mode == "on":
         bad = unpackable(configs)
@@ -221,49 +261,54 @@ def plan(
     for i, c in enumerate(configs):
         sets.setdefault(pack_key(c), []).append(i)
     programs, choices = [], []
-    for index in sets.values():
-        members = [configs[i] for i in index]
-        groups: dict[TrainConfig, list[int]] = {}
-        for i in index:
-            groups.setdefault(configs[i], []).append(i)
-        grouped = [
-            Program(
-                tuple(g),
-                c,
-                False,
-                min(chunk, _bucket(len(g), devices)),
-                _cost([c] * len(g), None, shape, chunk, devices, backend),
-            )
-            for c, g in groups.items()
-        ]
-        if len(groups) == 1 or len(members[0].sizes) < 3:
+    args = (shape, chunk, devices, backend)
+    for key, index in sets.items():
+        own = _custom(key)
+        networks = {configs[i].sizes for i in index}
+        grouped = _programs_of(configs, index, lambda c: c.sizes, False, *args)
+        if own:
+            choices.append({"members": len(index), **own, "choice": "grouped"})
+        hidden = len(configs[index[0]].sizes) > 2
+        if mode == ENVELOPE and hidden:  # one packed program per set, whatever its networks
+            programs += _programs_of(configs, index, lambda c: 0, True, *args)
+            continue
+        if len(networks) == 1 or not hidden:
             programs += grouped
             continue
-        packed_sizes = _largest(members)
-        packed_cost = _cost(members, packed_sizes, shape, chunk, devices, backend)
-        grouped_cost = _sum([p.cost for p in grouped])
-        pack = mode == "on" or (mode == "auto" and packed_cost.seconds <= grouped_cost.seconds)
+        options = {
+            "packed": _programs_of(configs, index, lambda c: 0, True, *args),
+            "bucketed": _programs_of(configs, index, lambda c: max(c.sizes[1:-1]), True, *args),
+            "grouped": grouped,
+        }
+        estimates = {name: _option(p, backend) for name, p in options.items()}
+        if mode == "on":
+            choice = "packed"
+        elif mode == "off":
+            choice = "grouped"
+        else:
+            choice = min(estimates, key=lambda n: estimates[n]["estimated_seconds"])
+        cost = estimates["packed"]["cost"]
         choices.append(
             {
                 "members": len(index),
-                "configs": len(groups),
-                "choice": "packed" if pack else "grouped",
-                "packed": {"programs": 1, "estimated_seconds": packed_cost.seconds},
-                "grouped": {
-                    "programs": len(groups),
-                    "estimated_seconds": grouped_cost.seconds,
-                },
-                "padded_fraction": 1 - packed_cost.useful_flops / packed_cost.flops,
+                "configs": len(networks),
+                "choice": choice,
+                **{n: {k: v for k, v in e.items() if k != "cost"} for n, e in estimates.items()},
+                "padded_fraction": 1 - cost.useful_flops / cost.flops,
             }
         )
-        if pack:
-            largest = members[0]._replace(sizes=packed_sizes, epochs=max(c.epochs for c in members))
-            chunk_of = min(chunk, _bucket(len(index), devices, packed=True))
-            programs.append(Program(tuple(index), largest, True, chunk_of, packed_cost))
-        else:
-            programs += grouped
+        programs += options[choice]
     programs.sort(key=lambda p: p.members[0])
     return programs, choices
+
+
+def _custom(key: tuple) -> dict[str, str]:
+    """A user's own optimizer or schedule in a `pack_key`, by name, for the choices."""
+    out = {}
+    for item in key:
+        if isinstance(item, tuple) and len(item) == 2 and item[0] in ("optimizer", "lr_schedule"):
+            out[item[0]] = f"a user's own ({custom_name(item[1])}): grouped, not traced"
+    return out
 
 
 def member_bytes(config: TrainConfig, shape: dict) -> int:

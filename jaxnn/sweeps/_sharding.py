@@ -27,6 +27,7 @@ __all__ = [
     "MEMBER_AXIS",
     "compile_members",
     "initialize_hosts",
+    "map_chunks",
     "member_mesh",
     "pad_members",
     "replicate",
@@ -178,7 +179,8 @@ def compile_members(
       program: the jitted block function.
       mesh: its mesh; ``chunk`` must be a multiple of its size.
       chunk: members per call.
-      members: an example member pytree with any leading length (only shapes and dtypes are used).
+      members: an example member pytree with any leading length (arrays or
+        `jax.ShapeDtypeStruct`: only shapes and dtypes are used).
       shared: the shared pytree, as placed by `replicate`.
 
     Returns:
@@ -188,9 +190,7 @@ def compile_members(
         raise ValueError(f"chunk {chunk} is not a multiple of the {mesh.size} devices")
     sharding = NamedSharding(mesh, PartitionSpec(MEMBER_AXIS))
     spec = jax.tree.map(
-        lambda x: jax.ShapeDtypeStruct(
-            (chunk, *np.shape(x)[1:]), np.asarray(x).dtype, sharding=sharding
-        ),
+        lambda x: jax.ShapeDtypeStruct((chunk, *x.shape[1:]), x.dtype, sharding=sharding),
         members,
     )
     start = time.perf_counter()
@@ -220,6 +220,33 @@ def run_chunks(
     Returns:
       The output pytree as NumPy arrays with leading axis K.
     """
+    return map_chunks(
+        lambda block: compiled(block, shared), mesh, chunk, members, on_chunk=on_chunk
+    )
+
+
+def map_chunks(
+    call: Callable[[Any], Any],
+    mesh: Mesh,
+    chunk: int,
+    members: Any,
+    *,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Any:
+    """``call`` on every chunk of members, sharded over ``mesh``; the outputs on the host.
+
+    Args:
+      call: takes a chunk's member pytree (global arrays, leading axis ``chunk``, sharded over
+        the mesh) and returns device outputs with the same leading axis (dispatched, not waited
+        for: the next chunk is queued before the previous one is copied back).
+      mesh: the mesh.
+      chunk: members per call (a multiple of the mesh's size).
+      members: NumPy member pytree, leading axis K (any K >= 1); padded here, padding dropped.
+      on_chunk: called with the number of real members after each chunk (progress).
+
+    Returns:
+      The output pytree as NumPy arrays with leading axis K.
+    """
     n = _leading(members)
     padded = pad_members(members, math.ceil(n / chunk) * chunk)
     outputs = []
@@ -234,7 +261,7 @@ def run_chunks(
         block = jax.tree.map(lambda x: x[start : start + chunk], padded)
         # Dispatch is asynchronous: the next chunk is queued before the previous one is copied
         # back, so the devices stay busy and at most two chunks' outputs are held at once.
-        current = (compiled(_split(block, mesh), shared), min(chunk, n - start))
+        current = (call(_split(block, mesh)), min(chunk, n - start))
         if previous is not None:
             collect(*previous)
         previous = current

@@ -5,54 +5,54 @@ over the traced hyperparameters and the PRNG key, with the data shared:
 
 .. math:: \theta^{(i)} = \mathrm{train}(c, h^{(i)}, \mathrm{key}(s^{(i)}), D), \quad i = 1..K
 
-Members that differ in the optimizer, activation, weight init, epochs, depth or width can share
-one packed program (`jaxnn.sweeps._packed`: each member embedded in the largest network, its
-choices traced); a cost model (`jaxnn.sweeps._plan`) decides between that and one program per
-`TrainConfig`. The other static settings (loss, output, gradient method, schedule, batch size)
-always group. Within a program the member axis is split over every device
-(see `jaxnn.sweeps`), padded to a multiple of the device count and run in fixed-size
-chunks, so memory stays bounded and new values never recompile. Members never read each other's
-values: a diverging member shows NaN in its own results only.
+Every member runs the training engine (`jaxnn.training._engine`), the same function a solo
+`jaxnn.fit` compiles, with its optimizer, activation, weight init, schedule and epochs traced:
+members that differ only in those share a program. Members of different depths or widths can
+share one packed program (each embedded in the envelope network, `jaxnn.sweeps._packed`); a cost
+model (`jaxnn.sweeps._plan`) decides between that, one packed program per hidden width, and one
+program per network. The other static settings (loss, output, gradient method, batch size,
+dtype, a user's own optimizer) always group. A sweep's programs are compiled side by side and
+cached for the process. Within a program the member axis is split over every device (see
+`jaxnn.sweeps`), padded to a multiple of the device count and run in fixed-size chunks, so memory
+stays bounded and new values never recompile. Members never read each other's values: a
+diverging member shows NaN in its own results only.
 """
 
 from __future__ import annotations
 
-import functools
 import math
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxnn._util import cache_counts, progress_bar
 from jaxnn._validation import check_int_range
-from jaxnn.sweeps._packed import Pack, PackedMember, member_params, packed_members, packed_train
-from jaxnn.sweeps._plan import MODES, SweepMemoryError, check_memory, plan
+from jaxnn.sweeps._packed import member_params
+from jaxnn.sweeps._plan import ENVELOPE, MODES, SweepMemoryError, check_memory, plan
+from jaxnn.sweeps._run import (
+    Envelope,
+    diverged,
+    keys,
+    loss_diverged,
+    members_of,
+    program_static,
+    requests,
+    resolve,
+    run,
+    setting_value,
+)
 from jaxnn.sweeps._search_space import check_settings
-from jaxnn.sweeps._sharding import (
-    compile_members,
-    member_mesh,
-    replicate,
-    run_chunks,
-    shard_members,
-)
+from jaxnn.sweeps._sharding import member_mesh, replicate
+from jaxnn.training._config import EpochMetrics, HParams, TrainConfig
 from jaxnn.training._data import Dataset, check_dataset
-from jaxnn.training._loop import (
-    EpochMetrics,
-    HParams,
-    TrainConfig,
-    check_config,
-    check_hparam,
-    evaluate,
-    init_state,
-    train,
-)
-from jaxnn.training._settings import check_setting
+from jaxnn.training._programs import compiled
 
-__all__ = ["SweepMemoryError", "SweepResult", "sweep"]
+__all__ = ["Envelope", "SweepMemoryError", "SweepResult", "loss_diverged", "sweep"]
 
 
 class SweepResult(NamedTuple):
@@ -131,7 +131,7 @@ class SweepResult(NamedTuple):
         """One JSON-ready dict per member: its setting and its results."""
         rows = []
         for i, setting in enumerate(self.settings):
-            row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in setting.items()}
+            row = {k: setting_value(v) for k, v in setting.items()}
             for name in ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss"):
                 value = float(getattr(self, name)[i])
                 row[name] = value if math.isfinite(value) else None
@@ -140,135 +140,31 @@ class SweepResult(NamedTuple):
         return rows
 
 
-_HPARAM_DEFAULTS = dict(HParams._field_defaults)
 _KNOWN = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
 _FINAL = ("val_loss", "val_accuracy", "train_loss")  # the last epoch's metrics in the result
-
-
-def loss_diverged(last, initial_loss, baseline_loss):
-    """The loss half of `_outcome`'s divergence test, for JAX or NumPy values: the last train
-    loss above twice the initial network's or ten times the all-zero network's."""
-    return (last > 2 * initial_loss) | (last > 10 * baseline_loss)
-
-
-def _outcome(params, initial_params, metrics, evaluate_fn, data, epochs=None) -> dict:
-    r"""A member's results after training: test split, divergence (its own values only).
-
-    .. math:: \text{diverged} = \neg\text{finite}(\theta, \mathcal{L}) \ \lor\
-        \mathcal{L}_{\rm train}(\text{last epoch}) > \min(2\, \mathcal{L}_{\rm train}(\theta_0),\
-        10\, \mathcal{L}_{\rm train}(0))
-
-    where theta_0 is the member's initial network and 0 the all-zero one (a_L = 0: the uniform
-    prediction of softmax, 1/2 of a sigmoid, 0 of a linear output), so that a network that was
-    garbage from the start (an init scale of 1e30) counts as diverged too.
-
-    ``epochs``: the member's own epochs of ``metrics`` (None: all of them).
-    """
-    test_loss, test_accuracy = evaluate_fn(params, data.x_test, data.y_test)
-    initial_loss, _ = evaluate_fn(initial_params, data.x_train, data.y_train)
-    zero = jax.tree.map(jnp.zeros_like, initial_params)
-    baseline, _ = evaluate_fn(zero, data.x_train, data.y_train)
-    losses = metrics.train_loss
-    if epochs is None:
-        ran, last = jnp.isfinite(losses), losses[-1]
-    else:
-        ran = jnp.isfinite(losses) | (jnp.arange(losses.shape[0]) >= epochs)
-        last = losses[epochs - 1]
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in jax.tree.leaves(params)]))
-    finite &= jnp.all(ran) & jnp.isfinite(test_loss)
-    return {
-        "params": params,
-        "metrics": metrics,
-        "test": (test_loss, test_accuracy),
-        "diverged": ~finite | loss_diverged(last, initial_loss, baseline),
-    }
-
-
-def _train_member(config: TrainConfig, member: dict, data: Dataset) -> dict:
-    """One grouped member's run: `train`, then `_outcome`."""
-    state, metrics = train(config, member["hparams"], member["key"], data)
-    start = init_state(config, member["hparams"], member["key"]).params
-    return _outcome(state.params, start, metrics, lambda p, x, y: evaluate(config, p, x, y), data)
-
-
-def _train_packed(pack: Pack, member: PackedMember, data: Dataset) -> dict:
-    """One packed member's run: `packed_train`, then `_outcome` over its own epochs."""
-    start, state, metrics, pieces = packed_train(pack, member, data)
-    return _outcome(state.params, start, metrics, pieces.evaluate, data, member.epochs)
-
-
-def _member_outputs(program, keep_params: bool, member, data: Dataset) -> dict:
-    """A member's outputs, without the final parameters unless they are kept (less to
-    transfer); ``program`` is a `TrainConfig` (grouped) or a `Pack`."""
-    run = _train_packed if isinstance(program, Pack) else _train_member
-    out = run(program, member, data)
-    return out if keep_params else {k: v for k, v in out.items() if k != "params"}
-
-
-# Compiled programs by (program, keep_params, mesh, chunk, member shapes, data shapes): a second
-# sweep of the same shapes, with any values, reuses them.
-_PROGRAMS: dict[tuple, Any] = {}
-_MAX_PROGRAMS = 32
-
-
-def _avals(tree: Any, skip: int = 0) -> tuple:
-    return tuple((tuple(np.shape(x))[skip:], str(x.dtype)) for x in jax.tree.leaves(tree))
-
-
-def _compiled(program, keep_params: bool, mesh: Any, chunk: int, members: Any, shared: Any):
-    """The compiled program for chunks of ``chunk`` members, and its compile seconds (0 when
-    cached in this process)."""
-    key = (program, keep_params, mesh, chunk, _avals(members, skip=1), _avals(shared))
-    if key in _PROGRAMS:
-        return _PROGRAMS[key], 0.0
-    fn = shard_members(functools.partial(_member_outputs, program, keep_params), mesh)
-    compiled, seconds = compile_members(fn, mesh, chunk, members, shared)
-    if len(_PROGRAMS) >= _MAX_PROGRAMS:
-        _PROGRAMS.pop(next(iter(_PROGRAMS)))
-    _PROGRAMS[key] = compiled
-    return compiled, seconds
-
-
-def _resolve(
-    config: TrainConfig, settings: list[dict[str, Any]], hparams: Mapping[str, Any]
-) -> tuple[list[TrainConfig], dict[str, np.ndarray], np.ndarray, list[dict[str, Any]]]:
-    """Each member's config, the hyperparameter columns (validated, float32), the seeds, and
-    each member's full setting (values as given)."""
-    bad = [k for k in hparams if k not in HParams._fields]
-    if bad:
-        raise ValueError(f"hparams has unknown key(s) {bad}; valid: {', '.join(HParams._fields)}")
-    base = {**_HPARAM_DEFAULTS, **hparams}
-    configs: dict[TrainConfig, TrainConfig] = {}
-    member_configs = []
-    for s in settings:
-        fields = {k: (tuple(v) if k == "sizes" else v) for k, v in s.items() if k in config._fields}
-        c = config._replace(**fields)
-        if c not in configs:
-            configs[c] = check_config(c)
-        member_configs.append(configs[c])
-    columns = {
-        name: check_hparam(name, [s.get(name, base[name]) for s in settings])
-        for name in HParams._fields
-    }
-    seeds = np.array([check_setting("seed", s.get("seed", 0)) for s in settings], np.int64)
-    full = [
-        {**c._asdict(), **{k: float(s.get(k, base[k])) for k in HParams._fields}, "seed": int(n)}
-        for c, s, n in zip(member_configs, settings, seeds)
-    ]
-    return member_configs, columns, seeds, full
-
-
-def _keys(seeds: np.ndarray) -> np.ndarray:
-    """``jax.random.PRNGKey(seed)`` for each seed, as a solo run makes it."""
-    made = {int(s): np.asarray(jax.random.PRNGKey(int(s))) for s in np.unique(seeds)}
-    return np.stack([made[int(s)] for s in seeds])
+SPLITS = ("train", "val", "test")
 
 
 def _shape(data: Dataset) -> dict[str, int]:
     return {f"n_{split}": int(np.shape(getattr(data, f"x_{split}"))[0]) for split in SPLITS}
 
 
-SPLITS = ("train", "val", "test")
+_WARNED_DEVICES: list[bool] = []
+
+
+def _one_device_per_core(mesh: Any) -> None:
+    """One line, once per process, when a CPU sweep runs on fewer devices than cores."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    platform = mesh.devices.flat[0].platform
+    if platform != "cpu" or mesh.size >= (cores or 1) or _WARNED_DEVICES:
+        return
+    _WARNED_DEVICES.append(True)
+    print(
+        f"jaxnn.sweep: {mesh.size} CPU device(s) for {cores} cores; to use every core, set "
+        f"XLA_FLAGS=--xla_force_host_platform_device_count={cores} before importing jax (the "
+        f"jaxnn command line does)",
+        file=sys.stderr,
+    )
 
 
 def sweep(
@@ -282,6 +178,7 @@ def sweep(
     keep_params: bool = False,
     progress: bool = False,
     pack: str = "auto",
+    envelope: Envelope | None = None,
 ) -> SweepResult:
     r"""Trains one network per setting, vmapped in as few compiled programs as pays, sharded.
 
@@ -289,11 +186,14 @@ def sweep(
         \text{vmapped over } (h_i, s_i) \text{ (and packed } c_i\text{)}, \text{ sharded over
         devices}
 
-    Members that differ only in the optimizer, activation, weight init, epochs, number of hidden
-    layers and their widths can share one packed program, each embedded in the largest network
-    (its padding held at 0, its init the solo run's); the cost model of `jaxnn.sweeps._plan`
-    chooses packing or one program per `TrainConfig` (``pack="auto"``). Other settings (loss,
-    output, gradient method, schedule, batch size) always group.
+    Members that differ only in the optimizer, activation, weight init, schedule and epochs share
+    one program (they are traced). Members of different depths and widths can share one packed
+    program, each embedded in the largest network (its padding held at 0, its init the solo
+    run's); the cost model of `jaxnn.sweeps._plan` chooses packing, packing per hidden width, or
+    one program per network (``pack="auto"``). Other settings (loss, output, gradient method,
+    batch size, dtype, a user's own optax transformation) always group. The programs are
+    compiled side by side and cached for the process: a second sweep of the same shapes
+    compiles nothing.
 
     Each member's result equals its solo run (`jaxnn.train` or ``jaxnn train``) with the same
     settings up to float rounding (packed: matrix products of padded widths sum in another
@@ -317,7 +217,11 @@ def sweep(
       keep_params: keep every member's final network in the result.
       progress: show a progress bar (tqdm) over members.
       pack: ``auto`` (the cost model chooses), ``on`` (pack whatever can be: one program per
-        batch size) or ``off`` (one program per `TrainConfig`).
+        batch size) or ``off`` (no padded widths or depths: one program per network).
+      envelope: size the programs for a whole search space (`Envelope`: its largest network,
+        its activations and most epochs; with ``pack="auto"`` every set of members is packed
+        into it when the space's networks differ), so that sweeps over parts of it (the rounds
+        of a Bayesian search) run the same compiled programs.
 
     Returns:
       A `SweepResult`.
@@ -333,47 +237,66 @@ def sweep(
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     if not isinstance(pack, str) or pack not in MODES:
         raise ValueError(f"pack must be one of {', '.join(MODES)}, got {pack!r}")
-    configs, columns, seeds, full = _resolve(config, settings, dict(hparams or {}))
+    configs, columns, seeds, full = resolve(config, settings, dict(hparams or {}))
     check_int_range("chunk_size", chunk_size, 1, 2**20)
     data = check_dataset(data)
     mesh = member_mesh(devices)
+    _one_device_per_core(mesh)
     n_dev = mesh.size
     chunk = math.ceil(chunk_size / n_dev) * n_dev
     shape = _shape(data)
     backend = mesh.devices.flat[0].platform
-    programs, choices = plan(configs, pack, shape, chunk, n_dev, backend)
+    mode = ENVELOPE if envelope is not None and envelope.packed and pack == "auto" else pack
+    programs, choices = plan(configs, mode, shape, chunk, n_dev, backend)
     for program in programs:
         check_memory(program, shape, list(mesh.devices.flat))
     cache_before = cache_counts()
     shared = replicate(data, mesh)
-    keys = _keys(seeds)
+    all_keys = keys(seeds)
+    runs = []
+    for program in programs:
+        static = program_static(program, configs, envelope)
+        index = np.asarray(program.members)
+        members = members_of(static, configs, index, columns, all_keys)
+        runs.append((program, static, index, members))
+    asked = []
+    for program, static, _, members in runs:
+        asked += requests(static, members, mesh, program.chunk, shared, fresh=True)
+    compiled_all, compile_seconds = compiled(asked)
     k = len(settings)
     test_loss, test_accuracy = np.empty(k, np.float32), np.empty(k, np.float32)
-    diverged = np.empty(k, bool)
+    diverged_ = np.empty(k, bool)
     history: list[Any] = [None] * k
     params: list[Any] = [None] * k
     bar = progress_bar(k, desc="sweep", unit="member", enabled=progress)
-    compile_seconds = train_seconds = 0.0
-    for program in programs:
-        index = list(program.members)
-        hp = HParams(*(columns[name][index] for name in HParams._fields))
-        if program.packed:
-            spec, members = packed_members([configs[i] for i in index], hp, keys[index])
-        else:
-            spec, members = program.config, {"hparams": hp, "key": keys[index]}
-        compiled, seconds = _compiled(spec, keep_params, mesh, program.chunk, members, shared)
-        compile_seconds += seconds
-        start = time.perf_counter()
-        out = run_chunks(compiled, mesh, program.chunk, members, shared, on_chunk=bar.update)
-        train_seconds += time.perf_counter() - start
-        test_loss[index], test_accuracy[index] = out["test"]
-        diverged[index] = out["diverged"]
+    start = time.perf_counter()
+    for n, (program, static, index, members) in enumerate(runs):
+        epochs = np.asarray(members.epochs)
+        inputs = {"member": members, "target": epochs, "test": np.ones(len(index), bool)}
+        out = run(
+            compiled_all[n : n + 1],
+            mesh,
+            program.chunk,
+            inputs,
+            shared,
+            keep="params" if keep_params else None,
+            on_chunk=bar.update,
+        )
+        test_loss[index], test_accuracy[index] = out["test_loss"], out["test_accuracy"]
         for j, i in enumerate(index):
-            epochs = configs[i].epochs
-            history[i] = EpochMetrics(*(m[j][:epochs] for m in out["metrics"]))
+            own = int(epochs[j])
+            history[i] = EpochMetrics(*(m[j][:own] for m in out["metrics"]))
+            diverged_[i] = diverged(
+                history[i].train_loss,
+                out["initial_loss"][j],
+                out["baseline_loss"][j],
+                out["test_loss"][j],
+                out["finite"][j],
+            )
             if keep_params:
-                own = jax.tree.map(lambda x, j=j: x[j], out["params"])
-                params[i] = member_params(own, configs[i].sizes) if program.packed else own
+                mine = jax.tree.map(lambda x, j=j: x[j], out["params"])
+                params[i] = member_params(mine, configs[i].sizes) if program.packed else mine
+    train_seconds = time.perf_counter() - start
     bar.close()
     cache_after = cache_counts()
     final = {name: np.array([getattr(h, name)[-1] for h in history]) for name in _FINAL}
@@ -384,7 +307,7 @@ def sweep(
         test_loss=test_loss,
         test_accuracy=test_accuracy,
         **final,
-        diverged=diverged,
+        diverged=diverged_,
         history=tuple(history),
         params=tuple(params) if keep_params else None,
         devices=n_dev,

@@ -1,17 +1,22 @@
 """Checkpoints: a `TrainState` (params, optimizer state, epoch, PRNG key) and its config in a file.
 
 The file is a NumPy ``.npz`` archive with one array per leaf, named by its path in the state
-(``params[1].W``, ``opt_state.inner_state[1][0].mu[0].W``, ``epoch``, ``key``), the statistics of
-the input preprocessing (``__preprocessing__.shift`` and ``.scale``) and of regression targets'
+(``params[1].W``, ``opt_state.m[0].W``, ``epoch``, ``key``), the statistics of the input
+preprocessing (``__preprocessing__.shift`` and ``.scale``) and of regression targets'
 (``__target_preprocessing__.``), and a JSON entry holding the config, the hyperparameters, the data
 set's name and settings, the preprocessings' kinds and the metrics so far. bfloat16 leaves, which
 ``.npz`` cannot name, are stored as their uint16 bit patterns and listed in the JSON. A custom
-`Activation`, `Output` or `Loss` (functions, which no file can hold) is stored by name and must be
-passed again to load. The file is written atomically (temporary file,
-fsync, rename), so a crash never leaves half a checkpoint under the final name. Loading checks the
-config, then every leaf's presence, shape and dtype and the statistics' shapes, and names the file
-and the leaf path of the first mismatch; array headers are checked against the archive and the
-memory before anything is allocated; nothing is written while loading.
+`Activation`, `Output` or `Loss`, a user's optax transformation or learning-rate schedule
+(functions, which no file can hold) is stored by name and must be passed again to load. The file
+is written atomically (temporary file, fsync, rename), so a crash never leaves half a checkpoint
+under the final name. Loading checks the config, then every leaf's presence, shape and dtype and
+the statistics' shapes, and names the file and the leaf path of the first mismatch; array headers
+are checked against the archive and the memory before anything is allocated; nothing is written
+while loading.
+
+Format 2 holds the optimizer state of `jaxnn.training._optimizers.optimizer` (codes,
+hyperparameters, moments). A format-1 file (the earlier optax chains) still loads for prediction
+and evaluation (its parameters, config and preprocessing); resuming it is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from jaxnn.training._loop import (
     init_state,
     make_hparams,
 )
+from jaxnn.training._optimizers import custom_name, is_transformation
 from jaxnn.training._scaling import Preprocessing
 
 __all__ = [
@@ -51,11 +57,14 @@ __all__ = [
 ]
 
 FORMAT = "jaxnn-checkpoint"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
+"""Formats that load; only `VERSION` resumes (format 1 held another optimizer state)."""
 _META = "__jaxnn_meta__"
 _PRE = "__preprocessing__."
 _TARGET_PRE = "__target_preprocessing__."
 _CUSTOM = {"activation": Activation, "output": Output, "loss": Loss}
+_CODE = (*_CUSTOM, "optimizer", "lr_schedule")  # the config fields that may hold a user's code
 
 
 class Checkpoint(NamedTuple):
@@ -107,13 +116,23 @@ def _hparams_dict(hparams: HParams | dict | None) -> dict[str, Any] | None:
     return {k: short(np.asarray(v, np.float32)).tolist() for k, v in items.items()}
 
 
+def _is_custom(field: str, value: Any) -> bool:
+    if field == "optimizer":
+        return is_transformation(value)
+    if field == "lr_schedule":
+        return callable(value)
+    return isinstance(value, _CUSTOM[field])
+
+
 def config_json(config: TrainConfig) -> dict[str, Any]:
-    """The config as JSON: custom `Activation`, `Output` and `Loss` values by name,
-    ``{"custom": "activation", "name": ...}``."""
+    """The config as JSON: custom `Activation`, `Output` and `Loss` values, a user's optax
+    transformation and schedule by name, ``{"custom": "activation", "name": ...}``."""
     out = config._asdict()
-    for field, cls in _CUSTOM.items():
-        if isinstance(out[field], cls):
-            out[field] = {"custom": field, "name": out[field].name}
+    for field in _CODE:
+        value = out[field]
+        if _is_custom(field, value):
+            name = value.name if field in _CUSTOM else custom_name(value)
+            out[field] = {"custom": field, "name": name}
     return out
 
 
@@ -209,8 +228,11 @@ def _open(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         raise ValueError(f"{path}: not a jaxnn checkpoint (unexpected contents)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not a jaxnn checkpoint (no {FORMAT} header)")
-    if meta.get("version") != VERSION:
-        raise ValueError(f"{path}: checkpoint version {meta.get('version')}, expected {VERSION}")
+    if meta.get("version") not in READABLE:
+        raise ValueError(
+            f"{path}: checkpoint version {meta.get('version')}, expected one of "
+            f"{', '.join(map(str, READABLE))}"
+        )
     for key, prefix in (("preprocessing_arrays", _PRE), ("target_arrays", _TARGET_PRE)):
         names = [k for k in arrays if k.startswith(prefix)]
         meta[key] = {k[len(prefix) :]: arrays.pop(k) for k in names}
@@ -251,7 +273,8 @@ def read_checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 def saved_config(path: str | os.PathLike, meta: dict, **custom: Any) -> TrainConfig:
     """The config stored in a checkpoint's metadata; ``custom`` values (``activation=``,
-    ``output=``, ``loss=``) stand for the custom ones stored by name.
+    ``output=``, ``loss=``, ``optimizer=``, ``lr_schedule=``) stand for the custom ones stored by
+    name.
 
     Raises:
       ValueError: naming the file, for an invalid config or a custom value not passed.
@@ -261,14 +284,15 @@ def saved_config(path: str | os.PathLike, meta: dict, **custom: Any) -> TrainCon
         fields["sizes"] = tuple(fields["sizes"])
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path}: the stored config is invalid ({e})") from None
-    for field in _CUSTOM:
+    for field in _CODE:
         stored = fields.get(field)
         if isinstance(stored, dict):
             name = stored.get("name")
             if custom.get(field) is None:
                 raise ValueError(
                     f"{path} was trained with a custom {field} {name!r}, which a file cannot "
-                    f"hold (it is code): pass it again, jaxnn.load_model(path, {field}=...)"
+                    f"hold (it is code): pass it again, jaxnn.load_model(path, {field}=...) "
+                    f"(or {field}=... with resume)"
                 )
             fields[field] = custom[field]
     try:
@@ -311,6 +335,8 @@ def load_checkpoint(
     activation: Any = None,
     output: Any = None,
     loss: Any = None,
+    optimizer: Any = None,
+    lr_schedule: Any = None,
 ) -> Checkpoint:
     """Reads a checkpoint, refusing one of another config, structure, shape or dtype.
 
@@ -325,10 +351,12 @@ def load_checkpoint(
       like: a template `TrainState` (arrays or `jax.ShapeDtypeStruct`); by default the shapes
         `init_state` gives for ``config``.
       activation: with ``config`` None, the `Activation` of a model trained with a custom one
-        (the file holds its name); likewise ``output`` and ``loss``.
+        (the file holds its name); likewise ``output``, ``loss``, ``optimizer`` (a user's optax
+        transformation) and ``lr_schedule`` (a user's schedule).
 
     Returns:
-      A `Checkpoint`.
+      A `Checkpoint`. A format-1 file (written before the optimizer state changed) loads with
+      ``config`` None only, its state holding the parameters, epoch and key (``opt_state`` None).
 
     Raises:
       FileNotFoundError: if ``path`` does not exist.
@@ -337,14 +365,22 @@ def load_checkpoint(
     """
     path = _path(path)
     arrays, meta = _open(path)
+    old_format = meta["version"] != VERSION
     if config is None:
-        custom = {"activation": activation, "output": output, "loss": loss}
+        custom = dict(activation=activation, output=output, loss=loss)
+        custom.update(optimizer=optimizer, lr_schedule=lr_schedule)
         config = saved = saved_config(
             path, meta, **{k: v for k, v in custom.items() if v is not None}
         )
     else:
+        if old_format:
+            raise ValueError(
+                f"{path} is a checkpoint of format {meta['version']}, whose optimizer state this "
+                f"version of jaxnn no longer has: it loads for predict and evaluate "
+                f"(jaxnn.load_model), but cannot be resumed; train again"
+            )
         config = check_config(config)
-        given = {f: getattr(config, f) for f in _CUSTOM if not isinstance(getattr(config, f), str)}
+        given = {f: getattr(config, f) for f in _CODE if _is_custom(f, getattr(config, f))}
         saved = saved_config(path, meta, **given)
         _compare(
             path,
@@ -363,6 +399,9 @@ def load_checkpoint(
         like = jax.eval_shape(
             functools.partial(init_state, config), make_hparams(), jax.random.PRNGKey(0)
         )
+    if old_format:  # the parameters, epoch and key; not the optimizer state of format 1
+        like = like._replace(opt_state=None)
+        arrays = {k: v for k, v in arrays.items() if not k.startswith("opt_state")}
     names = leaf_paths(like)
     templates, treedef = jax.tree_util.tree_flatten(like)
     extra = sorted(set(arrays) - set(names))
@@ -381,7 +420,7 @@ def load_checkpoint(
             raise ValueError(
                 f"{path}: {name}: dtype {a.dtype} in checkpoint, {np.dtype(t.dtype)} expected"
             )
-        leaves.append(jax.numpy.asarray(a))
+        leaves.append(jax.device_put(a))  # placed (an eager conversion compiles per shape)
     state = jax.tree_util.tree_unflatten(treedef, leaves)
     return Checkpoint(
         state,

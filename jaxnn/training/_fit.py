@@ -1,9 +1,14 @@
 """``jaxnn.fit``: the Python driver of training, what ``jaxnn train`` runs.
 
-It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once,
-compiles one epoch (`train_epoch` under `jax.jit`) and calls it once per epoch, updating a progress
-bar between calls (nothing is printed from inside jitted code). It times training apart from
-compilation, evaluates the test split and can save and resume checkpoints.
+It loads and checks the data (a name, arrays or a `Dataset`), puts them on the device once and
+runs the engine's two programs (`jaxnn.training._programs`): one initializes the network from the
+seed and evaluates a network on the test split (loss, accuracy, confusion matrix: the numbers
+``jaxnn evaluate`` gives), the other trains to a target epoch. The optimizer, activation, init,
+hyperparameters, seed and epochs are arrays of the programs, so a later fit of the same
+architecture compiles nothing. With a progress bar, ``on_epoch`` or ``save_every`` the training
+program is called once per epoch (or per chunk) with a new target, updating the bar between calls
+(nothing is printed from inside jitted code). It times training apart from compilation and can
+save and resume checkpoints.
 """
 
 from __future__ import annotations
@@ -23,7 +28,16 @@ from jaxnn._util import FileLock, available_memory, check_output_paths, progress
 from jaxnn._validation import check_fits_dtype, check_int_range
 from jaxnn.feedforward._losses import get_loss
 from jaxnn.feedforward._network import Dense
+from jaxnn.training import _engine as engine
 from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
+from jaxnn.training._config import (
+    HParams,
+    TrainConfig,
+    TrainState,
+    check_config,
+    check_data,
+    make_hparams,
+)
 from jaxnn.training._data import (
     Dataset,
     Preprocessing,
@@ -34,24 +48,10 @@ from jaxnn.training._data import (
     output_width,
     split_dataset,
 )
-from jaxnn.training._loop import (
-    HParams,
-    TrainConfig,
-    TrainState,
-    _check_data,
-    check_config,
-    evaluate,
-    init_state,
-    make_hparams,
-    predict_classes,
-    train_epochs,
-)
-from jaxnn.training._metrics import (
-    confusion_matrix_bounded,
-    regression_from_loss,
-    regression_metrics,
-)
+from jaxnn.training._metrics import regression_from_loss, regression_metrics
+from jaxnn.training._optimizers import HYPERPARAMETERS, check_schedule, is_transformation
 from jaxnn.training._precision import check_dtype, data_dtype
+from jaxnn.training._programs import Request, compiled
 from jaxnn.training._settings import SETTINGS, check_setting
 from jaxnn.training._targets import regression_problem
 
@@ -60,11 +60,6 @@ __all__ = ["FitResult", "fit"]
 HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
 REGRESSION_KEYS = ("val_rmse", "val_r2")
 """History keys of a regression on one output, derived exactly from its validation loss."""
-
-_init_jit = jax.jit(init_state, static_argnums=0)
-_epochs_jit = jax.jit(train_epochs, static_argnums=(0, 3))
-_evaluate_jit = jax.jit(evaluate, static_argnums=0)
-_classes_jit = jax.jit(predict_classes, static_argnums=0)
 
 
 class FitResult(NamedTuple):
@@ -83,7 +78,8 @@ class FitResult(NamedTuple):
       confusion_matrix: (k, k) int counts on the test split (rows true, columns predicted), or
         None for regression.
       train_seconds: wall time of the epochs run by this call, compilation excluded.
-      compile_seconds: the time to compile one epoch.
+      compile_seconds: the time to compile the run's programs (0 when an earlier fit of the same
+        shapes compiled them).
       samples_trained: examples in the minibatches of this call's epochs.
       train_samples_per_second: ``samples_trained / train_seconds``.
       params_sha256: SHA-256 over the bytes of every parameter array, in tree order.
@@ -149,6 +145,7 @@ _DATA_SETTINGS = (
     "task",
     "standardize_targets",
 )
+DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 
 def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +181,16 @@ def fit(
     ``standardize_targets``), with the table's defaults: digits, 2 hidden layers of 128 tanh
     units, softmax with cross-entropy (a linear output with mse for regression), adam with
     learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
-    ``activation`` and ``loss`` may be `Activation` and `Loss` values.
+    ``activation`` and ``loss`` may be `Activation` and `Loss` values; ``optimizer`` may be any
+    `optax.GradientTransformation` (then it is the whole update rule: the course's hyperparameter
+    settings do not apply, and giving one is refused), and ``learning_rate`` a schedule (a
+    function of the step count returning the rate) for the course's optimizers.
+
+    The run compiles two programs (initialization, and training with the test split's
+    evaluation), cached for the process: a later fit of the same architecture, batch size, loss,
+    gradient method, dtype and data shapes compiles nothing, whatever its optimizer, activation,
+    init, hyperparameters, seed or epochs (up to the next power of two of the epochs, at least
+    16); a user's transformation or schedule is a program of its own.
 
     Data come as a name (``"digits"``, ``"npz:PATH"``, ...: see `load_dataset`), as raw arrays
     ``(x, y)`` or ``(x, y, x_test, y_test)`` (split and scaled by `split_dataset`'s rules: a
@@ -224,12 +230,16 @@ def fit(
       A `FitResult`.
 
     Raises:
-      ValueError: for bad settings or data (naming them), or a checkpoint that does not match.
-      TypeError: for an unknown setting.
+      ValueError: for bad settings or data (naming them), a schedule that does not return a
+        scalar, a hyperparameter given with a user's transformation, or a checkpoint that does
+        not match (or of format 1, which no longer resumes).
+      TypeError: for an unknown setting, or an ``optimizer`` that is neither a name nor an
+        `optax.GradientTransformation` (naming what was given).
     """
     s = _fit_settings(settings)
     s["_dtype_given"] = "dtype" in settings
     s["_loss_given"] = "loss" in settings
+    _custom_optimizer(s, settings)
     if save_every is not None:
         save_every = check_int_range("save_every", save_every, 1, 10**9)
         if save is None:
@@ -251,6 +261,28 @@ def fit(
             name,
             on_epoch,
         )
+
+
+def _custom_optimizer(s: dict[str, Any], given: dict[str, Any]) -> None:
+    """A schedule given as ``learning_rate`` becomes the ``lr_schedule``; a user's optax
+    transformation takes no hyperparameter of the course's optimizers (it holds its own)."""
+    if callable(s["learning_rate"]):
+        if given.get("lr_schedule", "constant") != "constant":
+            raise ValueError(
+                f"learning_rate is a schedule and lr_schedule={given['lr_schedule']!r} is "
+                f"another: give one of them"
+            )
+        s["lr_schedule"] = check_schedule(s["learning_rate"], "learning_rate")
+        s["learning_rate"] = DEFAULTS["learning_rate"]
+    if is_transformation(s["optimizer"]):
+        clash = [k for k in HYPERPARAMETERS if k in given]
+        if clash or given.get("lr_schedule", "constant") != "constant":
+            what = clash[0] if clash else "lr_schedule"
+            raise ValueError(
+                f"{what}={given[what]!r} does not apply to a user's optax transformation "
+                f"(optimizer=...): it holds its own hyperparameters and schedule; build it with "
+                f"them"
+            )
 
 
 def _fit(
@@ -320,7 +352,7 @@ def _fit(
         },
     }
     for split in ("train", "val", "test"):
-        _check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
+        check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
         check_fits_dtype(f"x_{split}", getattr(data, f"x_{split}"), config.dtype)
     derive = _derived_metrics(config, data)
     n = int(data.x_train.shape[0])
@@ -330,11 +362,11 @@ def _fit(
         )
     if hparams is None:
         hparams = make_hparams(**{f: s[f] for f in HParams._fields})
-    seed = s["seed"]
-    device_data = jax.device_put(Dataset(*(jnp.asarray(a) for a in tuple(data))))
+    device_data = jax.device_put(Dataset(*tuple(data)))  # placed once (jnp would compile)
 
     keys = HISTORY_KEYS + (REGRESSION_KEYS if derive is not None else ())
     history: dict[str, list] = {k: [] for k in keys}
+    state = None
     if resume is not None:
         ck = load_checkpoint(resume, config, hparams=hparams, dataset=name)
         state = ck.state
@@ -345,33 +377,37 @@ def _fit(
                 f"{resume} has completed {int(state.epoch)} epochs; ask for more with "
                 f"epochs (-e/--epochs) > {int(state.epoch)}: the total to reach"
             )
-    else:
-        state = _init_jit(config, hparams, jax.random.PRNGKey(seed))
+    static = engine.static_of(
+        config,
+        activations=engine.solo_activations(config.activation),
+        epochs=engine.epochs_bucket(config.epochs),
+    )
+    # on the device once: every call of the programs takes it
+    member = jax.device_put(engine.member_of(static, config, hparams, engine.seed_key(s["seed"])))
+    solo, program, zeros, compile_seconds = _programs(static, member, device_data)
+    x_test, y_test = device_data.x_test, device_data.y_test
+    if state is None:
+        state, _ = solo(member, zeros, x_test, y_test)
 
     first = int(state.epoch)
     remaining = config.epochs - first
-    # Python only between jitted chunks of epochs: one chunk, or one epoch at a time for the bar
+    # Python only between calls of the program: one call, or one epoch at a time for the bar
     chunk = 1 if progress or on_epoch is not None else remaining
     if save_every is not None:
         chunk = min(chunk, save_every)
-    start = time.perf_counter()
-    programs = {chunk: _epochs_jit.lower(config, state, device_data, chunk).compile()}
-    if remaining % chunk:
-        last = remaining % chunk
-        programs[last] = _epochs_jit.lower(config, state, device_data, last).compile()
-    compile_seconds = time.perf_counter() - start
     bar = progress_bar(config.epochs, desc="train", unit="epoch", enabled=progress, initial=first)
     train_seconds = 0.0
     try:
         epoch = first
         while epoch < config.epochs:
-            length = min(chunk, config.epochs - epoch)
+            target = min(epoch + chunk, config.epochs)
             start = time.perf_counter()
-            state, metrics = programs[length](state, device_data)
-            metrics = jax.device_get(metrics)  # waits for the chunk to finish
+            out = program(member, state, np.int32(target), np.bool_(False), device_data)
+            metrics = jax.device_get(out.metrics)  # waits for the call to finish
             train_seconds += time.perf_counter() - start
-            for i in range(length):
-                history["epoch"].append(epoch + i + 1)
+            state = out.state
+            for i in range(epoch, target):
+                history["epoch"].append(i + 1)
                 for k, v in metrics._asdict().items():
                     history[k].append(float(v[i]))
                 if derive is not None:
@@ -379,28 +415,26 @@ def _fit(
                         history[f"val_{k}"].append(v)
                 if on_epoch is not None:
                     on_epoch({k: history[k][-1] for k in keys})
-            epoch += length
+            length, epoch = target - epoch, target
             if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
                 save_checkpoint(
                     save, state, config, hparams=hparams, dataset=name, history=history, **saved
                 )
             bar.update(length)
             bar.set_postfix(
-                loss=f"{metrics.train_loss[-1]:.4f}",
-                acc=f"{metrics.train_accuracy[-1]:.4f}",
-                val_loss=f"{metrics.val_loss[-1]:.4f}",
-                val_acc=f"{metrics.val_accuracy[-1]:.4f}",
+                loss=f"{history['train_loss'][-1]:.4f}",
+                acc=f"{history['train_accuracy'][-1]:.4f}",
+                val_loss=f"{history['val_loss'][-1]:.4f}",
+                val_acc=f"{history['val_accuracy'][-1]:.4f}",
             )
     finally:
         bar.close()
 
-    test_loss, test_acc = jax.device_get(
-        _evaluate_jit(config, state.params, device_data.x_test, device_data.y_test)
-    )
+    _, test = solo(member, state.params, x_test, y_test)  # what `jaxnn evaluate` computes
+    test_loss, test_acc, confusion = jax.device_get((test.loss, test.accuracy, test.confusion))
     cm, regression = None, {}
-    if is_classification(data):
-        pred = _classes_jit(config, state.params, device_data.x_test)
-        cm = confusion_matrix_bounded(device_data.y_test, pred, max(2, config.sizes[-1]))
+    if is_classification(data):  # no matrix beyond MAX_CONFUSION_CLASSES classes
+        cm = np.asarray(confusion) if np.size(confusion) else None
     else:
         regression = _test_regression(config, state.params, device_data, target)
     if save is not None and save_every is None:
@@ -486,3 +520,16 @@ def _test_regression(config: TrainConfig, params, data: Dataset, target) -> dict
     outputs = target.invert(_outputs(config, params, data.x_test))
     metrics = regression_metrics(np.asarray(target.invert(data.y_test)), np.asarray(outputs))
     return {f"test_{k}": v for k, v in metrics.items()}
+
+
+def _programs(static, member, data) -> tuple[Any, Any, Any, float]:
+    """The run's two programs, from the process's cache or compiled side by side: ``solo``
+    (the initial state, and the test split's evaluation) and ``train``; all-zero parameters to
+    call ``solo`` with for the state alone; the seconds compiling took."""
+    shapes = jax.eval_shape(lambda m: engine.init_state(static, m), member)
+    zeros = jax.tree.map(lambda t: np.zeros(t.shape, t.dtype), shapes.params)
+    solo = Request("solo", static, (member, zeros, data.x_test, data.y_test))
+    args = (member, shapes, np.int32(0), np.bool_(False), data)
+    train = Request("train", static, args, test=False)
+    (solo_program, train_program), seconds = compiled([solo, train])
+    return solo_program, train_program, zeros, seconds

@@ -30,10 +30,11 @@ from jaxnn.feedforward._losses import get_loss, get_output
 from jaxnn.feedforward._network import Dense
 from jaxnn.training._checkpoint import leaf_paths, load_checkpoint
 from jaxnn.training._data import Dataset
-from jaxnn.training._loop import TrainConfig, predict_classes
+from jaxnn.training._loop import TrainConfig
 from jaxnn.training._loop import evaluate as _evaluate_network
 from jaxnn.training._loop import predict as _predict_outputs
-from jaxnn.training._metrics import confusion_matrix_bounded, regression_metrics
+from jaxnn.training._metrics import regression_metrics
+from jaxnn.training._programs import solo_test
 from jaxnn.training._scaling import Preprocessing, known_rows
 from jaxnn.training._targets import read_targets
 
@@ -106,13 +107,16 @@ def load_model(
     activation: Any = None,
     output: Any = None,
     loss: Any = None,
+    optimizer: Any = None,
+    lr_schedule: Any = None,
 ) -> Model:
     """Loads a trained model from a checkpoint: nothing but the file is needed.
 
     Args:
       path: a checkpoint written by ``jaxnn train --save`` or ``jaxnn.fit(save=...)``.
       activation: the `Activation`, if the model was trained with a custom one (a file holds
-        its name, not its code); likewise ``output`` and ``loss``.
+        its name, not its code); likewise ``output``, ``loss``, ``optimizer`` (a user's optax
+        transformation) and ``lr_schedule`` (a user's schedule).
 
     Returns:
       A `Model` (config, params, preprocessing, and what the file says about its data).
@@ -124,7 +128,14 @@ def load_model(
         are NaN or infinite (a diverged run).
       TypeError: for a path that is not a str or os.PathLike.
     """
-    ck = load_checkpoint(path, activation=activation, output=output, loss=loss)
+    ck = load_checkpoint(
+        path,
+        activation=activation,
+        output=output,
+        loss=loss,
+        optimizer=optimizer,
+        lr_schedule=lr_schedule,
+    )
     model = Model(
         ck.config,
         ck.state.params,
@@ -252,14 +263,10 @@ def _outputs(config: TrainConfig, params, x):
     return _predict_outputs(config, params, x)
 
 
-_evaluate_jit = jax.jit(_evaluate_network, static_argnums=0)
-_classes_jit = jax.jit(predict_classes, static_argnums=0)
-
-
 def model_outputs(model: Model, inputs: ArrayLike) -> jax.Array:
     """`predict` on network inputs (`model_inputs`): class probabilities (two columns for a
     binary network) or regression outputs in the targets' units."""
-    y_hat = _outputs(model.config, model.params, jnp.asarray(inputs))
+    y_hat = _outputs(model.config, model.params, jax.device_put(inputs))
     if is_binary(model.config):
         y_hat = jnp.concatenate([1 - y_hat, y_hat], axis=1)  # P(class 0), P(class 1)
     return model.target_preprocessing.invert(y_hat)
@@ -349,7 +356,8 @@ def measure(
     model: Model, inputs: Any, targets: Any = None, raw: Any = None
 ) -> tuple[np.ndarray, Any, Any]:
     """Outputs, predicted classes (None for regression) and, with network targets, an
-    `Evaluation`, all computed by the same jitted functions as `jaxnn.fit`'s test evaluation.
+    `Evaluation`, computed by the program that evaluates `jaxnn.fit`'s test split (bit for bit
+    its numbers on the same rows).
 
     Args:
       model: the `Model`.
@@ -359,20 +367,26 @@ def measure(
         back).
     """
     config, params = model.config, model.params
-    x = jnp.asarray(inputs)
+    x = jax.device_put(np.asarray(inputs))
     outputs = np.asarray(model_outputs(model, x), np.float64)
     regression = is_regression(model)
-    classes = None if regression else np.asarray(_classes_jit(config, params, x))
+    if targets is not None:
+        y = np.asarray(targets)
+    elif regression:
+        y = np.zeros((len(outputs), config.sizes[-1]), jnp.dtype(config.dtype))
+    else:
+        y = np.zeros(len(outputs), np.int32)
+    test = jax.device_get(solo_test(config, params, x, jax.device_put(y)))
+    classes = None if regression else np.asarray(test.classes)
     if targets is None:
         return outputs, classes, None
-    y = jnp.asarray(targets)
-    loss, acc = (float(v) for v in jax.device_get(_evaluate_jit(config, params, x, y)))
+    loss, acc = float(test.loss), float(test.accuracy)
     if regression:
         if raw is None:
             raw = model.target_preprocessing.invert(y)
         metrics = regression_metrics(np.asarray(raw, np.float64).reshape(outputs.shape), outputs)
         return outputs, None, Evaluation(len(x), loss, math.nan, None, **metrics)
-    cm = confusion_matrix_bounded(y, classes, max(2, config.sizes[-1]))
+    cm = np.asarray(test.confusion) if np.size(test.confusion) else None
     return outputs, classes, Evaluation(len(x), loss, acc, cm)
 
 

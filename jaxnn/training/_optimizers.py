@@ -1,14 +1,16 @@
-"""The optimizers of the course, from optax, with every hyperparameter a traced array.
+r"""The optimizers of the course as one optax transformation: one update rule, a table of rows.
 
-Each optimizer is built by `optax.inject_hyperparams`, so the learning rate, momentum, betas, eps
-and weight decay live in the optimizer *state* as float32 arrays, not in the compiled program: a
-sweep vmaps over them and changing them never recompiles. All optimizers take the same seven
-hyperparameters (an optimizer ignores those it does not use), so every optimizer state holds the
-same ``hyperparams`` dict.
+`optimizer` builds an `optax.GradientTransformation` whose state (`OptimizerState`) holds the
+optimizer's int32 code, the learning-rate schedule's code, the hyperparameters (float32 arrays, as
+`optax.inject_hyperparams` keeps them) and both moments with the step count. Every optimizer is
+one update rule whose coefficients are read from a table by the code, so the optimizer, like the
+learning rate, is a traced value: a sweep vmaps over it and changing it never recompiles. A new
+optimizer is one row of `_rows`.
 
-Weight decay is L2 regularization: ``weight_decay * W`` is added to the gradient of every weight
-matrix W (not the biases) before the optimizer's update, i.e. the loss gains
-``(weight_decay / 2) * sum_k ||W_k||^2``.
+Weight decay is L2 regularization on the weight matrices W (not the biases): ``weight_decay * W``
+is added to the gradient before the update rule, i.e. the loss gains
+``(weight_decay / 2) * sum_k ||W_k||^2``; ``adamw`` decays decoupled, as optax's ``adamw`` does
+(``-eta * weight_decay * W`` added to the update).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxnn.feedforward._network import Dense
@@ -26,16 +29,19 @@ __all__ = [
     "HYPERPARAMETERS",
     "OPTIMIZERS",
     "SCHEDULES",
-    "MomentState",
+    "OptimizerState",
+    "check_schedule",
+    "custom_name",
+    "is_transformation",
     "make_optimizer",
-    "moment_init",
-    "moment_update",
+    "optimizer",
+    "optimizer_code",
     "resolve_optimizer",
+    "schedule_code",
     "schedule_factor",
-    "with_schedule",
 ]
 
-OPTIMIZERS = ("sgd", "momentum", "nag", "rmsprop", "adagrad", "adam", "nadam")
+OPTIMIZERS = ("sgd", "momentum", "nag", "rmsprop", "adagrad", "adam", "nadam", "adamw")
 HYPERPARAMETERS = (
     "learning_rate",
     "momentum",
@@ -45,72 +51,6 @@ HYPERPARAMETERS = (
     "eps",
     "weight_decay",
 )
-
-
-def resolve_optimizer(name: str) -> str:
-    """Validates an optimizer name. Raises ``ValueError`` listing the valid ones."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
-    return name
-
-
-def _weights_only(params):
-    return jax.tree_util.tree_map(
-        lambda layer: Dense(True, False), params, is_leaf=lambda x: isinstance(x, Dense)
-    )
-
-
-def _update_rule(name: str, learning_rate, momentum, beta, beta1, beta2, eps):
-    r"""The update rule of optimizer ``name``; the course's formulas (g the gradient, eta the rate).
-
-    .. math::
-        \text{sgd: } w \mathrel{-}= \eta g \qquad
-        \text{momentum: } u = \mu u + g,\ w \mathrel{-}= \eta u \qquad
-        \text{nag: } u = \mu u + g,\ w \mathrel{-}= \eta (g + \mu u) \\
-        \text{rmsprop: } v = \beta v + (1-\beta) g^2,\ w \mathrel{-}= \eta g / \sqrt{v + \epsilon}
-        \qquad \text{adagrad: } v = v + g^2,\ w \mathrel{-}= \eta g / \sqrt{v + \epsilon} \\
-        \text{adam: } m = \beta_1 m + (1-\beta_1) g,\ v = \beta_2 v + (1-\beta_2) g^2,\
-        w \mathrel{-}= \eta\, \hat m / (\sqrt{\hat v} + \epsilon) \text{ (bias-corrected)};
-        \ \text{nadam: adam with a Nesterov look-ahead on } m
-    """
-    if name == "sgd":
-        return optax.sgd(learning_rate)
-    if name == "momentum":
-        return optax.sgd(learning_rate, momentum=momentum)
-    if name == "nag":
-        return optax.sgd(learning_rate, momentum=momentum, nesterov=True)
-    if name == "rmsprop":
-        return optax.rmsprop(learning_rate, decay=beta, eps=eps)
-    if name == "adagrad":
-        return optax.adagrad(learning_rate, initial_accumulator_value=0.0, eps=eps)
-    if name == "adam":
-        return optax.adam(learning_rate, b1=beta1, b2=beta2, eps=eps)
-    if name == "nadam":
-        return optax.nadam(learning_rate, b1=beta1, b2=beta2, eps=eps)
-    raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
-
-
-def make_optimizer(name: str) -> Callable[..., optax.GradientTransformation]:
-    """The factory of optimizer ``name`` with injected (traced) hyperparameters.
-
-    Args:
-      name: one of sgd, momentum, nag, rmsprop, adagrad, adam, nadam.
-
-    Returns:
-      A function of the seven keyword arguments learning_rate, momentum, beta, beta1, beta2, eps,
-      weight_decay (scalars or arrays) returning an `optax.GradientTransformation` whose state
-      holds them in ``state.hyperparams``. Weight decay is applied to the W matrices only, as an L2
-      term added to the gradient before the update rule.
-    """
-    resolve_optimizer(name)
-
-    def factory(learning_rate, momentum, beta, beta1, beta2, eps, weight_decay):
-        return optax.chain(
-            optax.add_decayed_weights(weight_decay, mask=_weights_only),
-            _update_rule(name, learning_rate, momentum, beta, beta1, beta2, eps),
-        )
-
-    return optax.inject_hyperparams(factory)
 
 
 def _cosine(total_steps: int) -> optax.Schedule:
@@ -125,96 +65,174 @@ SCHEDULES: dict[str, Callable[[int], optax.Schedule] | None] = {"constant": None
 """Learning-rate schedules by name: a factor of the step, from the run's number of steps."""
 
 
-def with_schedule(
-    opt: optax.GradientTransformation, schedule: str, total_steps: int
-) -> optax.GradientTransformation:
-    """``opt`` with its updates scaled by schedule ``schedule`` (unchanged for ``constant``)."""
-    make = SCHEDULES[schedule]
-    if make is None:
-        return opt
-    return optax.chain(opt, optax.scale_by_schedule(make(max(1, total_steps))))
+def is_transformation(value: Any) -> bool:
+    """Whether ``value`` is an optax transformation (a user's own optimizer)."""
+    return isinstance(value, optax.GradientTransformation | optax.GradientTransformationExtraArgs)
 
 
-# --- one parametric update rule for all seven optimizers (the packed sweep's) ---
+def resolve_optimizer(name: str) -> str:
+    """Validates an optimizer name. Raises ``ValueError`` listing the valid ones."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
+    return name
 
 
-class MomentState(NamedTuple):
-    """The state of the parametric rule: both moments of every parameter and the step count.
+def optimizer_code(name: str) -> int:
+    """The int32 code of built-in optimizer ``name``: its row of the table."""
+    return OPTIMIZERS.index(resolve_optimizer(name))
+
+
+def schedule_code(name: str) -> int:
+    """The int32 code of the built-in learning-rate schedule ``name``."""
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown lr_schedule {name!r}; valid: {', '.join(SCHEDULES)}")
+    return list(SCHEDULES).index(name)
+
+
+def check_schedule(schedule: Callable, name: str = "learning_rate") -> Callable:
+    """Checks a user's schedule at the boundary: a function of the step returning a scalar.
+
+    Traced abstractly (`jax.eval_shape`: nothing is compiled).
+
+    Raises:
+      TypeError: for a value that is not callable.
+      ValueError: naming the schedule and the shape it returned.
+    """
+    if not callable(schedule):
+        raise TypeError(f"{name} must be a number or a schedule (a function of the step)")
+    try:
+        out = jax.eval_shape(schedule, jax.ShapeDtypeStruct((), jnp.int32))
+    except Exception as e:  # noqa: BLE001  (whatever the user's function raises)
+        raise ValueError(
+            f"{name}: the schedule {_name(schedule)} fails on a step count ({e})"
+        ) from None
+    if not hasattr(out, "shape") or out.shape != () or not jnp.issubdtype(out.dtype, jnp.number):
+        shape = getattr(out, "shape", type(out).__name__)
+        raise ValueError(
+            f"{name}: the schedule {_name(schedule)} must return a scalar learning rate for a "
+            f"step count, got {shape}"
+        )
+    return schedule
+
+
+def _name(fn: Any) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def custom_name(value: Any) -> str:
+    """A short name of a user's transformation or schedule for messages and JSON (the function
+    that built it: ``chain``, ``scale_by_adam``, ``warmup_cosine_decay_schedule``, ...)."""
+    fn = value.init if is_transformation(value) else value
+    name = _name(fn).split(".<locals>")[0]
+    return f"optax {name}" if is_transformation(value) else name
+
+
+class OptimizerState(NamedTuple):
+    """The state of `optimizer`: what it is, its hyperparameters, both moments and the step count.
 
     Attributes:
+      count: int32 scalar, the steps taken.
+      optimizer: int32 scalar, the optimizer's code (its index in `OPTIMIZERS`).
+      schedule: int32 scalar, the learning-rate schedule's code (its index in `SCHEDULES`).
+      hyperparams: the seven `HYPERPARAMETERS` by name, float32 arrays (float64 for float64
+        parameters), as `optax.inject_hyperparams` keeps them: set one to change it.
       m: the first moment (momentum's trace u, adam's m), shaped like the parameters.
       v: the second moment (rmsprop's and adam's v, adagrad's sum of squares).
-      count: int32 scalar, the steps taken.
     """
 
+    count: jax.Array
+    optimizer: jax.Array
+    schedule: jax.Array
+    hyperparams: dict[str, jax.Array]
     m: Any
     v: Any
-    count: jax.Array
 
 
-def moment_init(params) -> MomentState:
-    """Zero moments shaped like ``params``, step 0."""
-    zeros = jax.tree.map(jnp.zeros_like, params)
-    return MomentState(zeros, jax.tree.map(jnp.zeros_like, params), jnp.zeros((), jnp.int32))
+def _rows(hp: dict, powers: tuple) -> dict[str, tuple]:
+    """The table: one row of coefficients per optimizer, at the step whose powers are given.
 
-
-def _coefficients(code, hp, count_inc) -> jax.Array:
-    """The coefficients of optimizer ``OPTIMIZERS[code]`` at step ``count_inc`` (1, 2, ...).
-
-    One row per optimizer, read by the traced ``code``; the columns are the a, c, k and q of
-    `moment_update`.
+    ``powers`` = (b1^t, b1^(t+1), b2^t) at step t = 1, 2, ...; the columns are those of
+    `_step`: a_m, c_m, a_v, c_v, k_m, q_m, k_g, q_g, q_v, e_in, e_out, l2, decoupled.
     """
     mu, beta, b1, b2, eps = hp["momentum"], hp["beta"], hp["beta1"], hp["beta2"], hp["eps"]
     one, zero = jnp.ones_like(mu), jnp.zeros_like(mu)
-    bc1, bc1_next, bc2 = 1 - b1**count_inc, 1 - b1 ** (count_inc + 1), 1 - b2**count_inc
-    # columns: a_m, c_m, a_v, c_v, k_m, q_m, k_g, q_g, q_v, e_in, e_out
-    rows = {
-        "sgd": (zero, zero, zero, zero, zero, one, one, one, one, one, zero),
-        "momentum": (mu, one, zero, zero, one, one, zero, one, one, one, zero),
-        "nag": (mu, one, zero, zero, mu, one, one, one, one, one, zero),
-        "rmsprop": (zero, zero, beta, 1 - beta, zero, one, one, one, one, eps, zero),
-        "adagrad": (zero, zero, one, one, zero, one, one, one, one, eps, zero),
-        "adam": (b1, 1 - b1, b2, 1 - b2, one, bc1, zero, one, bc2, zero, eps),
-        "nadam": (b1, 1 - b1, b2, 1 - b2, b1, bc1_next, 1 - b1, bc1, bc2, zero, eps),
+    p1, p1_next, p2 = powers
+    bc1, bc1_next, bc2 = 1 - p1, 1 - p1_next, 1 - p2
+    adam = (b1, 1 - b1, b2, 1 - b2, one, bc1, zero, one, bc2, zero, eps)
+    return {
+        "sgd": (zero, zero, zero, zero, zero, one, one, one, one, one, zero, one, zero),
+        "momentum": (mu, one, zero, zero, one, one, zero, one, one, one, zero, one, zero),
+        "nag": (mu, one, zero, zero, mu, one, one, one, one, one, zero, one, zero),
+        "rmsprop": (zero, zero, beta, 1 - beta, zero, one, one, one, one, eps, zero, one, zero),
+        "adagrad": (zero, zero, one, one, zero, one, one, one, one, eps, zero, one, zero),
+        "adam": (*adam, one, zero),
+        "nadam": (b1, 1 - b1, b2, 1 - b2, b1, bc1_next, 1 - b1, bc1, bc2, zero, eps, one, zero),
+        "adamw": (*adam, zero, one),
     }
+
+
+def _coefficients(code, hp: dict, count_inc) -> jax.Array:
+    """The row of optimizer ``OPTIMIZERS[code]`` at step ``count_inc`` (1, 2, ...)."""
+    t = count_inc  # an integer power, as optax's bias correction computes it
+    powers = (hp["beta1"] ** t, hp["beta1"] ** (t + 1), hp["beta2"] ** t)
+    rows = _rows(hp, powers)
     table = jnp.stack([jnp.stack(rows[name]) for name in OPTIMIZERS])
     return table[code]
 
 
-def schedule_factor(schedule: str, count, total_steps) -> jax.Array | None:
-    r"""The learning-rate factor of ``schedule`` at step ``count`` (0-based), or None (constant).
+def schedule_factor(code, count, total_steps) -> jax.Array:
+    r"""The learning-rate factor of schedule ``code`` at step ``count`` (0-based).
 
-    ``total_steps`` may be traced (a packed sweep's members train for different numbers of
-    steps); the formula is optax's `cosine_decay_schedule` of `SCHEDULES`:
+    ``code`` and ``total_steps`` may be traced. constant: 1; cosine: optax's
+    `cosine_decay_schedule` of `SCHEDULES`,
 
     .. math:: \eta_t / \eta = 0.99 \cdot \tfrac12 (1 + \cos(\pi \min(t, T) / T)) + 0.01
     """
-    if SCHEDULES[schedule] is None:
-        return None
-    if schedule != "cosine":
-        raise ValueError(f"schedule {schedule!r} has no traced form; valid: constant, cosine")
     total = jnp.maximum(jnp.asarray(total_steps, jnp.float32), 1.0)
-    t = jnp.minimum(count.astype(jnp.float32), total)
-    cosine_decay = 0.5 * (1 + jnp.cos(jnp.pi * t / total))
-    alpha, exponent = 0.01, 1.0
-    return 1.0 * ((1 - alpha) * cosine_decay**exponent + alpha)
+    t = jnp.minimum(jnp.asarray(count).astype(jnp.float32), total)
+    alpha = 0.01
+    cosine = (1 - alpha) * (0.5 * (1 + jnp.cos(jnp.pi * t / total))) + alpha
+    return jnp.where(jnp.asarray(code) == schedule_code("cosine"), cosine, jnp.float32(1.0))
 
 
-def moment_update(
-    code, hparams: dict, grads, state: MomentState, params, *, factor=None
-) -> tuple[Any, MomentState]:
-    r"""One step of optimizer ``OPTIMIZERS[code]``, the code traced: every optimizer one formula.
+def _decay_mask(params) -> Any:
+    """Which leaves weight decay applies to: the W of every `Dense`, any other leaf of rank >= 2."""
+    return jax.tree.map(
+        lambda x: Dense(True, False) if isinstance(x, Dense) else np.ndim(x) >= 2,
+        params,
+        is_leaf=lambda x: isinstance(x, Dense),
+    )
 
-    With g the gradient plus ``weight_decay * W`` for the weight matrices (not the biases) and t
-    the step (1, 2, ...):
+
+def _hyperparam_dtype(params):
+    leaves = jax.tree.leaves(params)
+    return jnp.float64 if any(x.dtype == jnp.float64 for x in leaves) else jnp.float32
+
+
+def optimizer(
+    name: str | Any = "adam",
+    *,
+    learning_rate: Any = 1e-3,
+    momentum: Any = 0.9,
+    beta: Any = 0.9,
+    beta1: Any = 0.9,
+    beta2: Any = 0.999,
+    eps: Any = 1e-8,
+    weight_decay: Any = 0.0,
+    schedule: str | Any = "constant",
+    total_steps: Any = 1,
+) -> optax.GradientTransformation:
+    r"""The course's optimizers as one optax transformation, the optimizer a traced code.
+
+    With g the gradient (plus ``weight_decay * W`` for the weight matrices, except adamw), t the
+    step (1, 2, ...) and s_t the schedule's factor:
 
     .. math::
         m \leftarrow a_m m + c_m g, \quad v \leftarrow a_v v + c_v g^2, \quad
-        w \leftarrow w - \eta\, s_t \frac{k_m\, m / q_m + k_g\, g / q_g}
-        {\sqrt{v / q_v + \epsilon_{in}} + \epsilon_{out}}
+        \Delta w = -\eta\, s_t \Big(\frac{k_m\, m / q_m + k_g\, g / q_g}
+        {\sqrt{v / q_v + \epsilon_{in}} + \epsilon_{out}} + \lambda_{dec} W\Big)
 
-    whose coefficients, read from a table by ``code``, give the seven optimizers of
-    `make_optimizer` (``s_t`` the schedule's factor):
+    whose coefficients, one row per optimizer, give:
 
     ==========  ===============  ==================  ==========================================
     optimizer   m                v                   step direction
@@ -226,37 +244,110 @@ def moment_update(
     adagrad     0                v + g^2             g / sqrt(v + e)
     adam        EMA of g, b1     EMA of g^2, b2      m_hat / (sqrt(v_hat) + e)
     nadam       EMA of g, b1     EMA of g^2, b2      (b1 m_hat' + (1-b1) g_hat) / (sqrt(v_hat) + e)
+    adamw       as adam          as adam             adam's + weight_decay W (decoupled)
     ==========  ===============  ==================  ==========================================
 
-    (hats: bias-corrected, m_hat' with 1 - b1^(t+1)).
+    (hats: bias-corrected, m_hat' with 1 - b1^(t+1)). Each row equals optax's optimizer of that
+    name (tested over 100 steps, rtol 1e-5).
 
     Args:
-      code: int32, the index of the optimizer in `OPTIMIZERS` (traced).
-      hparams: the hyperparameters by name (``learning_rate``, ``momentum``, ``beta``,
-        ``beta1``, ``beta2``, ``eps``, ``weight_decay``), float32 scalars.
-      grads: the gradients, shaped like ``params`` (a tuple of `Dense`).
-      state: the `MomentState`.
-      params: the parameters.
-      factor: the learning-rate schedule's factor at this step (`schedule_factor`), or None.
+      name: an optimizer name of `OPTIMIZERS`, or its int32 code (may be traced).
+      learning_rate: eta; or a schedule, a function of the step count returning eta (then
+        ``schedule`` is not used).
+      momentum: mu of momentum and nag.
+      beta: the decay of rmsprop.
+      beta1: the first-moment decay of adam, nadam and adamw.
+      beta2: their second-moment decay.
+      eps: epsilon of rmsprop, adagrad, adam, nadam and adamw.
+      weight_decay: the L2 coefficient on the weight matrices (decoupled for adamw).
+      schedule: ``constant`` or ``cosine`` (`SCHEDULES`), or its int32 code (may be traced).
+      total_steps: the run's steps, the cosine schedule's horizon (may be traced).
 
     Returns:
-      ``(params, state)`` after the step.
+      An `optax.GradientTransformation` whose state is an `OptimizerState`.
     """
-    count_inc = optax.safe_increment(state.count)
-    a_m, c_m, a_v, c_v, k_m, q_m, k_g, q_g, q_v, e_in, e_out = _coefficients(
-        code, hparams, count_inc
+    custom = None
+    if callable(learning_rate):
+        custom = check_schedule(learning_rate)
+        learning_rate = 1.0
+    code = optimizer_code(name) if isinstance(name, str) else name
+    sched = schedule_code(schedule) if isinstance(schedule, str) else schedule
+    given = dict(
+        learning_rate=learning_rate,
+        momentum=momentum,
+        beta=beta,
+        beta1=beta1,
+        beta2=beta2,
+        eps=eps,
+        weight_decay=weight_decay,
     )
-    decay, lr = hparams["weight_decay"], hparams["learning_rate"]
-    grads = tuple(Dense(g.W + decay * p.W, g.b) for g, p in zip(grads, params))
 
-    def leaf(g, m, v, p):
-        m = c_m * g + a_m * m
-        v = c_v * g**2 + a_v * v
-        u = (-lr) * ((k_m * (m / q_m) + k_g * (g / q_g)) / (jnp.sqrt(v / q_v + e_in) + e_out))
-        if factor is not None:
-            u = factor * u
-        return (p + u).astype(p.dtype), m, v
+    def init(params) -> OptimizerState:
+        dtype = _hyperparam_dtype(params)
+        return OptimizerState(
+            count=jnp.zeros((), jnp.int32),
+            optimizer=jnp.asarray(code, jnp.int32),
+            schedule=jnp.asarray(sched, jnp.int32),
+            hyperparams={k: jnp.asarray(v, dtype) for k, v in given.items()},
+            m=jax.tree.map(jnp.zeros_like, params),
+            v=jax.tree.map(jnp.zeros_like, params),
+        )
 
-    out = jax.tree.map(leaf, grads, state.m, state.v, params)
+    def update(grads, state: OptimizerState, params=None):
+        if params is None:
+            raise ValueError("the course's optimizers need params (weight decay reads W)")
+        if custom is None:
+            rate = state.hyperparams["learning_rate"] * schedule_factor(
+                state.schedule, state.count, total_steps
+            )
+        else:
+            rate = jnp.asarray(custom(state.count), state.hyperparams["learning_rate"].dtype)
+        return _step(state, rate, grads, params)
+
+    return optax.GradientTransformation(init, update)
+
+
+def _step(state: OptimizerState, rate, grads, params):
+    """One step of the table's rule at learning rate ``rate``: ``(updates, state)``."""
+    hp = state.hyperparams
+    count_inc = optax.safe_increment(state.count)
+    a_m, c_m, a_v, c_v, k_m, q_m, k_g, q_g, q_v, e_in, e_out, l2, decoupled = _coefficients(
+        state.optimizer, hp, count_inc
+    )
+    decay = hp["weight_decay"]
+    l2, decoupled = l2 * decay, decoupled * decay
+
+    def leaf(g, m, v, p, decays):
+        if decays:
+            g = g + l2 * p
+        m_new = c_m * g + a_m * m
+        v_new = c_v * g**2 + a_v * v
+        # in the order of optax's operations, so that each row rounds as optax's optimizer does
+        d = (k_m * (m_new / q_m) + k_g * (g / q_g)) / (jnp.sqrt(v_new / q_v + e_in) + e_out)
+        if decays:
+            d = d + decoupled * p
+        return -rate * d, m_new.astype(m.dtype), v_new.astype(v.dtype)
+
+    out = jax.tree.map(leaf, grads, state.m, state.v, params, _decay_mask(params))
     pick = lambda i: jax.tree.map(lambda _, o: o[i], params, out)  # noqa: E731
-    return pick(0), MomentState(pick(1), pick(2), count_inc)
+    return pick(0), state._replace(count=count_inc, m=pick(1), v=pick(2))
+
+
+def make_optimizer(name: str) -> Callable[..., optax.GradientTransformation]:
+    """The factory of optimizer ``name``: `optimizer` with its name fixed.
+
+    Args:
+      name: one of `OPTIMIZERS` (sgd, momentum, nag, rmsprop, adagrad, adam, nadam, adamw).
+
+    Returns:
+      A function of the keyword arguments learning_rate, momentum, beta, beta1, beta2, eps,
+      weight_decay (scalars or arrays; learning_rate may be a schedule), schedule and
+      total_steps, returning an `optax.GradientTransformation` whose state holds the
+      hyperparameters in ``state.hyperparams``.
+    """
+    resolve_optimizer(name)
+
+    def factory(**hyperparameters) -> optax.GradientTransformation:
+        return optimizer(name, **hyperparameters)
+
+    return factory

@@ -28,7 +28,7 @@ from jaxnn._validation import is_concrete
 from jaxnn.feedforward._activations import ACTIVATIONS, Activation
 from jaxnn.feedforward._losses import LOSS_ALIASES, LOSSES, OUTPUTS, Loss, Output
 from jaxnn.feedforward._network import INITS
-from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES
+from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES, check_schedule, is_transformation
 
 __all__ = [
     "DTYPES",
@@ -98,8 +98,9 @@ class Setting(NamedTuple):
       help: one line for ``--help`` and the docs.
       sweep: whether ``jaxnn sweep`` takes a list of values for it.
       aliases: other accepted spellings of choices, mapped to the canonical name.
-      packed: for a static or shape setting, whether a packed sweep traces it (members with
-        different values share one program); the other static settings group members.
+      packed: for a static or shape setting, whether members with different values share one
+        compiled program (traced, or packed for the sizes); the other static settings group
+        members.
     """
 
     name: str
@@ -319,6 +320,7 @@ SETTINGS: tuple[Setting, ...] = (
         "constant",
         _names(SCHEDULES),
         "learning-rate schedule; cosine decays to lr/100 over the run",
+        packed=True,
     ),
     Setting(
         "dtype",
@@ -387,7 +389,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.9,
         Range(0.0, 1.0),
-        "first-moment decay of adam and nadam",
+        "first-moment decay of adam, nadam and adamw",
     ),
     Setting(
         "beta2",
@@ -396,7 +398,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.999,
         Range(0.0, 1.0),
-        "second-moment decay of adam and nadam",
+        "second-moment decay of adam, nadam and adamw",
     ),
     Setting(
         "eps",
@@ -405,7 +407,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         1e-8,
         Range(0.0, math.inf, False),
-        "epsilon of rmsprop, adagrad, adam and nadam",
+        "epsilon of rmsprop, adagrad, adam, nadam and adamw",
     ),
     Setting(
         "weight_decay",
@@ -414,7 +416,7 @@ SETTINGS: tuple[Setting, ...] = (
         float,
         0.0,
         Range(0.0),
-        "L2 coefficient on the weight matrices (not the biases)",
+        "L2 coefficient on the weight matrices (not the biases); decoupled for adamw",
     ),
     Setting(
         "init_scale",
@@ -484,7 +486,8 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
     Numbers are checked against the setting's range when concrete (a traced value inside ``jit``
     or ``vmap`` passes: it was checked where it entered). Choices are matched case-insensitively
     and through the aliases (``mean_squared_error`` -> ``mse``, ``nesterov`` -> ``nag``);
-    `Activation`, `Loss` and `Output` values pass as they are.
+    `Activation`, `Loss` and `Output` values, an optax transformation for ``optimizer`` and a
+    schedule (a function of the step) for ``lr_schedule`` pass as they are.
 
     Args:
       name: the setting's name.
@@ -504,7 +507,16 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
     if s.type is str:
         if isinstance(value, Activation | Loss | Output) or value is None:
             return value
+        if name == "optimizer" and is_transformation(value):
+            return value  # a user's own optimizer
+        if name == "lr_schedule" and callable(value):
+            return check_schedule(value, label)
         if not isinstance(value, str):
+            if name == "optimizer":
+                raise TypeError(
+                    f"{label} must be a name ({', '.join(s.choices())}) or an "
+                    f"optax.GradientTransformation, got {value!r} ({type(value).__name__})"
+                )
             raise TypeError(f"{label} must be a name, got {value!r}")
         if not callable(s.valid):
             return value

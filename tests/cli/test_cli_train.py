@@ -116,7 +116,7 @@ def test_regression_json_has_null_accuracy(tmp_path, capsys):
         (["-sz", "0"], "-sz/--hidden_size must be >= 1, got 0"),
         (["-e", "0"], "-e/--epochs must be >= 1, got 0"),
         (["-b", "100000"], "-b/--batch_size 100000 is larger than the training data"),
-        (["-o", "adamw"], "-o/--optimizer: unknown value 'adamw'; valid: sgd"),
+        (["-o", "lamb"], "-o/--optimizer: unknown value 'lamb'; valid: sgd"),
         (["-a", "gelu"], "-a/--activation: unknown value 'gelu'; valid: identity"),
         (["-w_i", "zeros"], "-w_i/--weight_init: unknown value 'zeros'"),
         (["-l", "hinge"], "-l/--loss: unknown value 'hinge'"),

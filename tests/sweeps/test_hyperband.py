@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import jaxnn
+from jaxnn._util import compile_count
 from jaxnn.sweeps._config import Hyperband
 from jaxnn.sweeps._hyperband import successive_halving
 
@@ -140,3 +141,17 @@ def test_bad_arguments():
         successive_halving(CONFIG, SETTINGS, DATA, HYPERBAND, goal="up")
     with pytest.raises(ValueError, match=r"settings\[0\] has unknown key\(s\) \['depth'\]"):
         successive_halving(CONFIG, [{"depth": 3}], DATA, HYPERBAND)
+
+
+def test_every_segment_and_round_runs_the_same_two_programs():
+    """Compaction reuses one train program per plan program (the chunk the survivors fill):
+    a fresh network compiles init and train once; another round of it compiles nothing."""
+    config = CONFIG._replace(sizes=(64, 7, 10))  # a network no other test compiles
+    compile_count()
+    before = compile_count()
+    first = successive_halving(config, SETTINGS, DATA, HYPERBAND, devices=1)
+    assert compile_count() - before <= 2 and first.stopped.any()
+    before = compile_count()
+    again = [{**s, "seed": s["seed"] + 10, "optimizer": "nadam"} for s in SETTINGS]
+    second = successive_halving(config, again, DATA, HYPERBAND, devices=1)
+    assert compile_count() - before == 0 and second.compile_seconds == 0

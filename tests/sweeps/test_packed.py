@@ -1,15 +1,14 @@
 """Packed sweeps: members of different optimizers, activations, inits, epochs, depths and widths
 in one program, each equal to its solo run; the cost model and the memory estimate."""
 
-import functools
-
 import jax
 import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn.sweeps._packed import member_params, packed_init, packed_members, packed_train
+from jaxnn.sweeps._packed import activation_set, envelope, member_params, stack_members
 from jaxnn.sweeps._plan import SweepMemoryError, check_memory, plan, unpackable
+from jaxnn.training import _engine as engine
 from jaxnn.training._data import load_dataset
 from jaxnn.training._loop import (
     TrainConfig,
@@ -56,12 +55,35 @@ def _hparams(setting):
 
 
 def _packed(settings):
+    """The configs, the packed program's `Static` (the envelope) and the stacked members."""
     configs = [_config(s) for s in settings]
     columns = {
         k: np.array([s.get(k, make_hparams()._asdict()[k]) for s in settings]) for k in HPARAMS
     }
     keys = np.stack([np.asarray(jax.random.PRNGKey(s["seed"])) for s in settings])
-    return configs, packed_members(configs, make_hparams(**columns), keys)
+    static = engine.static_of(
+        configs[0],
+        activations=activation_set([c.activation for c in configs], packed=True),
+        epochs=engine.epochs_bucket(max(c.epochs for c in configs)),
+        sizes=envelope(configs),
+    )
+    return configs, static, stack_members(static, configs, make_hparams(**columns), keys)
+
+
+def _outside(packed, config, static):
+    """What the packed network holds outside the member's own: the sum of |entries| of its live
+    layers there, and whether each skipped hidden layer is exactly the identity (b = 0)."""
+    cut = member_params(packed, config.sizes)
+    depth, depth_max = len(config.sizes) - 2, len(static.sizes) - 2
+    live = [*range(depth), depth_max]
+    total = sum(np.abs(np.asarray(x, np.float64)).sum() for j in live for x in packed[j])
+    inside = sum(np.abs(np.asarray(x, np.float64)).sum() for x in jax.tree.leaves(cut))
+    width = static.sizes[1]
+    identity = all(
+        np.array_equal(packed[j].W, np.eye(width)) and not np.asarray(packed[j].b).any()
+        for j in range(depth, depth_max)
+    )
+    return total - inside, inside, identity
 
 
 def _member(members, i):
@@ -71,15 +93,13 @@ def _member(members, i):
 @pytest.fixture(scope="module")
 def mixed(data):
     """The mixed sweep, packed (one program, its final packed networks kept), and every member's
-    solo run (`jaxnn.train`, jitted)."""
+    solo run (`jaxnn.fit`: the same engine, one member under jit)."""
     result = jaxnn.sweep(BASE, MIXED, data, pack="on", keep_params=True, chunk_size=8)
-    solo = jax.jit(train, static_argnums=0)
     runs = []
     for s in MIXED:
-        config, hparams = _config(s), _hparams(s)
-        state, metrics = solo(config, hparams, jax.random.PRNGKey(s["seed"]), data)
-        test_loss, _ = evaluate(config, state.params, data.x_test, data.y_test)
-        runs.append((state, metrics, float(test_loss)))
+        config = _config(s)
+        r = jaxnn.fit(data, config=config, hparams=_hparams(s), seed=s["seed"])
+        runs.append((r.params, r.history, r.test_loss))
     return result, runs
 
 
@@ -93,20 +113,20 @@ def test_threefry_draws_are_prefix_stable():
     np.testing.assert_array_equal(jax.random.split(key, 6)[:4], jax.random.split(key, 4))
 
 
-def test_initial_params_equal_the_solo_init_exactly():
-    configs, (pack, members) = _packed(MIXED)
-    assert pack.config.sizes == (64, 32, 32, 32, 10) and pack.config.epochs == 3
-    embedded, _ = jax.jit(jax.vmap(functools.partial(packed_init, pack)))(members)
+def test_initial_params_equal_the_solo_init_exactly(data):
+    configs, static, members = _packed(MIXED)
+    assert static.sizes == (64, 32, 32, 32, 10) and static.packed
+    init = jax.jit(jax.vmap(lambda m: engine.init_member(static, m, data).state.params))
+    embedded = init(members)
     for i, (s, config) in enumerate(zip(MIXED, configs)):
         own = init_state(config, _hparams(s), jax.random.PRNGKey(s["seed"])).params
         packed = _member(embedded, i)
         cut = member_params(packed, config.sizes)
         for a, b in zip(jax.tree.leaves(own), jax.tree.leaves(cut)):
             np.testing.assert_array_equal(a, b)  # bit for bit
-        # everything outside the member's own network is exactly 0
-        total = sum(np.abs(np.asarray(x, np.float64)).sum() for x in jax.tree.leaves(packed))
-        inside = sum(np.abs(np.asarray(x, np.float64)).sum() for x in jax.tree.leaves(cut))
-        assert total == inside > 0
+        # outside the member's own network: exactly 0, and the identity for skipped layers
+        outside, inside, identity = _outside(packed, config, static)
+        assert outside == 0 and inside > 0 and identity
 
 
 @pytest.mark.slow
@@ -115,13 +135,13 @@ def test_mixed_members_equal_their_solo_runs(mixed):
     assert result.programs == result.packed_programs == 1 and result.pack == "on"
     assert 0 < result.padded_fraction < 1
     assert not result.diverged.any()
-    for i, (s, (state, metrics, test_loss)) in enumerate(zip(MIXED, runs)):
+    for i, (s, (params, history, test_loss)) in enumerate(zip(MIXED, runs)):
         assert len(result.history[i].val_loss) == s["epochs"]  # truncated to its own epochs
-        np.testing.assert_allclose(result.test_loss[i], test_loss, rtol=1e-3)
-        np.testing.assert_allclose(result.history[i].val_loss, metrics.val_loss, rtol=1e-3)
-        np.testing.assert_allclose(result.history[i].train_loss, metrics.train_loss, rtol=1e-3)
-        np.testing.assert_allclose(result.val_loss[i], metrics.val_loss[-1], rtol=1e-3)
-        for a, b in zip(jax.tree.leaves(result.params[i]), jax.tree.leaves(state.params)):
+        np.testing.assert_allclose(result.test_loss[i], test_loss, rtol=1e-4)
+        np.testing.assert_allclose(result.history[i].val_loss, history["val_loss"], rtol=1e-4)
+        np.testing.assert_allclose(result.history[i].train_loss, history["train_loss"], rtol=1e-4)
+        np.testing.assert_allclose(result.val_loss[i], history["val_loss"][-1], rtol=1e-4)
+        for a, b in zip(jax.tree.leaves(result.params[i]), jax.tree.leaves(params)):
             assert a.shape == b.shape
             np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
     # the members trained: they are not their initial networks
@@ -129,17 +149,19 @@ def test_mixed_members_equal_their_solo_runs(mixed):
 
 
 def test_padding_stays_exactly_zero_under_every_optimizer(data):
-    """Trained packed networks: every padded weight and bias is still 0 (adam, rmsprop and
-    adagrad divide by sqrt(v) + eps there; weight decay 0.5 on one member)."""
-    configs, (pack, members) = _packed(MIXED)
-    run = jax.jit(jax.vmap(lambda m: packed_train(pack, m, data)[1].params))
-    trained = run(members)
+    """Trained packed networks: every padded weight and bias is still 0 and skipped layers are
+    still the identity (adam, rmsprop and adagrad divide by sqrt(v) + eps there; weight decay
+    0.5 on one member)."""
+    configs, static, members = _packed(MIXED)
+
+    def trained(m):
+        state = engine.init_member(static, m, data).state
+        return engine.train_member(static, m, state, m.epochs, False, data).state.params
+
+    params = jax.jit(jax.vmap(trained))(members)
     for i, config in enumerate(configs):
-        packed = _member(trained, i)
-        cut = member_params(packed, config.sizes)
-        total = sum(np.abs(np.asarray(x, np.float64)).sum() for x in jax.tree.leaves(packed))
-        inside = sum(np.abs(np.asarray(x, np.float64)).sum() for x in jax.tree.leaves(cut))
-        assert total == inside > 0, MIXED[i]["optimizer"]
+        outside, inside, identity = _outside(_member(params, i), config, static)
+        assert outside == 0 and inside > 0 and identity, MIXED[i]["optimizer"]
 
 
 def test_a_diverging_member_leaves_the_others_bitwise_unchanged(data):
@@ -184,10 +206,16 @@ def _configs(*settings):
 
 
 def test_cost_model_packs_similar_members_and_groups_when_padding_dominates():
+    # Members that differ only in traced choices share one program of their own network.
     similar = _configs(
         *({"optimizer": o, "activation": a} for o in ("sgd", "adam") for a in ("tanh", "relu"))
     )
     programs, choices = plan(similar, "auto", SHAPE, 256, 2, "cpu")
+    assert [p.packed for p in programs] == [False] and len(programs[0].members) == 4
+    assert choices == []
+    # Similar networks: one packed program is cheaper than one per network.
+    widths = _configs(*({"sizes": (64, w, 10), "optimizer": "sgd"} for w in (16, 24, 32)))
+    programs, choices = plan(widths, "auto", SHAPE, 256, 2, "cpu")
     assert [p.packed for p in programs] == [True] and choices[0]["choice"] == "packed"
     assert choices[0]["packed"]["estimated_seconds"] < choices[0]["grouped"]["estimated_seconds"]
     # One huge long-trained member among tiny ones: packing would train every tiny member in
@@ -197,12 +225,32 @@ def test_cost_model_packs_similar_members_and_groups_when_padding_dominates():
         *({"sizes": (64, 8, 10), "optimizer": o} for o in ("sgd", "adam", "nag")),
     )
     programs, choices = plan(skewed, "auto", SHAPE, 256, 2, "cpu")
-    assert choices[0]["choice"] == "grouped" and len(programs) == 4
+    assert choices[0]["choice"] in ("grouped", "bucketed") and len(programs) == 2
     assert choices[0]["padded_fraction"] > 0.5
     forced, _ = plan(skewed, "on", SHAPE, 256, 2, "cpu")
     assert len(forced) == 1 and forced[0].packed
-    grouped, choices = plan(similar, "off", SHAPE, 256, 2, "cpu")
-    assert len(grouped) == 4 and not any(p.packed for p in grouped)
+    grouped, choices = plan(widths, "off", SHAPE, 256, 2, "cpu")
+    assert len(grouped) == 3 and not any(p.packed for p in grouped)
+
+
+def test_bucketing_by_width_when_widths_differ_much():
+    """Depths packed within each width: less padding than one envelope, fewer programs than
+    one per network."""
+    configs = _configs(
+        *(
+            {"sizes": (64, *[w] * d, 10), "epochs": 20}
+            for w in (16, 512)
+            for d in (1, 2, 3)
+            for _ in range(20)
+        )
+    )
+    programs, choices = plan(configs, "auto", SHAPE, 256, 2, "cpu")
+    assert choices[0]["choice"] == "bucketed", choices[0]
+    assert len(programs) == 2 and all(p.packed for p in programs)
+    assert sorted(p.config.sizes for p in programs) == [
+        (64, 16, 16, 16, 10),
+        (64, 512, 512, 512, 10),
+    ]
 
 
 def test_one_program_per_batch_size_and_unpackable_settings():
@@ -210,7 +258,7 @@ def test_one_program_per_batch_size_and_unpackable_settings():
         *({"batch_size": b, "optimizer": o} for b in (16, 32, 64) for o in ("sgd", "adam"))
     )
     programs, _ = plan(configs, "on", SHAPE, 256, 2, "cpu")
-    assert len(programs) == 3 and all(p.packed for p in programs)
+    assert len(programs) == 3 and not any(p.packed for p in programs)  # one network each
     assert sorted(p.config.batch_size for p in programs) == [16, 32, 64]
     assert unpackable(configs) == []
     mixed_losses = _configs({"loss": "cross_entropy"}, {"loss": "mse", "optimizer": "sgd"})

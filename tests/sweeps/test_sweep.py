@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import jaxnn
+from jaxnn._util import compile_count
 from jaxnn.sweeps import _sweep
 from jaxnn.training._data import load_dataset
 from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, train
@@ -82,32 +83,35 @@ def test_sgd_nan_divergence_is_reported(data):
     json.dumps(members)  # JSON-ready: NaN became None
 
 
-def test_new_values_do_not_recompile(data, monkeypatch):
-    counted = chex.assert_max_traces(_sweep._train_member, n=1)
-    monkeypatch.setattr(_sweep, "_train_member", counted)
-    monkeypatch.setattr(_sweep, "_PROGRAMS", {})
+def test_new_values_do_not_recompile(data):
+    config = CONFIG._replace(sizes=(64, 15, 10))  # a network no other test compiles
     lrs = [1e-3, 1e-2, 2e-2]
-    first = jaxnn.sweep(CONFIG, jaxnn.grid(learning_rate=lrs), data, chunk_size=CHUNK)
+    compile_count()
+    before = compile_count()
+    first = jaxnn.sweep(config, jaxnn.grid(learning_rate=lrs), data, chunk_size=CHUNK)
+    assert compile_count() - before <= 2  # the init and the train program
+    before = compile_count()
     second = jaxnn.sweep(  # 4 members, 3 before: one chunk of 4 either way
-        CONFIG,
+        config,
         jaxnn.grid(learning_rate=lrs + [0.1], momentum=[0.5], weight_decay=[1e-4]),
         data,
         chunk_size=CHUNK,
         hparams={"beta2": 0.99, "init_scale": 0.5},
     )
+    assert compile_count() - before == 0
     assert first.compile_seconds > 0 and second.compile_seconds == 0
     assert not np.array_equal(first.test_loss, second.test_loss[:3])
-    chex.clear_trace_counter()
 
 
-def test_groups_one_program_per_config_results_in_order(data, solo):
+def test_traced_choices_share_one_program_results_in_order(data, solo):
     settings = [
         {"activation": "relu", "optimizer": "sgd", "seed": 3, "learning_rate": 0.1},
         {"seed": 3, "learning_rate": 1e-2},
         {"activation": "relu", "optimizer": "sgd", "seed": 4, "learning_rate": 0.1},
     ]
     result = jaxnn.sweep(CONFIG, settings, data, chunk_size=CHUNK, pack="off")
-    assert result.groups == result.programs == 2 and result.packed_programs == 0
+    # the activation and the optimizer are traced: one program of the members' own network
+    assert result.groups == result.programs == 1 and result.packed_programs == 0
     assert [s["activation"] for s in result.settings] == ["relu", "tanh", "relu"]
     assert [s["optimizer"] for s in result.settings] == ["sgd", "adam", "sgd"]
     for i, s in enumerate(settings):
@@ -254,3 +258,38 @@ def test_the_course_names_and_num_layers_hidden_size_are_taken(data):
         jaxnn.sweep(CONFIG, [{"sizes": (64, 4, 10), "num_layers": 2}], data)
     with pytest.raises(ValueError, match=r"settings\[0\] gives learning_rate twice"):
         jaxnn.sweep(CONFIG, [{"lr": 0.1, "learning_rate": 0.2}], data)
+
+
+def test_rounds_in_one_envelope_run_the_same_programs(data):
+    """The rounds of a search over depths, widths and activations, sized for the whole space,
+    compile once; a round's members equal their solo runs."""
+    config = CONFIG._replace(sizes=(64, 11, 10))
+    envelope = jaxnn.sweeps.Envelope((64, 11, 11, 10), ("relu", "tanh"), 2, packed=True)
+    rounds = [
+        [{"sizes": (64, 11, 10), "activation": "relu", "seed": 0}, {"sizes": (64, 5, 5, 10)}],
+        [{"sizes": (64, 9, 10), "seed": 1}, {"sizes": (64, 11, 3, 10), "activation": "relu"}],
+    ]
+    compile_count()
+    before = compile_count()
+    first = jaxnn.sweep(config, rounds[0], data, envelope=envelope, chunk_size=CHUNK)
+    assert compile_count() - before <= 2 and first.packed_programs == 1
+    before = compile_count()
+    second = jaxnn.sweep(config, rounds[1], data, envelope=envelope, chunk_size=CHUNK)
+    assert compile_count() - before == 0 and second.compile_seconds == 0
+    for s, loss in zip(rounds[1], second.test_loss):
+        own = config._replace(**{k: v for k, v in s.items() if k != "seed"})
+        solo = jaxnn.fit(data, config=own, seed=s.get("seed", 0))
+        np.testing.assert_allclose(loss, solo.test_loss, rtol=1e-4)
+
+
+def test_a_cpu_sweep_on_fewer_devices_than_cores_says_how_to_use_them(monkeypatch, capsys):
+    mesh = jaxnn.sweeps._sharding.member_mesh(1)
+    monkeypatch.setattr(_sweep, "_WARNED_DEVICES", [])
+    monkeypatch.setattr(_sweep.os, "cpu_count", lambda: 64)
+    monkeypatch.delattr(_sweep.os, "sched_getaffinity", raising=False)
+    _sweep._one_device_per_core(mesh)
+    _sweep._one_device_per_core(mesh)  # once per process
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert "1 CPU device(s) for 64 cores" in lines[0]
+    assert "XLA_FLAGS=--xla_force_host_platform_device_count=64" in lines[0]

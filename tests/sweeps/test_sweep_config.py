@@ -202,7 +202,7 @@ BAD = [
     (config(lr={"distribution": "normal", "min": 0, "max": 1}), "parameters.lr.distribution: "),
     (config(depth={"values": [1]}), "parameters.depth: unknown parameter; expected a setting"),
     (config(activation={"values": ["relu", "swish"]}), "parameters.activation.values[1]: unknown"),
-    (config(optimizer={"values": ["adamw"]}), "expected one of sgd, momentum, nag"),
+    (config(optimizer={"values": ["lamb"]}), "expected one of sgd, momentum, nag"),
     (config(lr={"min": 1e-2, "max": 1e-4}), "parameters.lr: min 0.01 > max 0.0001; expected min"),
     (
         config(lr={"distribution": "log_uniform_values", "min": 0, "max": 1e-2}),

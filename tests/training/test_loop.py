@@ -87,7 +87,7 @@ def test_make_hparams_broadcasts_member_axis():
         ({"sizes": (2,)}, "sizes must be a tuple"),
         ({"epochs": 0}, "epochs must be >= 1, got 0"),
         ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
-        ({"optimizer": "adamw"}, "unknown optimizer 'adamw'; valid: sgd, momentum, nag"),
+        ({"optimizer": "lamb"}, "unknown optimizer 'lamb'; valid: sgd, momentum, nag"),
         ({"activation": "gelu"}, "unknown activation 'gelu'"),
         ({"weight_init": "orthogonal"}, "unknown weight_init 'orthogonal'"),
         ({"grad": "numeric"}, "unknown grad 'numeric'"),
