@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _EPOCH_KEYS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+_REGRESSION_KEYS = ("val_rmse", "val_mae", "val_r2")
 _COURSE_NAMES = {s.name: s.dest for s in SETTINGS if s.flags}  # eps -> epsilon
 
 
@@ -188,11 +189,6 @@ class SweepLogs:
         self.runs = 0
         self._off = False
 
-    @property
-    def wants_params(self) -> bool:
-        """Whether members' final networks are needed (for wandb's confusion matrices)."""
-        return self.enabled and not self._off
-
     def add(
         self,
         members: Sequence[Mapping[str, Any]],
@@ -216,7 +212,7 @@ class SweepLogs:
           data: the data settings, for wandb's config.
         """
         for n, (record, i, history) in enumerate(zip(members, indices, histories)):
-            rows = _rows(history)
+            rows = _rows(history, record.get("history"))
             if self.file is not None:
                 head = {"member": i, **({"round": record["round"]} if "round" in record else {})}
                 for row in rows:
@@ -241,9 +237,12 @@ class SweepLogs:
                 "diverged",
                 "epochs_run",
                 "stopped",
+                "test_mse",
                 "test_rmse",
+                "test_mae",
                 "test_r2",
                 "val_rmse",
+                "val_mae",
                 "val_r2",
             )
             summary = {k: record[k] for k in keys if k in record}
@@ -261,8 +260,12 @@ class SweepLogs:
             self.file.close()
 
 
-def _rows(history: Any) -> list[dict[str, Any]]:
-    """A member's `EpochMetrics` as one row per epoch (``epoch`` from 1)."""
+def _rows(history: Any, lists: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A member's `EpochMetrics` as one row per epoch (``epoch`` from 1), with a regression's
+    ``val_rmse``, ``val_mae`` and ``val_r2`` from its record's history ``lists``."""
     columns = {k: np.asarray(getattr(history, k), dtype=float) for k in _EPOCH_KEYS}
+    for k in _REGRESSION_KEYS:
+        if lists and k in lists:
+            columns[k] = np.array([np.nan if v is None else v for v in lists[k]], float)
     n = len(columns["train_loss"])
-    return [{"epoch": e + 1, **{k: float(columns[k][e]) for k in _EPOCH_KEYS}} for e in range(n)]
+    return [{"epoch": e + 1, **{k: float(v[e]) for k, v in columns.items()}} for e in range(n)]

@@ -23,11 +23,9 @@ from typing import Any
 from jaxnn._cli._run_log import SweepLogs
 from jaxnn._cli._sweep_report import (
     best_member,
-    confusion_matrices,
     importance_figure,
     importance_report,
     member_history,
-    regression_columns,
 )
 from jaxnn._cli._train_args import _BY_DEST, SWEEPABLE, _usage
 
@@ -227,10 +225,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
     rounds: list[dict[str, Any]] = []
     hyperband = spec.early_terminate
     epochs_trained = epochs_full = epochs_computed = 0
-    from jaxnn.training._data import is_classification
-
-    keep = logs.wants_params or bool(args.out and is_classification(data))
-    kept: dict[int, Any] = {}  # the best member so far: index -> (setting, network)
+    kept: dict[int, Any] = {}  # the best member so far: index -> (setting, confusion matrix)
 
     def evaluate(proposals: list[dict[str, Any]], round_index: int) -> list[float]:
         nonlocal epochs_trained, epochs_full, epochs_computed
@@ -260,7 +255,6 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
                 compact=not args.hyperband_freeze,
                 rung_values=rung_values,
                 devices=args.devices,
-                keep_params=keep,
                 envelope=envelope,
             )
             epochs_trained += result.member_epochs
@@ -272,7 +266,6 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
                 one.config,
                 settings,
                 data,
-                keep_params=keep,
                 progress=not args.quiet,
                 envelope=envelope,
             )
@@ -280,20 +273,17 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         timing["train_seconds"] += result.train_seconds
         timing["groups"] += result.groups
         first = len(records)
-        for record, row, h in zip(batch, result.members(), result.history):
-            record.update({k: row[k] for k in _RESULTS if k in row})
+        regression = result.regression or [None] * len(batch)
+        for record, row, h, r in zip(batch, result.members(), result.history, regression):
+            record.update({k: row[k] for k in (*_RESULTS, *KEPT) if k in row})
             record["member"] = len(records)
-            record["history"] = member_history(h)
+            record["history"] = member_history(h, r)
             records.append(record)
-        regression_columns(batch, result.settings, data)
         best = _rank(records, metric, goal)[0]
+        confusion = result.confusion_matrix
         if best >= first:
-            params = None if result.params is None else result.params[best - first]
             kept.clear()
-            kept[best] = (result.settings[best - first], params)
-        confusion = None
-        if logs.wants_params and result.params is not None:
-            confusion = confusion_matrices(result.settings, result.params, data)
+            kept[best] = (result.settings[best - first], confusion, best - first)
         logs.add(
             batch,
             range(first, len(records)),
@@ -368,8 +358,9 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
             f"{epochs_full} member-epochs ({100 * saved:.0f}% saved), computed {epochs_computed}"
         )
     report = importance_report(records, list(swept), metric)
-    setting, params = kept[order[0]]
-    best = best_member(args, order[0], setting, data, ds, params)
+    setting, confusion, row = kept[order[0]]
+    cm = None if confusion is None else confusion[row]
+    best = best_member(args, order[0], setting, ds, cm)
     figures = list(best.pop("figures"))
     if args.out:
         figures += _figures(args, records, swept, metric, report, heatmap)
@@ -416,6 +407,9 @@ _RESULTS = (
     "epochs_run",
     "stopped",
 )
+REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_mae", "test_r2")
+# each member's test confusion matrix (classification), measured in its program
+KEPT = (*REGRESSION, "confusion_matrix")
 
 
 def _swept_axes(spec, records: Sequence[Mapping[str, Any]]) -> dict[str, list]:

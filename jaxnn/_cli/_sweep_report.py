@@ -1,7 +1,7 @@
 """What every sweep reports besides its ranked table: logs, parameter importance and its figure,
 confusion matrices, and the next step: the best member's ``jaxnn train`` command and its test
-confusion matrix (drawn in ``--out``), and per-member histories (with, for a regression on one
-output, RMSE and R^2 derived exactly from the losses).
+confusion matrix (drawn in ``--out``), and per-member histories (with, for a regression, its
+RMSE, MAE and R^2 per epoch).
 """
 
 from __future__ import annotations
@@ -16,46 +16,11 @@ from jaxnn._cli._run_log import SweepLogs
 
 __all__ = [
     "best_member",
-    "confusion_matrices",
     "flag_sweep_logs",
     "importance_figure",
     "importance_report",
     "member_history",
-    "regression_columns",
 ]
-
-
-def confusion_matrices(settings: Sequence[Mapping[str, Any]], params: Sequence[Any], data) -> list:
-    """Each member's test confusion matrix (None for regression), one vmapped program per
-    config."""
-    import jax
-
-    from jaxnn.training._data import is_classification
-    from jaxnn.training._loop import TrainConfig, predict_classes
-    from jaxnn.training._metrics import confusion_matrix
-
-    if not is_classification(data):
-        return [None] * len(settings)
-    out: list = [None] * len(settings)
-    groups: dict[TrainConfig, list[int]] = {}
-    for i, s in enumerate(settings):
-        c = TrainConfig(
-            **{
-                k: (tuple(v) if k == "sizes" else v)
-                for k, v in s.items()
-                if k in TrainConfig._fields
-            }
-        )
-        groups.setdefault(c, []).append(i)
-    x, y = jax.numpy.asarray(data.x_test), jax.numpy.asarray(data.y_test)
-    for c, index in groups.items():
-        stacked = jax.tree.map(lambda *p: np.stack(p), *(params[i] for i in index))
-        predict = jax.jit(jax.vmap(lambda p, c=c: predict_classes(c, p, x)))
-        predictions = np.asarray(predict(stacked))
-        k = max(2, c.sizes[-1])
-        for j, i in enumerate(index):
-            out[i] = np.asarray(confusion_matrix(y, predictions[j], k))
-    return out
 
 
 def importance_report(
@@ -126,9 +91,7 @@ def flag_sweep_logs(
     """
     logs = SweepLogs(args)
     try:
-        confusion = None
-        if logs.wants_params and result.params is not None:
-            confusion = confusion_matrices(result.settings, result.params, data)
+        confusion = result.confusion_matrix
         from jaxnn._cli.sweep import _names
 
         long_names = dict(_names().values())
@@ -157,78 +120,51 @@ def flag_sweep_logs(
     }
 
 
-def member_history(history: Any) -> dict[str, list]:
-    """A member's `EpochMetrics` as JSON lists (NaN as None)."""
+def member_history(history: Any, regression: Mapping[str, Any] | None = None) -> dict[str, list]:
+    """A member's `EpochMetrics` as JSON lists (NaN as None), with a regression's per-epoch
+    ``val_rmse``, ``val_mae`` and ``val_r2`` (a member's entry of ``SweepResult.regression``)."""
     import math
 
+    columns = {k: getattr(history, k) for k in history._fields}
+    columns.update({k: v for k, v in (regression or {}).items() if np.ndim(v)})
     return {
-        k: [None if not math.isfinite(v) else v for v in map(float, getattr(history, k))]
-        for k in history._fields
+        k: [None if not math.isfinite(v) else v for v in map(float, values)]
+        for k, values in columns.items()
     }
-
-
-def regression_columns(records: Sequence[dict[str, Any]], settings: Sequence[Mapping], data):
-    """Adds ``val_rmse``, ``val_r2``, ``test_rmse`` and ``test_r2`` to the records of a regression
-    on one output with the mse loss, derived exactly from the members' losses (of z-scored
-    targets): RMSE = scale * sqrt(loss), R^2 = 1 - loss / Var(y) (`regression_from_loss`)."""
-    from jaxnn.training._data import is_classification
-    from jaxnn.training._metrics import regression_from_loss
-
-    if is_classification(data) or np.shape(data.y_val)[1] != 1:
-        return
-    target = data.target_preprocessing
-    scale = 1.0 if target is None or target.kind == "none" else float(np.ravel(target.scale)[0])
-    variance = {
-        s: float(np.var(np.asarray(getattr(data, f"y_{s}"), np.float64))) for s in ("val", "test")
-    }
-    for record, setting in zip(records, settings):
-        if str(setting.get("loss")) != "mse":
-            continue
-        for split in ("val", "test"):
-            loss = record.get(f"{split}_loss")
-            derived = regression_from_loss(
-                float("nan") if loss is None else loss, scale, variance[split]
-            )
-            for k, v in derived.items():
-                record[f"{split}_{k}"] = v if np.isfinite(v) else None
 
 
 def best_member(
     args: argparse.Namespace,
     index: int,
     setting: Mapping[str, Any],
-    data: Any,
     spec: Any,
-    params: Any = None,
+    confusion: Any = None,
     say: Any = print,
 ) -> dict[str, Any]:
     """The best member's next step: the ``jaxnn train`` command that reruns it alone, and (a
-    classifier, with its network kept) its test confusion matrix, drawn in ``--out`` as
-    ``confusion_matrix.png``.
+    classifier) its test confusion matrix, drawn in ``--out`` as ``confusion_matrix.png``.
 
     Args:
       args: the parsed flags (``--out``).
       index: the member's index.
       setting: its full setting (`TrainConfig` and `HParams` fields and ``seed``).
-      data: the `Dataset`.
       spec: the `DatasetSpec` of the data flags.
-      params: its final network, or None.
+      confusion: its test confusion matrix (the sweep's, measured in its program), or None.
       say: where to print.
 
     Returns:
       The JSON entries ``best_command``, ``best_confusion_matrix`` and the figures written.
     """
     from jaxnn._cli._train_args import train_command
-    from jaxnn.training._data import is_classification
 
     command = train_command(setting, spec)
     say(f"\nbest member ({index}), alone: {command}")
     out: dict[str, Any] = {"best_command": command, "best_confusion_matrix": None, "figures": []}
-    if params is None or not is_classification(data):
+    if confusion is None:
         return out
-    cm = confusion_matrices([setting], [params], data)[0]
-    out["best_confusion_matrix"] = None if cm is None else cm.tolist()
-    if args.out and cm is not None:
+    cm = np.asarray(confusion)
+    out["best_confusion_matrix"] = cm.tolist()
+    if args.out:
         from pathlib import Path
 
         from jaxnn._plots import plot_confusion_matrix, save_png

@@ -14,7 +14,7 @@ import argparse
 import time
 from typing import Any
 
-from jaxnn._cli._run_log import add_run_log_arguments, wants_params
+from jaxnn._cli._run_log import add_run_log_arguments
 from jaxnn._cli._sweep_config import (
     add_config_arguments,
     given_flags,
@@ -25,7 +25,6 @@ from jaxnn._cli._sweep_report import (
     best_member,
     flag_sweep_logs,
     member_history,
-    regression_columns,
 )
 from jaxnn._cli._train_args import (
     _BY_DEST,
@@ -40,6 +39,10 @@ from jaxnn._cli._train_args import (
 MAX_MEMBERS = 4096
 _DEST_OF = {s.name: dest for dest, s in _BY_DEST.items()}
 _RESULTS = ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss", "diverged")
+# a regression's, the last epoch's and the test split's, in the targets' units
+REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_mae", "test_r2")
+# each member's test confusion matrix (classification), measured in its program
+KEPT = (*REGRESSION, "confusion_matrix")
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -283,25 +286,27 @@ def run(args: argparse.Namespace) -> dict:
         settings,
         data,
         progress=not args.quiet and main_process,
-        # the best member's confusion matrix (--out) needs its network
-        keep_params=(wants_params(args) or bool(args.out and classification)) and main_process,
     )
-    for member, record, h in zip(members, result.members(), result.history):
-        member.update({k: record[k] for k in _RESULTS})
-        member["history"] = member_history(h)
-    regression_columns(members, result.settings, data)
+    regression = result.regression or [None] * len(members)
+    for member, record, h, r in zip(members, result.members(), result.history, regression):
+        member.update({k: record[k] for k in (*_RESULTS, *KEPT) if k in record})
+        member["history"] = member_history(h, r)
     order = result.ranked()
     for rank, i in enumerate(order, start=1):
         members[i]["rank"] = rank
     shown = order if args.top == 0 else order[: args.top]
     metrics = ["val_accuracy", "test_accuracy", "test_loss"]
     if not classification:
-        metrics = [c for c in ("val_rmse", "val_r2", "test_rmse", "test_r2") if c in members[0]]
+        metrics = [c for c in REGRESSION if c != "test_mse" and c in members[0]]
         metrics = metrics or ["val_loss", "test_loss"]
     columns = ["rank", *swept, *metrics, "diverged"]
     rows = [[members[i].get(c) for c in columns] for i in shown]
     headers = [
-        c.replace("_", " ").replace("accuracy", "acc").replace("rmse", "RMSE").replace("r2", "R^2")
+        c.replace("_", " ")
+        .replace("accuracy", "acc")
+        .replace("rmse", "RMSE")
+        .replace("mae", "MAE")
+        .replace("r2", "R^2")
         for c in columns
     ]
     say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
@@ -326,8 +331,9 @@ def run(args: argparse.Namespace) -> dict:
         logged = flag_sweep_logs(args, members, settings, result, swept, data, data_settings)
     best = {}
     if main_process:
-        params = None if result.params is None else result.params[order[0]]
-        best = best_member(args, int(order[0]), result.settings[order[0]], data, spec, params, say)
+        best = order[0]
+        cm = None if result.confusion_matrix is None else result.confusion_matrix[best]
+        best = best_member(args, int(best), result.settings[best], spec, cm, say)
     figures = list(best.pop("figures", []))
     if args.out and main_process:
         from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png

@@ -119,10 +119,11 @@ def run(args: argparse.Namespace) -> dict:
             "epoch",
             "train_loss",
             "val_loss",
-            *[k for k in ("val_rmse", "val_r2") if k in h],
+            *[k for k in ("val_rmse", "val_mae", "val_r2") if k in h],
         ]
     headers = [
-        c.replace("_", " ").replace("accuracy", "acc").replace("rmse", "RMSE") for c in columns
+        c.replace("_", " ").replace("accuracy", "acc").replace("rmse", "RMSE").replace("mae", "MAE")
+        for c in columns
     ]
     rows = list(zip(*(h[c] for c in columns)))
     print(markdown_table([c.replace("r2", "R^2") for c in headers], rows), end="\n\n")

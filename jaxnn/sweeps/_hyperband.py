@@ -35,15 +35,15 @@ from jaxnn.sweeps._config import Hyperband
 from jaxnn.sweeps._packed import member_params
 from jaxnn.sweeps._plan import ENVELOPE, _bucket, plan
 from jaxnn.sweeps._run import (
+    Collected,
     Envelope,
-    diverged,
     keys,
+    member_records,
     members_of,
     program_static,
     requests,
     resolve,
     run,
-    setting_value,
 )
 from jaxnn.sweeps._search_space import check_settings
 from jaxnn.sweeps._sharding import member_mesh, replicate
@@ -54,7 +54,6 @@ from jaxnn.training._programs import compiled
 __all__ = ["HyperbandResult", "Rung", "successive_halving"]
 
 _EPOCH_METRICS = EpochMetrics._fields
-_TEST = ("test_loss", "test_accuracy", "finite")
 
 
 class Rung(NamedTuple):
@@ -100,6 +99,10 @@ class HyperbandResult(NamedTuple):
       groups: how many programs ran the members (one per packed set or network).
       compile_seconds: tracing and compiling.
       train_seconds: running the programs, host transfers included.
+      confusion_matrix: int32 (K, k, k), each member's test confusion matrix where it stopped,
+        as `jaxnn.sweep`'s; None for regression.
+      regression: per member its regression metrics, as `jaxnn.sweep`'s; None for
+        classification.
     """
 
     settings: tuple[dict[str, Any], ...]
@@ -120,20 +123,12 @@ class HyperbandResult(NamedTuple):
     groups: int
     compile_seconds: float
     train_seconds: float
+    confusion_matrix: np.ndarray | None = None
+    regression: tuple[dict[str, Any], ...] | None = None
 
     def members(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per member: its setting, results, epochs run and whether stopped."""
-        rows = []
-        for i, setting in enumerate(self.settings):
-            row = {k: setting_value(v) for k, v in setting.items()}
-            for name in ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss"):
-                value = float(getattr(self, name)[i])
-                row[name] = value if math.isfinite(value) else None
-            row["diverged"] = bool(self.diverged[i])
-            row["epochs_run"] = int(self.epochs_run[i])
-            row["stopped"] = bool(self.stopped[i])
-            rows.append(row)
-        return rows
+        return member_records(self, extra=("epochs_run", "stopped"))
 
 
 def _take(tree: Any, rows: np.ndarray) -> Any:
@@ -150,7 +145,8 @@ def _put(full: Any, rows: np.ndarray, part: Any) -> Any:
 
 
 class _Group:
-    """The members of one program: their arrays, states, who is live, their history and tests."""
+    """The members of one program: their arrays, states, who is live, and what they measured
+    (each member's outputs of its last segment, its history over the segments)."""
 
     def __init__(self, program, static, index: np.ndarray, members, compiled_pair) -> None:
         self.program, self.static, self.index = program, static, index
@@ -163,7 +159,64 @@ class _Group:
         self.history = np.full((k, len(EpochMetrics._fields), static.epochs), np.nan, np.float32)
         self.initial_loss = np.zeros(k, np.float32)
         self.baseline_loss = np.zeros(k, np.float32)
-        self.test = np.zeros((3, k), np.float32)  # loss, accuracy, finite
+        self.last: dict[str, Any] = {}  # per member: its last segment's outputs (test split)
+        self.val_errors: Any = None  # (k, epochs, 2, columns)
+
+    def advance(self, targets: np.ndarray, compact: bool, mesh, data, clock: dict) -> None:
+        """Trains the live members to ``targets`` (where beyond what they ran): with
+        ``compact``, only those (a segment from their states); else every member in the calls,
+        the others frozen where they are."""
+        moving = self.live & (targets > self.done)
+        if not moving.any():
+            return
+        everyone = not compact or self.states is None
+        rows = np.arange(len(self.index)) if everyone else np.flatnonzero(moving)
+        goal = np.where(moving, targets, self.done)[rows]
+        inputs = {
+            "member": _take(self.members, rows),
+            "target": goal.astype(np.int32),
+            "test": np.ones(len(rows), bool),
+        }
+        if self.states is not None:
+            inputs["state"] = _take(self.states, rows)
+        start = time.perf_counter()
+        out = run(self.compiled, mesh, self.program.chunk, inputs, data, keep="state")
+        clock["train"] += time.perf_counter() - start
+        done = self.done[rows]
+        if compact:
+            clock["computed"] += int((goal - done).sum())
+        else:
+            clock["computed"] += len(rows) * int(goal.max() - done[moving[rows]].min())
+        self.states = out["state"] if self.states is None else _put(self.states, rows, out["state"])
+        if "initial_loss" in out:
+            self.initial_loss, self.baseline_loss = out["initial_loss"], out["baseline_loss"]
+        self._record(out, rows, moving, goal)
+
+    def _record(self, out: dict, rows: np.ndarray, moving: np.ndarray, goal: np.ndarray) -> None:
+        metrics = np.stack([np.asarray(m) for m in out["metrics"]], axis=1)  # (rows, 4, E)
+        errors = np.asarray(out["val_errors"])  # (rows, E, 2, columns)
+        if self.val_errors is None:
+            self.val_errors = np.full((len(self.index), *errors.shape[1:]), np.nan, np.float32)
+        for r, j in enumerate(rows):
+            if moving[j]:
+                e = slice(self.done[j], goal[r])
+                self.history[j, :, e] = metrics[r, :, e]
+                self.val_errors[j, e] = errors[r, e]
+                self.last[j] = {k: out[k][r] for k in _LAST}
+                self.done[j] = goal[r]
+
+    def value_at(self, j: int, epoch: int, metric: str) -> float:
+        """Member ``j``'s ``metric`` at ``epoch`` (its history's, or its last test's)."""
+        if metric in _EPOCH_METRICS:
+            return float(self.history[j, _EPOCH_METRICS.index(metric), epoch - 1])
+        return float(self.last[j][metric])
+
+    def best_so_far(self, j: int, metric: str, goal: str) -> float:
+        series = self.history[j, _EPOCH_METRICS.index(metric), : self.done[j]]
+        return float(np.nanmax(series) if goal == "maximize" else np.nanmin(series))
+
+
+_LAST = ("test_loss", "test_accuracy", "finite", "confusion", "test_errors")
 
 
 def _oriented(values: np.ndarray, goal: str) -> np.ndarray:
@@ -218,104 +271,77 @@ def successive_halving(
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     known = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
     settings = check_settings(settings, known.__contains__)
-    configs, columns, seeds, full = resolve(config, settings, {})
+    resolved = resolve(config, settings, {})
+    configs = resolved.configs
     data = check_dataset(data)
     mesh = member_mesh(devices)
     shared = replicate(data, mesh)
     rung_values = {} if rung_values is None else rung_values
-    groups, compile_seconds = _groups(
-        configs, columns, seeds, data, mesh, shared, hyperband, envelope
-    )
+    groups, compile_seconds = _groups(resolved, data, mesh, shared, hyperband, envelope)
     clock = {"train": 0.0, "computed": 0}
-
-    def advance(g: _Group, targets: np.ndarray) -> None:
-        """Trains the live members of ``g`` to ``targets`` (where beyond what they ran)."""
-        moving = g.live & (targets > g.done)
-        if not moving.any():
-            return
-        rows = (
-            np.arange(len(g.index)) if (not compact or g.states is None) else np.flatnonzero(moving)
-        )
-        goal_epochs = np.where(moving, targets, g.done)[rows]
-        inputs = {
-            "member": _take(g.members, rows),
-            "target": goal_epochs.astype(np.int32),
-            "test": np.ones(len(rows), bool),
-        }
-        if g.states is not None:
-            inputs["state"] = _take(g.states, rows)
-        start = time.perf_counter()
-        out = run(g.compiled, mesh, g.program.chunk, inputs, shared, keep="state")
-        clock["train"] += time.perf_counter() - start
-        if compact:
-            clock["computed"] += int((goal_epochs - g.done[rows]).sum())
-        else:
-            clock["computed"] += len(rows) * int(
-                goal_epochs.max() - g.done[rows][moving[rows]].min()
-            )
-        g.states = out["state"] if g.states is None else _put(g.states, rows, out["state"])
-        if "initial_loss" in out:
-            g.initial_loss, g.baseline_loss = out["initial_loss"], out["baseline_loss"]
-        metrics = np.stack([np.asarray(m) for m in out["metrics"]], axis=1)  # (rows, 4, E)
-        for r, j in enumerate(rows):
-            if moving[j]:
-                e = slice(g.done[j], goal_epochs[r])
-                g.history[j, :, e] = metrics[r, :, e]
-                g.test[:, j] = out["test_loss"][r], out["test_accuracy"][r], out["finite"][r]
-                g.done[j] = goal_epochs[r]
-
-    def value_at(g: _Group, j: int, epoch: int) -> float:
-        if metric in _EPOCH_METRICS:
-            return float(g.history[j, _EPOCH_METRICS.index(metric), epoch - 1])
-        return float(g.test[_TEST.index(metric), j])
-
-    def best_so_far(g: _Group, j: int) -> float:
-        series = g.history[j, _EPOCH_METRICS.index(metric), : g.done[j]]
-        return float(np.nanmax(series) if goal == "maximize" else np.nanmin(series))
-
     cuts = []
-    rung_list = sorted({r for c in configs for r in hyperband.rungs(c.epochs)})
-    for b in rung_list:
-        reached = []  # (group, member position) of every member with a value at b
+    for b in sorted({r for c in configs for r in hyperband.rungs(c.epochs)}):
         for g in groups:
-            advance(g, np.where(g.epochs >= b, b, 0))
-            reached += [(g, j) for j in np.flatnonzero(g.live & (g.epochs >= b))]
-        values = np.array([value_at(g, j, b) for g, j in reached])
-        pool = rung_values.setdefault(b, [])
-        pool.extend(float(v) for v in values)
-        oriented_pool = np.sort(_oriented(np.asarray(pool, float), goal))
-        threshold = float(oriented_pool[int((1.0 / hyperband.eta) * len(oriented_pool))])
-        stopped = 0
-        for (g, j), v in zip(reached, values):
-            if g.epochs[j] <= b:  # finished at this rung: nothing to stop
-                continue
-            compared = v if hyperband.strict or metric not in _EPOCH_METRICS else best_so_far(g, j)
-            if _oriented(np.array([compared]), goal)[0] > threshold:
-                g.live[j] = False
-                stopped += 1
-        shown = -threshold if goal == "maximize" else threshold
-        cuts.append(Rung(b, len(reached), len(pool), shown, stopped))
+            g.advance(np.where(g.epochs >= b, b, 0), compact, mesh, shared, clock)
+        cuts.append(_cut(groups, b, hyperband, metric, goal, rung_values))
     for g in groups:
-        advance(g, g.epochs)
-    return _result(groups, configs, full, cuts, keep_params, clock, compile_seconds)
+        g.advance(g.epochs, compact, mesh, shared, clock)
+    collected = _collect(groups, configs, keep_params)
+    epochs_run = np.empty(len(configs), int)
+    for g in groups:
+        epochs_run[g.index] = g.done
+    return HyperbandResult(
+        settings=tuple(resolved.full),
+        **collected.fields(data, keep_params),
+        epochs_run=epochs_run,
+        stopped=np.array([epochs_run[i] < c.epochs for i, c in enumerate(configs)]),
+        rungs=tuple(cuts),
+        member_epochs=int(epochs_run.sum()),
+        member_epochs_full=sum(int(c.epochs) for c in configs),
+        member_epochs_computed=clock["computed"],
+        groups=len(groups),
+        compile_seconds=compile_seconds,
+        train_seconds=clock["train"],
+    )
 
 
-def _groups(
-    configs, columns, seeds, data, mesh, shared, hyperband, envelope
-) -> tuple[list[_Group], float]:
+def _cut(groups, b: int, hyperband: Hyperband, metric, goal, rung_values) -> Rung:
+    """Rung ``b``: the threshold over every value at it so far, and the running members above
+    it stopped (wandb's rule)."""
+    reached = [(g, j) for g in groups for j in np.flatnonzero(g.live & (g.epochs >= b))]
+    values = np.array([g.value_at(j, b, metric) for g, j in reached])
+    pool = rung_values.setdefault(b, [])
+    pool.extend(float(v) for v in values)
+    oriented_pool = np.sort(_oriented(np.asarray(pool, float), goal))
+    threshold = float(oriented_pool[int((1.0 / hyperband.eta) * len(oriented_pool))])
+    stopped = 0
+    for (g, j), v in zip(reached, values):
+        if g.epochs[j] <= b:  # finished at this rung: nothing to stop
+            continue
+        strict = hyperband.strict or metric not in _EPOCH_METRICS
+        compared = v if strict else g.best_so_far(j, metric, goal)
+        if _oriented(np.array([compared]), goal)[0] > threshold:
+            g.live[j] = False
+            stopped += 1
+    shown = -threshold if goal == "maximize" else threshold
+    return Rung(b, len(reached), len(pool), shown, stopped)
+
+
+def _groups(resolved, data, mesh, shared, hyperband, envelope) -> tuple[list[_Group], float]:
     """One `_Group` per program of the plan, its init and train programs compiled (side by
     side) for a chunk that the survivors of the first rung fill: every segment runs them."""
+    configs = resolved.configs
     shape = {f"n_{s}": int(np.shape(getattr(data, f"x_{s}"))[0]) for s in ("train", "val", "test")}
     mode = ENVELOPE if envelope is not None and envelope.packed else "auto"
     programs, _ = plan(configs, mode, shape, 2**20, mesh.size, mesh.devices.flat[0].platform)
-    all_keys = keys(seeds)
+    all_keys = keys(resolved.seeds)
     pending = []
     for program in programs:
         index = np.asarray(program.members)
         survivors = math.ceil(len(index) / hyperband.eta)
         program = program._replace(chunk=min(256, _bucket(survivors, mesh.size)))
         static = program_static(program, configs, envelope)
-        members = members_of(static, configs, index, columns, all_keys)
+        members = members_of(static, configs, index, resolved.columns, all_keys)
         pending.append((program, static, index, members))
     asked = [r for p, st, _, m in pending for r in requests(st, m, mesh, p.chunk, shared)]
     done, seconds = compiled(asked)
@@ -326,45 +352,19 @@ def _groups(
     return groups, seconds
 
 
-def _result(groups, configs, full, cuts, keep_params, clock, compile_seconds) -> HyperbandResult:
-    k = len(configs)
-    test_loss, test_accuracy = np.empty(k, np.float32), np.empty(k, np.float32)
-    finals = {name: np.empty(k, np.float32) for name in _EPOCH_METRICS}
-    diverged_, epochs_run = np.empty(k, bool), np.empty(k, int)
-    history: list[Any] = [None] * k
-    params: list[Any] = [None] * k
+def _collect(groups, configs, keep_params: bool) -> Collected:
+    """Each member's results from its group, in the settings' order."""
+    collected = Collected(len(configs))
     for g in groups:
         for j, i in enumerate(g.index):
-            series = g.history[j, :, : g.done[j]]
-            history[i] = EpochMetrics(*series)
-            epochs_run[i] = g.done[j]
-            for n, name in enumerate(_EPOCH_METRICS):
-                finals[name][i] = series[n, -1]
-            test_loss[i], test_accuracy[i], finite = g.test[:, j]
-            diverged_[i] = diverged(
-                series[0], g.initial_loss[j], g.baseline_loss[j], test_loss[i], finite
-            )
+            done = g.done[j]
+            history = EpochMetrics(*g.history[j, :, :done])
+            last = g.last[j]
+            out = {k: [v] for k, v in last.items()}
+            out["val_errors"] = [g.val_errors[j]]
+            collected.put(i, history, out, 0, g.initial_loss[j], g.baseline_loss[j])
             if keep_params:
                 mine = jax.tree.map(lambda x, j=j: np.asarray(x)[j], g.states.params)
                 sizes = configs[i].sizes
-                params[i] = member_params(mine, sizes) if g.program.packed else mine
-    return HyperbandResult(
-        settings=tuple(full),
-        test_loss=test_loss,
-        test_accuracy=test_accuracy,
-        val_loss=finals["val_loss"],
-        val_accuracy=finals["val_accuracy"],
-        train_loss=finals["train_loss"],
-        diverged=diverged_,
-        history=tuple(history),
-        epochs_run=epochs_run,
-        stopped=np.array([epochs_run[i] < configs[i].epochs for i in range(k)]),
-        rungs=tuple(cuts),
-        member_epochs=int(epochs_run.sum()),
-        member_epochs_full=sum(int(c.epochs) for c in configs),
-        member_epochs_computed=clock["computed"],
-        params=tuple(params) if keep_params else None,
-        groups=len(groups),
-        compile_seconds=compile_seconds,
-        train_seconds=clock["train"],
-    )
+                collected.params[i] = member_params(mine, sizes) if g.program.packed else mine
+    return collected

@@ -33,10 +33,12 @@ from jaxnn.training._programs import Request
 from jaxnn.training._settings import check_setting
 
 __all__ = [
+    "Collected",
     "Envelope",
     "Resolved",
     "diverged",
     "loss_diverged",
+    "member_records",
     "program_static",
     "requests",
     "resolve",
@@ -194,8 +196,9 @@ def run(
 
     Returns:
       NumPy arrays with a leading member axis: ``metrics`` (`EpochMetrics` of buffers),
-      ``test_loss``, ``test_accuracy``, ``confusion``, ``finite``, ``initial_loss`` and
-      ``baseline_loss`` (NaN when resumed), and ``params`` or ``state`` if kept.
+      ``test_loss``, ``test_accuracy``, ``confusion``, ``finite``, ``val_errors`` (buffers),
+      ``test_errors``, ``initial_loss`` and ``baseline_loss`` (NaN when resumed), and ``params``
+      or ``state`` if kept.
     """
 
     def call(block: dict[str, Any]) -> dict[str, Any]:
@@ -216,6 +219,8 @@ def run(
             test_accuracy=result.test_accuracy,
             confusion=result.confusion,
             finite=result.finite,
+            val_errors=result.val_errors,
+            test_errors=result.test_errors,
         )
         if keep == "params":
             out["params"] = result.state.params
@@ -244,3 +249,104 @@ def diverged(train_loss, initial_loss, baseline_loss, test_loss, finite) -> bool
     """A member's divergence test, its own values only (NumPy): ``train_loss`` its epochs'."""
     ok = bool(finite) and bool(np.all(np.isfinite(train_loss))) and bool(np.isfinite(test_loss))
     return not ok or bool(loss_diverged(train_loss[-1], initial_loss, baseline_loss))
+
+
+_FINAL = ("val_loss", "val_accuracy", "train_loss")  # the last epoch's metrics in a result
+_REGRESSION = ("rmse", "mae", "r2")
+
+
+class Collected:
+    """Each member's results, gathered from the programs' outputs in the sweep's order: what
+    `jaxnn.sweep` and successive halving return alike."""
+
+    def __init__(self, k: int) -> None:
+        self.test = np.full((2, k), np.nan, np.float32)  # loss, accuracy
+        self.diverged = np.zeros(k, bool)
+        self.history: list[Any] = [None] * k
+        self.params: list[Any] = [None] * k
+        self.confusion: list[Any] = [None] * k
+        self.val_errors: list[Any] = [None] * k
+        self.test_errors: list[Any] = [None] * k
+
+    def put(self, i: int, history, out: Mapping[str, Any], j: int, initial, baseline) -> None:
+        """Member ``i``: its `EpochMetrics` over its epochs and row ``j`` of a program's outputs
+        (`run`'s: ``test_loss``, ``test_accuracy``, ``finite``, ``confusion``, ``val_errors``,
+        ``test_errors``); ``initial`` and ``baseline`` its divergence test's losses."""
+        epochs = len(history.train_loss)
+        self.history[i] = history
+        self.test[:, i] = out["test_loss"][j], out["test_accuracy"][j]
+        self.confusion[i] = np.asarray(out["confusion"][j])
+        self.val_errors[i] = np.asarray(out["val_errors"][j])[:epochs]
+        self.test_errors[i] = np.asarray(out["test_errors"][j])
+        self.diverged[i] = diverged(
+            history.train_loss, initial, baseline, out["test_loss"][j], out["finite"][j]
+        )
+
+    def fields(self, data: Any, keep_params: bool) -> dict[str, Any]:
+        """The result's per-member fields: ``test_loss``, ``test_accuracy``, the last epoch's
+        ``val_loss``, ``val_accuracy`` and ``train_loss``, ``diverged``, ``history``,
+        ``params``, ``confusion_matrix`` and ``regression``."""
+        final = {n: np.array([getattr(h, n)[-1] for h in self.history]) for n in _FINAL}
+        return {
+            "test_loss": self.test[0],
+            "test_accuracy": self.test[1],
+            **final,
+            "diverged": self.diverged,
+            "history": tuple(self.history),
+            "params": tuple(self.params) if keep_params else None,
+            "confusion_matrix": self._confusion(),
+            "regression": self._regression(data),
+        }
+
+    def _confusion(self) -> np.ndarray | None:
+        shapes = {m.shape for m in self.confusion}
+        if len(shapes) != 1 or 0 in shapes.pop():  # regression, or too many classes
+            return None
+        return np.stack(self.confusion)
+
+    def _regression(self, data: Any) -> tuple[dict[str, Any], ...] | None:
+        from jaxnn.training._data import is_classification
+        from jaxnn.training._metrics import regression_scores, target_units
+
+        if is_classification(data):
+            return None
+        pre = data.target_preprocessing
+        val, test = target_units(pre, data.y_val), target_units(pre, data.y_test)
+        out = []
+        for v, t in zip(self.val_errors, self.test_errors):
+            per_epoch = regression_scores(v, *val)
+            tested = regression_scores(t, *test)
+            out.append(
+                {
+                    **{f"val_{k}": per_epoch[k] for k in _REGRESSION},
+                    **{f"test_{k}": float(tested[k]) for k in ("mse", *_REGRESSION)},
+                }
+            )
+        return tuple(out)
+
+
+def member_records(result: Any, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """One JSON-ready dict per member of a sweep's result: its setting, its results (the last
+    epoch's regression metrics and the test confusion matrix where there are), and the fields
+    ``extra`` of the result (arrays with a member axis)."""
+    rows = []
+    for i, setting in enumerate(result.settings):
+        row = {k: setting_value(v) for k, v in setting.items()}
+        for name in ("test_loss", "test_accuracy", *_FINAL):
+            row[name] = _number(getattr(result, name)[i])
+        row["diverged"] = bool(result.diverged[i])
+        for name in extra:
+            row[name] = np.asarray(getattr(result, name)[i]).item()
+        if result.regression is not None:
+            values = result.regression[i]
+            for k, v in values.items():
+                row[k] = _number(v[-1] if np.ndim(v) else v)
+        if result.confusion_matrix is not None:
+            row["confusion_matrix"] = np.asarray(result.confusion_matrix[i]).tolist()
+        rows.append(row)
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    value = float(value) if np.size(value) else float("nan")
+    return value if np.isfinite(value) else None

@@ -35,16 +35,16 @@ from jaxnn._validation import check_int_range
 from jaxnn.sweeps._packed import member_params
 from jaxnn.sweeps._plan import ENVELOPE, MODES, SweepMemoryError, check_memory, plan
 from jaxnn.sweeps._run import (
+    Collected,
     Envelope,
-    diverged,
     keys,
     loss_diverged,
+    member_records,
     members_of,
     program_static,
     requests,
     resolve,
     run,
-    setting_value,
 )
 from jaxnn.sweeps._search_space import check_settings
 from jaxnn.sweeps._sharding import member_mesh, replicate
@@ -90,6 +90,13 @@ class SweepResult(NamedTuple):
       cache_requests: compilations that consulted it (``cache_requests - cache_hits`` were
         compiled and written); both 0 while it is off.
       wall_seconds: the whole call, compilation included.
+      confusion_matrix: int32 (K, k, k), each member's test confusion matrix (rows true,
+        columns predicted), computed inside its program; None for regression (and beyond
+        `MAX_CONFUSION_CLASSES` classes).
+      regression: for regression, per member its validation RMSE, MAE (in the targets' units)
+        and R^2 of every epoch (``val_rmse``, ``val_mae``, ``val_r2``: arrays of its epochs) and
+        its test split's ``test_mse``, ``test_rmse``, ``test_mae`` and ``test_r2``; None for
+        classification.
     """
 
     settings: tuple[dict[str, Any], ...]
@@ -114,6 +121,8 @@ class SweepResult(NamedTuple):
     cache_hits: int = 0
     cache_requests: int = 0
     wall_seconds: float = float("nan")
+    confusion_matrix: np.ndarray | None = None
+    regression: tuple[dict[str, Any], ...] | None = None
 
     @property
     def members_per_second(self) -> float:
@@ -128,20 +137,12 @@ class SweepResult(NamedTuple):
         return np.lexsort((loss, -accuracy, self.diverged))
 
     def members(self) -> list[dict[str, Any]]:
-        """One JSON-ready dict per member: its setting and its results."""
-        rows = []
-        for i, setting in enumerate(self.settings):
-            row = {k: setting_value(v) for k, v in setting.items()}
-            for name in ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss"):
-                value = float(getattr(self, name)[i])
-                row[name] = value if math.isfinite(value) else None
-            row["diverged"] = bool(self.diverged[i])
-            rows.append(row)
-        return rows
+        """One JSON-ready dict per member: its setting and its results (with its test confusion
+        matrix, or its regression metrics)."""
+        return member_records(self)
 
 
 _KNOWN = set(TrainConfig._fields) | set(HParams._fields) | {"seed"}
-_FINAL = ("val_loss", "val_accuracy", "train_loss")  # the last epoch's metrics in the result
 SPLITS = ("train", "val", "test")
 
 
@@ -186,42 +187,26 @@ def sweep(
         \text{vmapped over } (h_i, s_i) \text{ (and packed } c_i\text{)}, \text{ sharded over
         devices}
 
-    Members that differ only in the optimizer, activation, weight init, schedule and epochs share
-    one program (they are traced). Members of different depths and widths can share one packed
-    program, each embedded in the largest network (its padding held at 0, its init the solo
-    run's); the cost model of `jaxnn.sweeps._plan` chooses packing, packing per hidden width, or
-    one program per network (``pack="auto"``). Other settings (loss, output, gradient method,
-    batch size, dtype, a user's own optax transformation) always group. The programs are
-    compiled side by side and cached for the process: a second sweep of the same shapes
-    compiles nothing.
-
-    Each member's result equals its solo run (`jaxnn.train` or ``jaxnn train``) with the same
-    settings up to float rounding (packed: matrix products of padded widths sum in another
-    order); a member that diverges is flagged and leaves the others as they would be without it.
+    What shares a program, how packing and the cost model choose, and what each member equals
+    are in the documentation (docs/sweeps.md).
 
     Args:
       config: the base `TrainConfig`; a setting's `TrainConfig` fields replace its fields.
-      settings: one mapping per member from names to values: `TrainConfig` fields (``sizes``,
-        ``activation``, ``optimizer``, ``batch_size``, ``epochs``, ``loss``, ``weight_init``, ...),
-        `HParams` fields (``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``,
-        ``eps``, ``weight_decay``, ``init_scale``) and ``seed`` (the PRNG seed, default 0),
-        or the names ``jaxnn train`` and a sweep config take (``num_layers``, ``hidden_size``,
-        ``lr``, ``epsilon``, ...). `jaxnn.grid` and `jaxnn.random_settings` make them.
+      settings: one mapping per member from names to values: `TrainConfig` fields, `HParams`
+        fields and ``seed``, or the names ``jaxnn train`` and a sweep config take
+        (``num_layers``, ``hidden_size``, ``lr``, ...). `jaxnn.grid` and
+        `jaxnn.random_settings` make them.
       data: the `Dataset` every member trains on.
       hparams: base values of `HParams` fields for every member (defaults of `make_hparams`).
       devices: ``None`` for every device, an int n for the first n, or a list of devices.
       chunk_size: at most this many members per call (rounded up to a multiple of the device
-        count); bounds memory. Bigger chunks vectorize more. A smaller program runs in one call
-        (padded to a power of two members per device when grouped, to a multiple of the
-        device count when packed).
+        count); bounds memory.
       keep_params: keep every member's final network in the result.
       progress: show a progress bar (tqdm) over members.
       pack: ``auto`` (the cost model chooses), ``on`` (pack whatever can be: one program per
         batch size) or ``off`` (no padded widths or depths: one program per network).
-      envelope: size the programs for a whole search space (`Envelope`: its largest network,
-        its activations and most epochs; with ``pack="auto"`` every set of members is packed
-        into it when the space's networks differ), so that sweeps over parts of it (the rounds
-        of a Bayesian search) run the same compiled programs.
+      envelope: size the programs for a whole search space (`Envelope`), so that sweeps over
+        parts of it (the rounds of a Bayesian search) run the same compiled programs.
 
     Returns:
       A `SweepResult`.
@@ -237,90 +222,86 @@ def sweep(
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     if not isinstance(pack, str) or pack not in MODES:
         raise ValueError(f"pack must be one of {', '.join(MODES)}, got {pack!r}")
-    configs, columns, seeds, full = resolve(config, settings, dict(hparams or {}))
+    resolved = resolve(config, settings, dict(hparams or {}))
     check_int_range("chunk_size", chunk_size, 1, 2**20)
     data = check_dataset(data)
     mesh = member_mesh(devices)
     _one_device_per_core(mesh)
-    n_dev = mesh.size
-    chunk = math.ceil(chunk_size / n_dev) * n_dev
-    shape = _shape(data)
-    backend = mesh.devices.flat[0].platform
+    chunk = math.ceil(chunk_size / mesh.size) * mesh.size
     mode = ENVELOPE if envelope is not None and envelope.packed and pack == "auto" else pack
-    programs, choices = plan(configs, mode, shape, chunk, n_dev, backend)
-    for program in programs:
-        check_memory(program, shape, list(mesh.devices.flat))
     cache_before = cache_counts()
-    shared = replicate(data, mesh)
-    all_keys = keys(seeds)
-    runs = []
-    for program in programs:
-        static = program_static(program, configs, envelope)
-        index = np.asarray(program.members)
-        members = members_of(static, configs, index, columns, all_keys)
-        runs.append((program, static, index, members))
-    asked = []
-    for program, static, _, members in runs:
-        asked += requests(static, members, mesh, program.chunk, shared, fresh=True)
-    compiled_all, compile_seconds = compiled(asked)
-    k = len(settings)
-    test_loss, test_accuracy = np.empty(k, np.float32), np.empty(k, np.float32)
-    diverged_ = np.empty(k, bool)
-    history: list[Any] = [None] * k
-    params: list[Any] = [None] * k
-    bar = progress_bar(k, desc="sweep", unit="member", enabled=progress)
-    start = time.perf_counter()
-    for n, (program, static, index, members) in enumerate(runs):
-        epochs = np.asarray(members.epochs)
-        inputs = {"member": members, "target": epochs, "test": np.ones(len(index), bool)}
-        out = run(
-            compiled_all[n : n + 1],
-            mesh,
-            program.chunk,
-            inputs,
-            shared,
-            keep="params" if keep_params else None,
-            on_chunk=bar.update,
-        )
-        test_loss[index], test_accuracy[index] = out["test_loss"], out["test_accuracy"]
-        for j, i in enumerate(index):
-            own = int(epochs[j])
-            history[i] = EpochMetrics(*(m[j][:own] for m in out["metrics"]))
-            diverged_[i] = diverged(
-                history[i].train_loss,
-                out["initial_loss"][j],
-                out["baseline_loss"][j],
-                out["test_loss"][j],
-                out["finite"][j],
-            )
-            if keep_params:
-                mine = jax.tree.map(lambda x, j=j: x[j], out["params"])
-                params[i] = member_params(mine, configs[i].sizes) if program.packed else mine
-    train_seconds = time.perf_counter() - start
-    bar.close()
+    plan_ = _Planned(resolved, data, mesh, chunk, mode, envelope)
+    collected, train_seconds = _train(plan_, resolved, keep_params, progress)
     cache_after = cache_counts()
-    final = {name: np.array([getattr(h, name)[-1] for h in history]) for name in _FINAL}
+    programs = plan_.programs
     flops = sum(p.cost.flops for p in programs)
     useful = sum(p.cost.useful_flops for p in programs)
     return SweepResult(
-        settings=tuple(full),
-        test_loss=test_loss,
-        test_accuracy=test_accuracy,
-        **final,
-        diverged=diverged_,
-        history=tuple(history),
-        params=tuple(params) if keep_params else None,
-        devices=n_dev,
+        settings=tuple(resolved.full),
+        **collected.fields(data, keep_params),
+        devices=mesh.size,
         groups=len(programs),
         chunk_size=chunk,
-        compile_seconds=compile_seconds,
+        compile_seconds=plan_.compile_seconds,
         train_seconds=train_seconds,
         programs=len(programs),
         packed_programs=sum(p.packed for p in programs),
         padded_fraction=float(1 - useful / flops) if flops > 0 else 0.0,
         pack=pack,
-        choices=tuple(choices),
+        choices=tuple(plan_.choices),
         cache_hits=cache_after["hits"] - cache_before["hits"],
         cache_requests=cache_after["requests"] - cache_before["requests"],
         wall_seconds=time.perf_counter() - started,
     )
+
+
+class _Planned:
+    """A sweep's programs: planned, their members' arrays stacked, compiled side by side."""
+
+    def __init__(self, resolved, data, mesh, chunk: int, mode: str, envelope) -> None:
+        configs = resolved.configs
+        shape = _shape(data)
+        backend = mesh.devices.flat[0].platform
+        self.programs, self.choices = plan(configs, mode, shape, chunk, mesh.size, backend)
+        for program in self.programs:
+            check_memory(program, shape, list(mesh.devices.flat))
+        self.mesh, self.data = mesh, replicate(data, mesh)
+        all_keys = keys(resolved.seeds)
+        self.runs, asked = [], []
+        for program in self.programs:
+            static = program_static(program, configs, envelope)
+            index = np.asarray(program.members)
+            members = members_of(static, configs, index, resolved.columns, all_keys)
+            self.runs.append((program, index, members))
+            asked += requests(static, members, mesh, program.chunk, self.data, fresh=True)
+        self.compiled, self.compile_seconds = compiled(asked)
+
+
+def _train(planned: _Planned, resolved, keep_params: bool, progress: bool):
+    """Runs every program of the plan: each member's results (`Collected`), and the seconds."""
+    k = len(resolved.configs)
+    collected = Collected(k)
+    bar = progress_bar(k, desc="sweep", unit="member", enabled=progress)
+    start = time.perf_counter()
+    for n, (program, index, members) in enumerate(planned.runs):
+        epochs = np.asarray(members.epochs)
+        inputs = {"member": members, "target": epochs, "test": np.ones(len(index), bool)}
+        out = run(
+            planned.compiled[n : n + 1],
+            planned.mesh,
+            program.chunk,
+            inputs,
+            planned.data,
+            keep="params" if keep_params else None,
+            on_chunk=bar.update,
+        )
+        for j, i in enumerate(index):
+            own = int(epochs[j])
+            history = EpochMetrics(*(m[j][:own] for m in out["metrics"]))
+            collected.put(i, history, out, j, out["initial_loss"][j], out["baseline_loss"][j])
+            if keep_params:
+                mine = jax.tree.map(lambda x, j=j: x[j], out["params"])
+                sizes = resolved.configs[i].sizes
+                collected.params[i] = member_params(mine, sizes) if program.packed else mine
+    bar.close()
+    return collected, time.perf_counter() - start

@@ -158,6 +158,9 @@ class Outcome(NamedTuple):
       confusion: int32 (k, k) counts on the test split, rows true, columns predicted (zeros
         unless asked; (0, 0) for regression).
       finite: whether every parameter is finite.
+      val_errors: (``Static.epochs``, 2, k) per epoch the validation split's `errors` (NaN for
+        the epochs this call did not run); (.., 2, 0) for class labels.
+      test_errors: (2, k) the test split's `errors` (NaN unless asked).
     """
 
     state: TrainState
@@ -166,6 +169,8 @@ class Outcome(NamedTuple):
     test_accuracy: jax.Array
     confusion: jax.Array
     finite: jax.Array
+    val_errors: jax.Array
+    test_errors: jax.Array
 
 
 def epochs_bucket(epochs: int) -> int:
@@ -301,11 +306,31 @@ def _targets(static: Static, y):
 
 
 def _logits_and_loss(static: Static, gs, params, x, y):
+    a_L, cache, loss, _ = _forward_loss(static, gs, params, x, y)
+    return a_L, cache, loss
+
+
+def _forward_loss(static: Static, gs, params, x, y):
+    """(a_L, cache, loss, y_hat) of the network on (x, y)."""
     x = jnp.asarray(x, params[0].W.dtype)
-    _, cache = forward(params, x, activation=gs, output=static.output)
+    y_hat, cache = forward(params, x, activation=gs, output=static.output)
     a_L = cache.a[-1]
     loss = loss_from_logits(a_L, _targets(static, y), output=static.output, loss=static.loss)
-    return a_L, cache, loss
+    return a_L, cache, loss, y_hat
+
+
+def errors(y_hat: jax.Array, y: jax.Array) -> jax.Array:
+    r"""A regression's errors per output column, in network units: float32 (2, k), the mean
+    squared and the mean absolute error (`regression_scores` turns them into MSE, RMSE, MAE and
+    R^2 in the targets' units); (2, 0) for class labels.
+
+    .. math:: e_j = \tfrac1N \textstyle\sum_i (\hat y_{ij} - y_{ij})^2, \quad
+        a_j = \tfrac1N \textstyle\sum_i |\hat y_{ij} - y_{ij}|
+    """
+    if jnp.issubdtype(y.dtype, jnp.integer):
+        return jnp.zeros((2, 0), jnp.float32)
+    err = (y_hat - jnp.reshape(y, y_hat.shape).astype(y_hat.dtype)).astype(jnp.float32)
+    return jnp.stack([jnp.mean(err**2, axis=0), jnp.mean(jnp.abs(err), axis=0)])
 
 
 def gradients(static: Static, gs, params, x, y):
@@ -374,7 +399,7 @@ def epoch(static: Static, member: Member, state: TrainState, data: Dataset):
     Returns:
       ``(state, metrics)``: the state after the epoch and its `EpochMetrics`.
     """
-    return _epoch(static, member, state, data, *_pieces(static, member, data))
+    return _epoch(static, member, state, data, *_pieces(static, member, data))[:2]
 
 
 def _pieces(static: Static, member: Member, data: Dataset):
@@ -406,7 +431,7 @@ def _epoch(static, member, state, data, gs, tx):
     (params, opt_state), (losses, accs) = jax.lax.scan(
         step, (state.params, state.opt_state), batches
     )
-    metrics = epoch_metrics(static, gs, params, losses, accs, data)
+    metrics, val_errors = epoch_metrics(static, gs, params, losses, accs, data)
     new = TrainState(params, opt_state, state.epoch + 1, key)
     check(
         jnp.isfinite(metrics.train_loss) & jnp.isfinite(metrics.val_loss),
@@ -415,20 +440,23 @@ def _epoch(static, member, state, data, gs, tx):
         train=metrics.train_loss,
         val=metrics.val_loss,
     )
-    return new, metrics
+    return new, metrics, val_errors
 
 
-def epoch_metrics(static, gs, params, losses, accs, data: Dataset) -> EpochMetrics:
-    """An epoch's `EpochMetrics`: means over its minibatches, then the validation split."""
-    val_loss, val_acc = evaluate(static, gs, params, data.x_val, data.y_val)
-    return EpochMetrics(jnp.mean(losses), jnp.mean(accs), val_loss, val_acc)
+def epoch_metrics(static, gs, params, losses, accs, data: Dataset):
+    """An epoch's `EpochMetrics` (means over its minibatches, then the validation split) and
+    the validation split's `errors`."""
+    y = jnp.asarray(data.y_val)
+    a_L, _, val_loss, y_hat = _forward_loss(static, gs, params, data.x_val, y)
+    metrics = EpochMetrics(jnp.mean(losses), jnp.mean(accs), val_loss, _accuracy(a_L, y))
+    return metrics, errors(y_hat, y)
 
 
 def run_epochs(static: Static, member: Member, state: TrainState, data: Dataset, epochs: int):
     """``epochs`` epochs (static) from ``state``: one `lax.scan` of `epoch`."""
     gs, tx = _pieces(static, member, data)
     return jax.lax.scan(
-        lambda s, _: _epoch(static, member, s, data, gs, tx), state, None, length=epochs
+        lambda s, _: _epoch(static, member, s, data, gs, tx)[:2], state, None, length=epochs
     )
 
 
@@ -462,28 +490,33 @@ def train_member(
     in a `lax.while_loop`, then, where ``test`` (traced), evaluates the test split; without
     ``with_test`` (static: a solo run evaluates it in its other program) never."""
     gs, tx = _pieces(static, member, data)
-    buffer = EpochMetrics(*(jnp.full((static.epochs,), jnp.nan, jnp.float32),) * 4)
+    k = _error_columns(data.y_val)
+    nan = jnp.full((static.epochs,), jnp.nan, jnp.float32)
+    buffer = (EpochMetrics(*(nan,) * 4), jnp.full((static.epochs, 2, k), jnp.nan, jnp.float32))
 
     def body(carry):
         s, buf = carry
-        new, m = _epoch(static, member, s, data, gs, tx)
-        buf = jax.tree.map(lambda b, v: b.at[s.epoch].set(v.astype(jnp.float32)), buf, m)
+        new, m, e = _epoch(static, member, s, data, gs, tx)
+        buf = jax.tree.map(lambda b, v: b.at[s.epoch].set(v.astype(jnp.float32)), buf, (m, e))
         return new, buf
 
     target = jnp.minimum(target, static.epochs)
-    state, buffer = jax.lax.while_loop(lambda c: c[0].epoch < target, body, (state, buffer))
+    state, (buffer, val_errors) = jax.lax.while_loop(
+        lambda c: c[0].epoch < target, body, (state, buffer)
+    )
     if with_test:
-        test_loss, test_acc, confusion = jax.lax.cond(
+        tested = jax.lax.cond(
             test,
             lambda p: _test(static, gs, p, data),
             lambda p: _no_test(static, data),
             state.params,
         )
     else:
-        test_loss, test_acc, confusion = _no_test(static, data)
+        tested = _no_test(static, data)
+    test_loss, test_acc, confusion, test_errors = tested
     leaves = jax.tree.leaves(state.params)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in leaves]))
-    return Outcome(state, buffer, test_loss, test_acc, confusion, finite)
+    return Outcome(state, buffer, test_loss, test_acc, confusion, finite, val_errors, test_errors)
 
 
 def fresh_member(static: Static, member: Member, target, test, data: Dataset):
@@ -502,12 +535,14 @@ class Test(NamedTuple):
       accuracy: the accuracy (NaN for regression).
       classes: int32 (n,), the predicted class of every row.
       confusion: int32 (k, k) counts, rows true, columns predicted; (0, 0) for regression.
+      errors: the regression's `errors` (2, k); (2, 0) for class labels.
     """
 
     loss: jax.Array
     accuracy: jax.Array
     classes: jax.Array
     confusion: jax.Array
+    errors: jax.Array
 
 
 def _classes(static: Static, y) -> int:
@@ -522,11 +557,11 @@ def _classes(static: Static, y) -> int:
 def test_split(static: Static, gs, params, x, y) -> Test:
     """`Test` of ``params`` on (x, y): one forward pass."""
     y = jnp.asarray(y)
-    a_L, _, loss = _logits_and_loss(static, gs, params, x, y)
+    a_L, _, loss, y_hat = _forward_loss(static, gs, params, x, y)
     classes = predicted_classes(a_L)
     k = _classes(static, y)
     confusion = confusion_matrix(y, classes, k) if k else jnp.zeros((0, 0), jnp.int32)
-    return Test(loss.astype(jnp.float32), _accuracy(a_L, y), classes, confusion)
+    return Test(loss.astype(jnp.float32), _accuracy(a_L, y), classes, confusion, errors(y_hat, y))
 
 
 def init_and_test(static: Static, member: Member, params, x, y) -> tuple[TrainState, Test]:
@@ -539,10 +574,18 @@ def init_and_test(static: Static, member: Member, params, x, y) -> tuple[TrainSt
 
 def _test(static, gs, params, data):
     t = test_split(static, gs, params, data.x_test, data.y_test)
-    return t.loss, t.accuracy, t.confusion
+    return t.loss, t.accuracy, t.confusion, t.errors
 
 
 def _no_test(static, data):
     k = _classes(static, data.y_test)
     nan = jnp.full((), jnp.nan, jnp.float32)
-    return nan, nan, jnp.zeros((k, k), jnp.int32)
+    errs = jnp.full((2, _error_columns(data.y_test)), jnp.nan, jnp.float32)
+    return nan, nan, jnp.zeros((k, k), jnp.int32), errs
+
+
+def _error_columns(y) -> int:
+    """The columns of a split's `errors`: its targets' (0 for class labels)."""
+    if jnp.issubdtype(jnp.result_type(y), jnp.integer):
+        return 0
+    return int(np.prod(np.shape(y)[1:], dtype=int)) if np.ndim(y) > 1 else 1

@@ -26,7 +26,6 @@ import numpy as np
 
 from jaxnn._util import FileLock, available_memory, check_output_paths, progress_bar
 from jaxnn._validation import check_fits_dtype, check_int_range
-from jaxnn.feedforward._losses import get_loss
 from jaxnn.feedforward._network import Dense
 from jaxnn.training import _engine as engine
 from jaxnn.training._checkpoint import load_checkpoint, params_sha256, save_checkpoint
@@ -48,7 +47,7 @@ from jaxnn.training._data import (
     output_width,
     split_dataset,
 )
-from jaxnn.training._metrics import regression_from_loss, regression_metrics
+from jaxnn.training._metrics import regression_scores, target_units
 from jaxnn.training._optimizers import HYPERPARAMETERS, check_schedule, is_transformation
 from jaxnn.training._precision import check_dtype, data_dtype
 from jaxnn.training._programs import Request, compiled
@@ -58,8 +57,9 @@ from jaxnn.training._targets import regression_problem
 __all__ = ["FitResult", "fit"]
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
-REGRESSION_KEYS = ("val_rmse", "val_r2")
-"""History keys of a regression on one output, derived exactly from its validation loss."""
+REGRESSION_KEYS = ("val_rmse", "val_mae", "val_r2")
+"""History keys of a regression: the validation split's RMSE, MAE (in the targets' units) and R^2,
+from the errors the training program measures (`jaxnn.training._metrics.regression_scores`)."""
 
 
 class FitResult(NamedTuple):
@@ -173,39 +173,12 @@ def fit(
 ) -> FitResult:
     """Trains a feed-forward network and evaluates it on the test split.
 
-    Every setting of the settings table is a keyword (`jaxnn.training.SETTINGS`: ``activation``,
-    ``loss``, ``optimizer``, ``batch_size``, ``epochs``, ``weight_init``, ``grad``,
-    ``lr_schedule``, ``learning_rate``, ``momentum``, ``beta``, ``beta1``, ``beta2``, ``eps``,
-    ``weight_decay``, ``init_scale``, ``dtype``, ``seed``, ``num_layers``, ``hidden_size``,
-    ``data_dir``, ``data_seed``, ``val_fraction``, ``standardize``, ``label_column``, ``task``,
-    ``standardize_targets``), with the table's defaults: digits, 2 hidden layers of 128 tanh
-    units, softmax with cross-entropy (a linear output with mse for regression), adam with
-    learning rate 1e-3, batch 32, 30 epochs, Xavier initialization, float32, seed 0.
-    ``activation`` and ``loss`` may be `Activation` and `Loss` values; ``optimizer`` may be any
-    `optax.GradientTransformation` (then it is the whole update rule: the course's hyperparameter
-    settings do not apply, and giving one is refused), and ``learning_rate`` a schedule (a
-    function of the step count returning the rate) for the course's optimizers.
-
-    The run compiles two programs (initialization, and training with the test split's
-    evaluation), cached for the process: a later fit of the same architecture, batch size, loss,
-    gradient method, dtype and data shapes compiles nothing, whatever its optimizer, activation,
-    init, hyperparameters, seed or epochs (up to the next power of two of the epochs, at least
-    16); a user's transformation or schedule is a program of its own.
-
-    Data come as a name (``"digits"``, ``"npz:PATH"``, ...: see `load_dataset`), as raw arrays
-    ``(x, y)`` or ``(x, y, x_test, y_test)`` (split and scaled by `split_dataset`'s rules: a
-    stratified validation split, a 20% test split when none is given, ``standardize`` statistics
-    from the training split, z-scored regression targets), or as a `Dataset`. The scaling
-    travels with the result and the checkpoint, so ``jaxnn.predict(result, raw_x)`` and a loaded
-    model take raw inputs and give regression outputs in the targets' units. ``task``
-    (``classification``, ``regression``, ``auto``: integer targets are labels) says what the
-    targets are; regression reports ``test_mse``, ``test_rmse``, ``test_mae`` and ``test_r2``, and
-    for one output the history's ``val_rmse`` and ``val_r2``.
-
-    ``dtype`` (float32, float64, bfloat16) is the dtype of the parameters, the optimizer state
-    and the data; float64 needs 64-bit JAX (``jax.config.update("jax_enable_x64", True)``). By
-    default it is float32, or the dtype of the arrays given: float64 arrays under 64-bit JAX train
-    in float64, bfloat16 arrays in bfloat16. Nothing is cast down silently.
+    Every setting of the settings table (`jaxnn.training.SETTINGS`) is a keyword, with the
+    table's defaults: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy (a
+    linear output with mse for regression), adam 1e-3, batch 32, 30 epochs, Xavier init,
+    float32, seed 0. ``optimizer`` may be an `optax.GradientTransformation` and
+    ``learning_rate`` a schedule. The data forms, scaling, regression, dtypes and what is
+    compiled are in the documentation (docs/training.md).
 
     Args:
       data: a data set name (see `load_dataset`), a tuple of raw arrays ``(x, y)``,
@@ -215,15 +188,13 @@ def fit(
       config: a full `TrainConfig`, replacing the model and training settings.
       hparams: `HParams`, replacing the hyperparameter settings.
       resume: a checkpoint to continue from (same settings; ``epochs`` is the total to reach).
-      save: where to write the checkpoint (atomically). The path is locked for the run: a second
-        run saving to it at the same time is refused.
-      save_every: also save every this many epochs (needs ``save``), so a killed run loses at
-        most that many epochs; ``resume`` continues from the last one.
+      save: where to write the checkpoint (atomically), locked for the run.
+      save_every: also save every this many epochs (needs ``save``).
       progress: show a progress bar over epochs with the current metrics (on stderr).
       name: the data set's name for the result and the checkpoint (default: ``data`` if it is a
         name, else "custom"); resuming checks it.
-      on_epoch: called after every epoch with that epoch's row of the history (``epoch``,
-        ``train_loss``, ...), from Python between jitted chunks (then a chunk is one epoch).
+      on_epoch: called after every epoch with that epoch's row of the history, from Python
+        between calls of the training program.
       **settings: the settings of the table, by name.
 
     Returns:
@@ -248,19 +219,8 @@ def fit(
         file = data.partition(":")[2] if isinstance(data, str) and ":" in data else None
         check_output_paths({"save": save}, inputs={"data": file})
     with FileLock(save, "checkpoint") if save is not None else contextlib.nullcontext():
-        return _fit(
-            data,
-            s,
-            hidden_sizes,
-            config,
-            hparams,
-            resume,
-            save,
-            save_every,
-            progress,
-            name,
-            on_epoch,
-        )
+        run = _prepare(data, s, hidden_sizes, config, hparams, name)
+        return _train(run, resume, save, save_every, progress, on_epoch)
 
 
 def _custom_optimizer(s: dict[str, Any], given: dict[str, Any]) -> None:
@@ -285,15 +245,59 @@ def _custom_optimizer(s: dict[str, Any], given: dict[str, Any]) -> None:
             )
 
 
-def _fit(
-    data, s, hidden_sizes, config, hparams, resume, save, save_every, progress, name, on_epoch
-) -> FitResult:
-    """`fit` once its outputs are checked and locked."""
+class _Run(NamedTuple):
+    """A fit's checked inputs: its data, config, hyperparameters, seed, the data set's name and
+    what its checkpoints save beside the state."""
+
+    data: Dataset
+    config: TrainConfig
+    hparams: HParams
+    seed: int
+    name: str
+    saved: dict[str, Any]
+
+
+def _prepare(data, s, hidden_sizes, config, hparams, name) -> _Run:
+    """Loads and checks the data, builds and checks the config and the hyperparameters."""
     for key in ("seed", "data_seed"):
         s[key] = check_setting(key, s[key])
-    arrays = isinstance(data, tuple) and not isinstance(data, Dataset)
     if config is not None:
         config = check_config(config)
+    data, name = _load(data, s, config, name)
+    _check_task(data, s)
+    if config is None:
+        config = _config_of(data, s, hidden_sizes)
+    config = check_config(config)
+    _check_regression(config, data)
+    _check_memory(config)
+    for split in ("train", "val", "test"):
+        check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
+        check_fits_dtype(f"x_{split}", getattr(data, f"x_{split}"), config.dtype)
+    n = int(data.x_train.shape[0])
+    if config.batch_size > n:
+        raise ValueError(
+            f"batch_size {config.batch_size} is larger than the training data ({n} samples)"
+        )
+    if hparams is None:
+        hparams = make_hparams(**{f: s[f] for f in HParams._fields})
+    task = "classification" if is_classification(data) else "regression"
+    saved = {
+        "preprocessing": data.preprocessing,
+        "target_preprocessing": data.target_preprocessing,
+        "data": {
+            **{k: s[k] for k in _DATA_SETTINGS},
+            "task": task,
+            "source": getattr(data, "source", None),
+        },
+    }
+    return _Run(data, config, hparams, s["seed"], name, saved)
+
+
+def _load(data, s, config, name) -> tuple[Dataset, str]:
+    """The `Dataset` of ``data`` (a name, raw arrays or a `Dataset`), in the run's dtype, and
+    the data set's name."""
+    arrays = isinstance(data, tuple) and not isinstance(data, Dataset)
+    if config is not None:
         dtype = config.dtype
     elif s["_dtype_given"]:
         dtype = check_setting("dtype", s["dtype"])
@@ -301,6 +305,7 @@ def _fit(
         dtype = data_dtype(data[0])
     else:
         dtype = data_dtype(data.x_train) if isinstance(data, Dataset) else "float32"
+    s["dtype"] = dtype
     grad = config.grad if config is not None else check_setting("grad", s["grad"])
     check_dtype(dtype, grad=grad)
     split = {
@@ -322,53 +327,31 @@ def _fit(
             )
         names = ("x_test", "y_test", "x_val", "y_val")
         data = split_dataset(data[0], data[1], **dict(zip(names, data[2:])), **split)
-    name = name or "custom"
-    data = check_dataset(data)
-    _check_task(data, s)
-    if config is None:
-        if hidden_sizes is None:
-            layers = check_setting("num_layers", s["num_layers"])
-            hidden_sizes = [check_setting("hidden_size", s["hidden_size"])] * layers
-        static = {f: s[f] for f in TrainConfig._fields if f != "sizes"}
-        if not s["_loss_given"] and not is_classification(data):
-            static["loss"] = "mse"  # the loss of real targets; cross-entropy for labels
-        static["output"] = default_output(data, static["loss"], static["output"])
-        static["dtype"] = dtype
-        sizes = (int(data.x_train.shape[1]), *hidden_sizes, output_width(data, static["loss"]))
-        config = TrainConfig(sizes, **static)
-    config = check_config(config)
-    _check_regression(config, data)
-    _check_memory(config)
-    preprocessing = data.preprocessing
-    target = data.target_preprocessing
-    task = "classification" if is_classification(data) else "regression"
-    saved = {
-        "preprocessing": preprocessing,
-        "target_preprocessing": target,
-        "data": {
-            **{k: s[k] for k in _DATA_SETTINGS},
-            "task": task,
-            "source": getattr(data, "source", None),
-        },
-    }
-    for split in ("train", "val", "test"):
-        check_data(config, getattr(data, f"x_{split}"), getattr(data, f"y_{split}"), split)
-        check_fits_dtype(f"x_{split}", getattr(data, f"x_{split}"), config.dtype)
-    derive = _derived_metrics(config, data)
-    n = int(data.x_train.shape[0])
-    if config.batch_size > n:
-        raise ValueError(
-            f"batch_size {config.batch_size} is larger than the training data ({n} samples)"
-        )
-    if hparams is None:
-        hparams = make_hparams(**{f: s[f] for f in HParams._fields})
-    device_data = jax.device_put(Dataset(*tuple(data)))  # placed once (jnp would compile)
+    return check_dataset(data), name or "custom"
 
-    keys = HISTORY_KEYS + (REGRESSION_KEYS if derive is not None else ())
+
+def _config_of(data: Dataset, s: dict[str, Any], hidden_sizes) -> TrainConfig:
+    """The `TrainConfig` of the settings on ``data``: its input and output widths, the loss
+    and output of its task."""
+    if hidden_sizes is None:
+        layers = check_setting("num_layers", s["num_layers"])
+        hidden_sizes = [check_setting("hidden_size", s["hidden_size"])] * layers
+    static = {f: s[f] for f in TrainConfig._fields if f != "sizes"}
+    if not s["_loss_given"] and not is_classification(data):
+        static["loss"] = "mse"  # the loss of real targets; cross-entropy for labels
+    static["output"] = default_output(data, static["loss"], static["output"])
+    sizes = (int(data.x_train.shape[1]), *hidden_sizes, output_width(data, static["loss"]))
+    return TrainConfig(sizes, **static)
+
+
+def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult:
+    """Trains ``run`` (from ``resume``), saving as asked, and evaluates the test split."""
+    config, hparams = run.config, run.hparams
+    keys = HISTORY_KEYS + (() if is_classification(run.data) else REGRESSION_KEYS)
     history: dict[str, list] = {k: [] for k in keys}
     state = None
     if resume is not None:
-        ck = load_checkpoint(resume, config, hparams=hparams, dataset=name)
+        ck = load_checkpoint(resume, config, hparams=hparams, dataset=run.name)
         state = ck.state
         if ck.history:
             history = {k: list(ck.history.get(k, [])) for k in keys}
@@ -377,88 +360,135 @@ def _fit(
                 f"{resume} has completed {int(state.epoch)} epochs; ask for more with "
                 f"epochs (-e/--epochs) > {int(state.epoch)}: the total to reach"
             )
-    static = engine.static_of(
-        config,
-        activations=engine.solo_activations(config.activation),
-        epochs=engine.epochs_bucket(config.epochs),
-    )
-    # on the device once: every call of the programs takes it
-    member = jax.device_put(engine.member_of(static, config, hparams, engine.seed_key(s["seed"])))
-    solo, program, zeros, compile_seconds = _programs(static, member, device_data)
-    x_test, y_test = device_data.x_test, device_data.y_test
+    device_data = jax.device_put(Dataset(*tuple(run.data)))  # placed once (jnp would compile)
+    solo = _Solo(run, device_data)
     if state is None:
-        state, _ = solo(member, zeros, x_test, y_test)
-
+        state = solo.initial()
     first = int(state.epoch)
-    remaining = config.epochs - first
+
+    def save_now(state) -> None:
+        save_checkpoint(
+            save, state, config, hparams=hparams, dataset=run.name, history=history, **run.saved
+        )
+
     # Python only between calls of the program: one call, or one epoch at a time for the bar
-    chunk = 1 if progress or on_epoch is not None else remaining
+    chunk = 1 if progress or on_epoch is not None else config.epochs - first
     if save_every is not None:
         chunk = min(chunk, save_every)
     bar = progress_bar(config.epochs, desc="train", unit="epoch", enabled=progress, initial=first)
-    train_seconds = 0.0
+    derive = _regression_history(run.data)
     try:
-        epoch = first
-        while epoch < config.epochs:
+        for epoch in range(first, config.epochs, chunk):
             target = min(epoch + chunk, config.epochs)
-            start = time.perf_counter()
-            out = program(member, state, np.int32(target), np.bool_(False), device_data)
-            metrics = jax.device_get(out.metrics)  # waits for the call to finish
-            train_seconds += time.perf_counter() - start
-            state = out.state
-            for i in range(epoch, target):
-                history["epoch"].append(i + 1)
-                for k, v in metrics._asdict().items():
-                    history[k].append(float(v[i]))
+            state, rows = solo.train(state, target)
+            for row in rows:
+                errors = row.pop("val_errors")
                 if derive is not None:
-                    for k, v in derive(history["val_loss"][-1]).items():
-                        history[f"val_{k}"].append(v)
+                    row.update(derive(errors))
+                for k in keys:
+                    history[k].append(row[k])
                 if on_epoch is not None:
-                    on_epoch({k: history[k][-1] for k in keys})
-            length, epoch = target - epoch, target
-            if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
-                save_checkpoint(
-                    save, state, config, hparams=hparams, dataset=name, history=history, **saved
-                )
-            bar.update(length)
+                    on_epoch(row)
+            if save_every is not None and (target % save_every == 0 or target == config.epochs):
+                save_now(state)
+            bar.update(target - epoch)
             bar.set_postfix(
-                loss=f"{history['train_loss'][-1]:.4f}",
-                acc=f"{history['train_accuracy'][-1]:.4f}",
-                val_loss=f"{history['val_loss'][-1]:.4f}",
-                val_acc=f"{history['val_accuracy'][-1]:.4f}",
+                **{k: f"{history[v][-1]:.4f}" for k, v in _BAR.items()},
             )
     finally:
         bar.close()
+    if save is not None and save_every is None:
+        save_now(state)
+    return _result(run, solo, state, history, first)
 
-    _, test = solo(member, state.params, x_test, y_test)  # what `jaxnn evaluate` computes
-    test_loss, test_acc, confusion = jax.device_get((test.loss, test.accuracy, test.confusion))
+
+_BAR = {
+    "loss": "train_loss",
+    "acc": "train_accuracy",
+    "val_loss": "val_loss",
+    "val_acc": "val_accuracy",
+}
+
+
+class _Solo:
+    """A fit's compiled programs, from the process's cache or compiled side by side: the
+    ``solo`` program (the initial state, and the test split's evaluation: the numbers ``jaxnn
+    evaluate`` gives) and the ``train`` program; their compile seconds; the training time."""
+
+    def __init__(self, run: _Run, data: Dataset) -> None:
+        config = run.config
+        self.static = engine.static_of(
+            config,
+            activations=engine.solo_activations(config.activation),
+            epochs=engine.epochs_bucket(config.epochs),
+        )
+        key = engine.seed_key(run.seed)
+        # on the device once: every call of the programs takes it
+        self.member = jax.device_put(engine.member_of(self.static, config, run.hparams, key))
+        self.data = data
+        shapes = jax.eval_shape(lambda m: engine.init_state(self.static, m), self.member)
+        self.zeros = jax.tree.map(lambda t: np.zeros(t.shape, t.dtype), shapes.params)
+        solo = Request("solo", self.static, (self.member, self.zeros, data.x_test, data.y_test))
+        args = (self.member, shapes, np.int32(0), np.bool_(False), data)
+        train = Request("train", self.static, args, test=False)
+        (self.solo, self.program), self.compile_seconds = compiled([solo, train])
+        self.train_seconds = 0.0
+
+    def initial(self) -> TrainState:
+        """The member's initial state (from its seed)."""
+        return self.solo(self.member, self.zeros, self.data.x_test, self.data.y_test)[0]
+
+    def train(self, state: TrainState, target: int) -> tuple[TrainState, list[dict[str, Any]]]:
+        """Trains from ``state`` (taken over: do not use it after) to epoch ``target``; the
+        state, and one row of metrics per epoch run (with its ``val_errors``)."""
+        first = int(state.epoch)
+        start = time.perf_counter()
+        out = self.program(self.member, state, np.int32(target), np.bool_(False), self.data)
+        metrics, errors = jax.device_get((out.metrics, out.val_errors))  # waits for the call
+        self.train_seconds += time.perf_counter() - start
+        rows = []
+        for i in range(first, target):
+            row = {"epoch": i + 1, **{k: float(v[i]) for k, v in metrics._asdict().items()}}
+            rows.append({**row, "val_errors": errors[i]})
+        return out.state, rows
+
+    def test(self, params) -> engine.Test:
+        """The test split's `Test` (what ``jaxnn evaluate`` computes), on the host."""
+        test = self.solo(self.member, params, self.data.x_test, self.data.y_test)[1]
+        return jax.device_get(test)
+
+
+def _result(run: _Run, solo: _Solo, state: TrainState, history, first: int) -> FitResult:
+    """The `FitResult`: the test split's evaluation and what the run measured."""
+    config, data = run.config, run.data
+    test = solo.test(state.params)
     cm, regression = None, {}
     if is_classification(data):  # no matrix beyond MAX_CONFUSION_CLASSES classes
-        cm = np.asarray(confusion) if np.size(confusion) else None
+        cm = np.asarray(test.confusion) if np.size(test.confusion) else None
     else:
-        regression = _test_regression(config, state.params, device_data, target)
-    if save is not None and save_every is None:
-        save_checkpoint(
-            save, state, config, hparams=hparams, dataset=name, history=history, **saved
-        )
+        scale, variance = target_units(data.target_preprocessing, data.y_test)
+        scores = regression_scores(test.errors, scale, variance)
+        regression = {f"test_{k}": float(v) for k, v in scores.items()}
+    n = int(data.x_train.shape[0])
     samples = (config.epochs - first) * (n // config.batch_size) * config.batch_size
+    seconds = solo.train_seconds
     return FitResult(
         params=state.params,
         state=state,
         config=config,
-        hparams=hparams,
-        dataset=name,
+        hparams=run.hparams,
+        dataset=run.name,
         history=history,
-        test_loss=float(test_loss),
-        test_accuracy=float(test_acc),
+        test_loss=float(test.loss),
+        test_accuracy=float(test.accuracy),
         confusion_matrix=cm,
-        train_seconds=train_seconds,
-        compile_seconds=compile_seconds,
+        train_seconds=seconds,
+        compile_seconds=solo.compile_seconds,
         samples_trained=samples,
-        train_samples_per_second=samples / train_seconds if train_seconds > 0 else float("nan"),
+        train_samples_per_second=samples / seconds if seconds > 0 else float("nan"),
         params_sha256=params_sha256(state.params),
-        preprocessing=preprocessing,
-        target_preprocessing=target,
+        preprocessing=data.preprocessing,
+        target_preprocessing=data.target_preprocessing,
         **regression,
     )
 
@@ -501,35 +531,15 @@ def _check_memory(config: TrainConfig) -> None:
         )
 
 
-def _derived_metrics(config: TrainConfig, data: Dataset):
-    """For a regression on one output with the mse loss: a function of an epoch's validation
-    loss giving its RMSE (in the targets' units) and R^2, exactly (`regression_from_loss`)."""
-    if is_classification(data) or config.sizes[-1] != 1 or get_loss(config.loss).name != "mse":
+def _regression_history(data: Dataset):
+    """For a regression: a function of an epoch's validation `errors` (2, k) giving its history
+    entries ``val_rmse``, ``val_mae`` (the targets' units) and ``val_r2``; None for classes."""
+    if is_classification(data):
         return None
-    target = data.target_preprocessing
-    scale = 1.0 if target is None or target.kind == "none" else float(np.ravel(target.scale)[0])
-    variance = float(np.var(np.asarray(data.y_val, np.float64)))
-    return lambda loss: regression_from_loss(loss, scale, variance)
+    scale, variance = target_units(data.target_preprocessing, data.y_val)
 
+    def derive(errors) -> dict[str, float]:
+        scores = regression_scores(errors, scale, variance)
+        return {f"val_{k}": float(scores[k]) for k in ("rmse", "mae", "r2")}
 
-def _test_regression(config: TrainConfig, params, data: Dataset, target) -> dict[str, float]:
-    """MSE, RMSE, MAE and R^2 of the test split in the targets' units."""
-    from jaxnn.training._model import _outputs
-
-    target = target or Preprocessing()
-    outputs = target.invert(_outputs(config, params, data.x_test))
-    metrics = regression_metrics(np.asarray(target.invert(data.y_test)), np.asarray(outputs))
-    return {f"test_{k}": v for k, v in metrics.items()}
-
-
-def _programs(static, member, data) -> tuple[Any, Any, Any, float]:
-    """The run's two programs, from the process's cache or compiled side by side: ``solo``
-    (the initial state, and the test split's evaluation) and ``train``; all-zero parameters to
-    call ``solo`` with for the state alone; the seconds compiling took."""
-    shapes = jax.eval_shape(lambda m: engine.init_state(static, m), member)
-    zeros = jax.tree.map(lambda t: np.zeros(t.shape, t.dtype), shapes.params)
-    solo = Request("solo", static, (member, zeros, data.x_test, data.y_test))
-    args = (member, shapes, np.int32(0), np.bool_(False), data)
-    train = Request("train", static, args, test=False)
-    (solo_program, train_program), seconds = compiled([solo, train])
-    return solo_program, train_program, zeros, seconds
+    return derive

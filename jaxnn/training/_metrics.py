@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,8 +17,9 @@ __all__ = [
     "confusion_matrix",
     "confusion_matrix_bounded",
     "predicted_classes",
-    "regression_from_loss",
     "regression_metrics",
+    "regression_scores",
+    "target_units",
 ]
 
 
@@ -104,10 +105,8 @@ def confusion_matrix_bounded(y_true: ArrayLike, y_pred: ArrayLike, num_classes: 
 
 def regression_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float]:
     r"""MSE, RMSE, MAE and R^2 of predictions, per output column, then averaged over columns (as
-    scikit-learn's ``multioutput="uniform_average"``), in float64.
-
-    .. math:: \text{RMSE}_j = \sqrt{\tfrac1N \textstyle\sum_i (\hat y_{ij} - y_{ij})^2}, \quad
-        R^2_j = 1 - \frac{\sum_i (\hat y_{ij} - y_{ij})^2}{\sum_i (y_{ij} - \bar y_j)^2}
+    scikit-learn's ``multioutput="uniform_average"``), in float64 (`regression_scores` of the
+    columns' errors).
 
     Args:
       y_true: targets, shape (samples, k) (or (samples,)).
@@ -121,27 +120,52 @@ def regression_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float]
     if t.shape != p.shape:
         raise ValueError(f"y_true and y_pred differ in shape: {t.shape} and {p.shape}")
     err = p - t
-    mse = np.mean(err**2, axis=0)
-    total = np.sum((t - t.mean(axis=0)) ** 2, axis=0)
+    errors = np.stack([np.mean(err**2, axis=0), np.mean(np.abs(err), axis=0)])
+    scores = regression_scores(errors, 1.0, np.var(t, axis=0))
+    return {k: float(v) for k, v in scores.items()}
+
+
+def regression_scores(errors: ArrayLike, scale: ArrayLike, variance: ArrayLike) -> dict:
+    r"""MSE, RMSE, MAE and R^2 in the targets' units from each output column's errors: the one
+    formula of every regression metric jaxnn reports (history, summary, sweeps, evaluate).
+
+    With :math:`e_j` and :math:`a_j` the mean squared and mean absolute error of column j in
+    network units, :math:`s_j` the targets' scale (raw = network x s + shift) and
+    :math:`\sigma^2_j` the (population) variance of the split's network targets, averaged over
+    the k columns as scikit-learn's ``multioutput="uniform_average"``:
+
+    .. math:: \text{MSE} = \overline{s_j^2 e_j}, \quad \text{RMSE} = \overline{s_j \sqrt{e_j}},
+        \quad \text{MAE} = \overline{s_j a_j}, \quad R^2 = \overline{1 - e_j / \sigma^2_j}
+
+    Args:
+      errors: (..., 2, k): per column the mean squared and the mean absolute error (network
+        units; e.g. a training program's per-epoch buffer).
+      scale: the targets' scale, a scalar or (k,) (1 for targets that are not scaled).
+      variance: (k,) the variance of the split's network targets (R^2 is NaN where it is 0).
+
+    Returns:
+      ``{"mse", "rmse", "mae", "r2"}``, float64 arrays of shape ``errors.shape[:-2]``.
+    """
+    e = np.asarray(errors, np.float64)
+    k = e.shape[-1]
+    s = np.broadcast_to(np.abs(np.asarray(scale, np.float64)).reshape(-1), (k,))
+    var = np.broadcast_to(np.asarray(variance, np.float64).reshape(-1), (k,))
+    mse, mae = e[..., 0, :], e[..., 1, :]
     with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.where(total > 0, 1 - np.sum(err**2, axis=0) / total, np.nan)
+        r2 = np.where(var > 0, 1 - mse / np.where(var > 0, var, 1.0), np.nan)
+        rmse = s * np.sqrt(np.where(mse >= 0, mse, np.nan))
     return {
-        "mse": float(np.mean(mse)),
-        "rmse": float(np.mean(np.sqrt(mse))),
-        "mae": float(np.mean(np.abs(err))),
-        "r2": float(np.mean(r2)),
+        "mse": np.mean(s**2 * mse, axis=-1),
+        "rmse": np.mean(rmse, axis=-1),
+        "mae": np.mean(s * mae, axis=-1),
+        "r2": np.mean(r2, axis=-1),
     }
 
 
-def regression_from_loss(mse: float, scale: float, variance: float) -> dict[str, float]:
-    r"""RMSE and R^2 of one output in the targets' units, exactly, from the mean squared error
-    of the standardized targets (the ``mse`` loss on one output unit):
-
-    .. math:: \text{RMSE} = s \sqrt{\text{MSE}'}, \qquad R^2 = 1 - \text{MSE}' / \text{Var}(y')
-
-    where s is the targets' scale and Var(y') the (population) variance of the split's
-    standardized targets.
-    """
-    rmse = scale * math.sqrt(mse) if math.isfinite(mse) and mse >= 0 else math.nan
-    r2 = 1 - mse / variance if variance > 0 and math.isfinite(mse) else math.nan
-    return {"rmse": rmse, "r2": r2}
+def target_units(target_preprocessing: Any, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """What `regression_scores` needs of a split: the targets' scale (1 where they are not
+    scaled) and the variance of the split's network targets ``y`` (samples, k), per column."""
+    t = np.asarray(y, np.float64).reshape(len(y), -1)
+    scaled = target_preprocessing is not None and target_preprocessing.kind != "none"
+    scale = np.asarray(target_preprocessing.scale, np.float64) if scaled else np.float64(1.0)
+    return np.broadcast_to(scale.reshape(-1), (t.shape[1],)), np.var(t, axis=0)

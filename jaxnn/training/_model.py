@@ -33,7 +33,7 @@ from jaxnn.training._data import Dataset
 from jaxnn.training._loop import TrainConfig
 from jaxnn.training._loop import evaluate as _evaluate_network
 from jaxnn.training._loop import predict as _predict_outputs
-from jaxnn.training._metrics import regression_metrics
+from jaxnn.training._metrics import regression_metrics, regression_scores, target_units
 from jaxnn.training._programs import solo_test
 from jaxnn.training._scaling import Preprocessing, known_rows
 from jaxnn.training._targets import read_targets
@@ -382,9 +382,13 @@ def measure(
         return outputs, classes, None
     loss, acc = float(test.loss), float(test.accuracy)
     if regression:
-        if raw is None:
-            raw = model.target_preprocessing.invert(y)
-        metrics = regression_metrics(np.asarray(raw, np.float64).reshape(outputs.shape), outputs)
+        if raw is None:  # the program's errors: the numbers `jaxnn.fit` gives, bit for bit
+            scores = regression_scores(test.errors, *target_units(model.target_preprocessing, y))
+            metrics = {k: float(v) for k, v in scores.items()}
+        else:
+            metrics = regression_metrics(
+                np.asarray(raw, np.float64).reshape(outputs.shape), outputs
+            )
         return outputs, None, Evaluation(len(x), loss, math.nan, None, **metrics)
     cm = np.asarray(test.confusion) if np.size(test.confusion) else None
     return outputs, classes, Evaluation(len(x), loss, acc, cm)

@@ -345,7 +345,7 @@ def test_regression_from_a_csv_of_integer_targets(tmp_path, capsys):
     assert t["test_accuracy"] is None and t["confusion_matrix"] is None
     assert t["test_rmse"] > 0 and t["test_mae"] > 0 and t["test_r2"] > 0.3
     assert "test RMSE" in out and "test R^2" in out and "val RMSE" in out
-    assert {"val_rmse", "val_r2"} <= set(t["epochs"][0])
+    assert {"val_rmse", "val_mae", "val_r2"} <= set(t["epochs"][0]) and "val MAE" in out
     rc, out, err = _main(
         ["evaluate", "--model", model, "-d", spec, "--json", str(tmp_path / "e.json")], capsys
     )

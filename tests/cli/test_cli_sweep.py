@@ -46,9 +46,26 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
     assert out["compile_seconds"] >= 0 and out["train_seconds"] > 0 and out["groups"] == 1
     figures = sorted(os.path.basename(f) for f in out["figures"])
     assert figures == ["confusion_matrix.png", "heatmap.png", "importance.png", "parallel.png"]
+    for m in members:  # each member's test confusion matrix, measured in its program
+        cm = np.array(m["confusion_matrix"])
+        assert cm.shape == (10, 10) and np.trace(cm) / cm.sum() == pytest.approx(
+            m["test_accuracy"], abs=1e-6
+        )
+    assert out["best_confusion_matrix"] == out["best"]["confusion_matrix"]
     assert {r["name"] for r in out["importance"]} == {"lr", "seed"}
     for f in out["figures"]:
         assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_regression_sweep_reports_rmse_mae_and_r2_per_member_and_epoch(tmp_path, capsys):
+    out = run_json(tmp_path, "sweep", "-d", "sine", "-lr", "1e-2,3e-2", "-e", "3", "-sz", "8")
+    assert "val MAE" in capsys.readouterr().out
+    for m in out["members"]:
+        h = m["history"]
+        assert len(h["val_rmse"]) == len(h["val_mae"]) == len(h["val_r2"]) == 3
+        assert m["val_mae"] == h["val_mae"][-1] and 0 < m["test_mae"] <= m["test_rmse"]
+        assert "confusion_matrix" not in m
+    assert out["best_confusion_matrix"] is None
 
 
 def test_member_equals_its_solo_train_run(tmp_path):

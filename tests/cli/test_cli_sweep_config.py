@@ -317,6 +317,7 @@ def test_config_sweep_keeps_histories_and_gives_the_best_members_command(tmp_pat
     assert sum(map(sum, cm)) == 160  # xor's test split
     assert sum(cm[i][i] for i in range(2)) / 160 == pytest.approx(best["test_accuracy"], abs=1e-6)
     assert str(tmp_path / "figs" / "confusion_matrix.png") in out["figures"]
+    assert cm == best["confusion_matrix"]  # the member's own, measured in its program
     command = shlex.split(out["best_command"])
     assert command[:2] == ["jaxnn", "train"] and "--learning_rate" in command
     printed = capsys.readouterr().out

@@ -243,5 +243,6 @@ def test_a_regression_run_logs_rmse_mae_and_r2(tmp_path):
     for row, epoch in zip(rows, result["epochs"]):
         assert row["val_rmse"] == pytest.approx(epoch["val_rmse"], rel=1e-12)
         assert row["val_r2"] == pytest.approx(epoch["val_r2"], rel=1e-12)
+        assert row["val_mae"] == pytest.approx(epoch["val_mae"], rel=1e-12)
         assert "val_accuracy" not in row  # NaN for regression: left out
     assert "confusion_matrix" not in run["summary"]

@@ -59,12 +59,27 @@ def test_cuts_are_wandbs_and_the_compute_is_counted(compact):
         assert len(h.val_loss) == epochs[i]
 
 
+def test_each_members_confusion_matrix_is_where_it_stopped(compact):
+    cm = compact.confusion_matrix
+    assert cm.shape == (len(SETTINGS), 10, 10) and compact.regression is None
+    n_test = len(DATA.y_test)
+    np.testing.assert_array_equal(cm.sum(axis=(1, 2)), n_test)
+    np.testing.assert_array_equal(
+        cm.sum(axis=2), np.broadcast_to(np.bincount(DATA.y_test), (8, 10))
+    )
+    accuracy = np.trace(cm, axis1=1, axis2=2) / n_test
+    np.testing.assert_allclose(accuracy, compact.test_accuracy, atol=1e-6)
+    rows = compact.members()
+    assert all(r["confusion_matrix"] == cm[i].tolist() for i, r in enumerate(rows))
+
+
 @pytest.mark.slow
 def test_frozen_and_compacted_programs_agree(compact, frozen):
     np.testing.assert_array_equal(compact.stopped, frozen.stopped)
     np.testing.assert_array_equal(compact.epochs_run, frozen.epochs_run)
     for name in ("test_loss", "val_loss", "train_loss"):
         np.testing.assert_allclose(getattr(compact, name), getattr(frozen, name), rtol=RTOL)
+    assert np.abs(compact.confusion_matrix - frozen.confusion_matrix).sum() <= 2  # a tie at most
     assert frozen.member_epochs == compact.member_epochs
     assert frozen.member_epochs_computed == frozen.member_epochs_full  # frozen ones still compute
 

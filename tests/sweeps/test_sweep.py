@@ -15,7 +15,8 @@ import jaxnn
 from jaxnn._util import compile_count
 from jaxnn.sweeps import _sweep
 from jaxnn.training._data import load_dataset
-from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, train
+from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, predict_classes, train
+from jaxnn.training._model import Model
 
 # One config and chunk size shared by most tests, so they reuse one compiled program.
 CONFIG = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)
@@ -151,6 +152,46 @@ def test_regression_members_ranked_by_validation_loss():
     assert np.all(np.diff(result.val_loss[result.ranked()]) >= 0)
     assert result.params is None and not result.diverged.any()
     assert result.members()[0]["val_accuracy"] is None
+    assert result.confusion_matrix is None
+
+
+def test_each_members_confusion_matrix_is_kept(data):
+    settings = jaxnn.grid(learning_rate=[1e-4, 3e-2], seed=[0, 1])
+    result = jaxnn.sweep(CONFIG, settings, data, chunk_size=CHUNK, keep_params=True)
+    cm = result.confusion_matrix
+    assert cm.shape == (4, 10, 10) and result.regression is None
+    for i in range(4):  # the test split, as the member's own network predicts it
+        classes = np.asarray(predict_classes(CONFIG, result.params[i], data.x_test))
+        want = np.zeros((10, 10), int)
+        np.add.at(want, (data.y_test, classes), 1)
+        np.testing.assert_array_equal(cm[i], want)
+        assert np.trace(cm[i]) / cm[i].sum() == pytest.approx(result.test_accuracy[i], abs=1e-6)
+        assert result.members()[i]["confusion_matrix"] == cm[i].tolist()
+
+
+def test_regression_members_report_rmse_mae_and_r2_per_epoch():
+    data = load_dataset("sine")
+    config = TrainConfig(sizes=(1, 8, 1), output="linear", loss="mse", epochs=3, batch_size=64)
+    settings = jaxnn.grid(learning_rate=[1e-2, 3e-2])
+    result = jaxnn.sweep(config, settings, data, keep_params=True)
+    for i, r in enumerate(result.regression):
+        assert {len(r[k]) for k in ("val_rmse", "val_mae", "val_r2")} == {3}
+        model = Model(
+            config,
+            result.params[i],
+            data.preprocessing,
+            "sine",
+            {"task": "regression"},
+            target_preprocessing=data.target_preprocessing,
+        )
+        for split in ("val", "test"):
+            ev = jaxnn.evaluate(model, data, split=split)
+            last = {k: r[f"{split}_{k}"] for k in ("rmse", "mae", "r2")}
+            last = {k: v[-1] if np.ndim(v) else v for k, v in last.items()}
+            for k, v in last.items():
+                assert v == pytest.approx(getattr(ev, k), rel=1e-4)
+        row = result.members()[i]
+        assert row["test_rmse"] == pytest.approx(r["test_rmse"]) and "confusion_matrix" not in row
 
 
 @pytest.mark.parametrize(

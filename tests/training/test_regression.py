@@ -73,18 +73,36 @@ def test_test_metrics_are_the_models_metrics_in_original_units(regression):
     assert result.test_r2 > 0.5  # it learned
 
 
-def test_history_rmse_and_r2_are_exact_functions_of_the_validation_loss(regression):
+def test_history_rmse_mae_and_r2_are_the_validation_splits_in_the_targets_units(regression):
     result, data, x, y, model = regression
     h = result.history
-    assert len(h["val_rmse"]) == len(h["val_r2"]) == TINY["epochs"]
+    assert len(h["val_rmse"]) == len(h["val_mae"]) == len(h["val_r2"]) == TINY["epochs"]
     scale = float(data.target_preprocessing.scale[0])
     variance = float(np.var(np.asarray(data.y_val, np.float64)))
-    for loss, rmse, r2 in zip(h["val_loss"], h["val_rmse"], h["val_r2"]):
-        assert rmse == pytest.approx(scale * math.sqrt(loss), rel=1e-12)
-        assert r2 == pytest.approx(1 - loss / variance, rel=1e-12)
+    # one output with the mse loss: the loss is the mean squared error of the z-scored targets
+    for loss, rmse, mae, r2 in zip(h["val_loss"], h["val_rmse"], h["val_mae"], h["val_r2"]):
+        assert rmse == pytest.approx(scale * math.sqrt(loss), rel=1e-6)
+        assert r2 == pytest.approx(1 - loss / variance, rel=1e-5)
+        assert 0 < mae <= rmse  # the mean absolute error is at most the root mean square
     val = evaluate(model, data, split="val")  # the last epoch's, measured directly
-    assert val.rmse == pytest.approx(h["val_rmse"][-1], rel=1e-5)
-    assert val.r2 == pytest.approx(h["val_r2"][-1], rel=1e-4)
+    for k in ("rmse", "mae", "r2"):
+        assert getattr(val, k) == pytest.approx(h[f"val_{k}"][-1], rel=1e-5)
+
+
+def test_regression_history_of_several_outputs_in_their_own_units():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 3))
+    y = np.stack([x[:, 0] * 40 + 100, x[:, 1] - 3 * x[:, 2]], axis=1)  # two columns, two scales
+    data = split_dataset(x, y, task="regression")
+    r = fit(data, **{**TINY, "epochs": 3})
+    assert {"val_rmse", "val_mae", "val_r2"} <= set(r.history)
+    raw_val = data.target_preprocessing.invert(data.y_val)
+    ev = evaluate(r, data, split="val")
+    direct = regression_metrics(np.asarray(raw_val), np.asarray(predict(r, data.x_val)))
+    for k in ("rmse", "mae", "r2"):
+        assert r.history[f"val_{k}"][-1] == pytest.approx(direct[k], rel=1e-5)
+        assert getattr(ev, k) == pytest.approx(direct[k], rel=1e-5)
+    assert r.test_mae == pytest.approx(evaluate(r, data).mae, rel=1e-12)
 
 
 def test_regression_metrics_are_scikit_learns():
