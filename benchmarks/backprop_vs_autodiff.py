@@ -179,7 +179,7 @@ def run(quick: bool = False) -> Bench:
         "per-pair ratios with its interquartile range. Compile seconds are for the 1-step "
         "programs. Both give the same parameters "
         f"(largest difference: {diff:.1e}).\n\n"
-        "Target (issue 7): explicit / jax.grad <= 1.00, both ratios of a row:\n\n"
+        "Target: explicit / jax.grad <= 1.00, both ratios of a row:\n\n"
         + "\n".join(verdicts)
         + "\n\n"
         "Why: XLA compiles both gradients to the same 8 matrix products (3 forward, 5 backward) "
@@ -194,7 +194,8 @@ def run(quick: bool = False) -> Bench:
         "products and a few ops slower in one program than in the other depending on how XLA's "
         "thread pool schedules them (784-256-256-10, batch 32: the same W_2 update fusion took "
         "36 us in the explicit program, 15 us in jax.grad's), which is why such rows land within "
-        "about 3% of 1.00 either way from run to run. Three earlier runs after issue 7's changes: "
+        "about 3% of 1.00 either way from run to run. Three earlier runs after the faster "
+        "shuffle and weight gradients: "
         "batch-256 rows 0.74-0.95 every time; batch-32 scan ratios 0.95-1.00, but their 1-step "
         "ratios "
         "(0.97-1.08, interquartile ranges about 0.7-1.3 from Python dispatch) failed the target "

@@ -13,7 +13,7 @@ from benchmarks._common import Bench, child_json, digits_data
 
 TITLE = "Bayesian search: 4 rounds x 16 members as vectorized sweeps vs 64 sequential optuna trials"
 ORDER = 60
-TARGET = 1.5  # issue 19: rounds of sweeps at least this much faster than optuna's loop
+TARGET = 1.5  # the target: rounds of sweeps at least this much faster than optuna's loop
 
 SIZES = (64, 32, 10)
 EPOCHS = 5
@@ -188,8 +188,9 @@ def run(quick: bool = False) -> Bench:
         f"compilation of the search, `jaxnn._util.compile_count`). Optuna's usual loop asks one "
         f"trial at a time and trains it with `jaxnn.fit` on one device (every fit of the "
         f"network reuses the programs of the first: the optimizer and activation are traced "
-        f"there too). Before issue 19 this benchmark gave 0.85x (traced), 1.31x (with "
-        f"optimizer and activation) and 1.61x (16 copies). Target (issue 19): jaxnn >= "
+        f"there too). Before the one training engine this benchmark gave 0.85x (traced), "
+        f"1.31x (with "
+        f"optimizer and activation) and 1.61x (16 copies). Target: jaxnn >= "
         f"{TARGET}x optuna's loop on every space: {verdicts}. Each search runs in a fresh "
         f"process, so all compilation is included; wall time from the first proposal to the "
         f"last result"

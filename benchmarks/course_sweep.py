@@ -35,8 +35,8 @@ AXES = {
 MEMBERS = 100
 SAMPLE_SEED = 0
 TORCH_SUBSAMPLE = 10  # torch runs timed; scaled linearly to all members
-TARGET_SPEEDUP = 5.0  # packed sweep vs the loop of fit (issue 12)
-TARGET_TORCH = 6.0  # packed sweep vs the PyTorch eager loop (issue 19; it was 2.2x)
+TARGET_SPEEDUP = 5.0  # packed sweep vs the loop of fit
+TARGET_TORCH = 6.0  # packed sweep vs the PyTorch eager loop (it was 2.2x)
 COLUMNS = {
     "packed": "jaxnn.sweep (pack auto)",
     "grouped": "jaxnn.sweep (pack off: one program per network)",
@@ -244,7 +244,7 @@ def run(quick: bool = False) -> Bench:
         f"(members run in the largest network of their batch size, for the longest epochs). "
         f"Packed members against their `fit` runs: test loss within {rel.max():.1e} relative "
         f"(largest, {int(ok.sum())} members that did not diverge; {int((~ok).sum())} diverged).\n\n"
-        f"Targets (issues 12 and 19):\n\n"
+        f"Targets:\n\n"
         f"- packed sweep >= {TARGET_SPEEDUP:.0f}x faster than the loop of fit: "
         f"{speedup:.2f}x, {'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}\n"
         f"{torch_target}"

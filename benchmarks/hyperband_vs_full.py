@@ -10,7 +10,7 @@ import sys
 from benchmarks._common import Bench, child_json, digits_data
 
 TITLE = "Hyperband: successive halving vs the same members run to the end (compact vs frozen)"
-TARGET = 1.5  # issue 19: compacted successive halving against the full run, wall time, digits
+TARGET = 1.5  # the target: compacted successive halving against the full run, wall time, digits
 ORDER = 61
 
 SIZES = (64, 64, 10)
@@ -143,7 +143,7 @@ def run(quick: bool = False) -> Bench:
         f"segment and rung calls the same two programs, init and train, compiled once: the "
         f"target epoch is traced; compacting gathers the survivors into fewer calls of the "
         f"program's chunk, a power of two per device that the first rung's survivors fill). "
-        f"Target (issue 19): compacted >= {TARGET}x the full run's wall time on digits: "
+        f"Target: compacted >= {TARGET}x the full run's wall time on digits: "
         f"{small:.2f}x, {'met' if small >= TARGET else 'NOT met'} (it was 0.42x, every rung "
         f"compiling programs of its own). Load average (1, 5, 15 min) "
         f"before {tuple(round(x, 2) for x in load_before)}, after "

@@ -20,14 +20,14 @@ EPOCHS = 30
 BATCHES = (32, 256)
 TORCH, SKLEARN = "PyTorch eager (CPU, 1 thread)", "scikit-learn MLPClassifier"
 TARGETS = {
-    32: {"torch": 6.5, "sklearn": 4.0},  # issue 19 (issue 7 asked 8x torch, issue 4 5x)
+    32: {"torch": 6.5, "sklearn": 4.0},  # the targets (earlier ones: 8x torch, before that 5x)
     256: {"torch": 2.2},
 }
 FIT_ONE = "jaxnn.fit's program, one call"
 FIT_EPOCHS = "jaxnn.fit's program, a call per epoch"
-# The figures of this table before issue 19, on this machine (AMD EPYC, 2 cores): the code of
-# main at a1bbde2, 2026-12-07, load average 1.3. No row may fall more than 10% below its own
-# (issue 19); the fit row was `train_epoch` jitted, called once per epoch.
+# The figures of this table before the one training engine, on this machine (AMD EPYC, 2
+# cores): the code of main at a1bbde2, 2026-12-07, load average 1.3. No row may fall more
+# than 10% below its own; the fit row was `train_epoch` jitted, called once per epoch.
 EARLIER = {
     (32, "jaxnn train (one scan)"): 384_245,
     (32, FIT_EPOCHS): 318_234,
@@ -40,7 +40,7 @@ PEERS = {"torch": TORCH, "sklearn": SKLEARN}
 OURS = "jaxnn train (one scan)"
 PAIRS = 7  # alternating jaxnn / peer runs behind each target's ratio
 # Where a jaxnn step at batch 32 spends its time: a jax.profiler trace of `train` (one scan) on
-# this machine for issue 7 (shares of the summed op time; the profiler itself adds ~30%).
+# this machine (shares of the summed op time; the profiler itself adds ~30%).
 WHY_32 = (
     "A batch-32 step is {us:.0f} us. The profile splits it into the 8 small matrix products "
     "(32 x 64..128 x 128, 50%), Adam's elementwise update (optax: a square root and two divisions "
@@ -51,8 +51,9 @@ WHY_32 = (
     "XLA splits it over the two cores (one core, `taskset -c 0`, gives about the same step time). "
     "PyTorch eager took {torch_us:.0f} us per step in this run; its throughput alone varied "
     "from 47,700 to 58,900 samples/s between runs on this machine on one day, which is why the "
-    "targets are judged on alternating pairs. Three earlier runs of this benchmark after issue 7's "
-    "changes gave 8.21x, 7.63x and 7.01x (paired): the 8x target holds on some runs only."
+    "targets are judged on alternating pairs. Three earlier runs of this benchmark after the "
+    "faster shuffle and weight gradients gave 8.21x, 7.63x and 7.01x (paired): the 8x target holds "
+    "on some runs only."
 )
 
 
@@ -394,16 +395,16 @@ def run(quick: bool = False) -> Bench:
         f"Digits, {n} training samples, 64 -> {' -> '.join(map(str, hidden))} -> 10 tanh, adam "
         f"1e-3, {epochs} epochs, median of {repeats} runs; speedup = contender's time per "
         f"sample / jaxnn scan's. Compilation is excluded from the timings and listed beside. "
-        f"{torch_note}. Issue 7 made jaxnn's step faster, with bit-identical results on this "
+        f"{torch_note}. Two changes made jaxnn's step faster, with bit-identical results on this "
         "network: the per-epoch shuffle (the permutation of `jax.random.permutation`, sorted "
         "as packed integers, 45 instead of 180 us) and the weight gradients of layers with at "
         "most 256 inputs (grad a^T written out, then XLA's fused matrix kernel; see "
-        "`backprop_vs_autodiff`). Issue 19 runs every optimizer as one table-driven rule and "
+        "`backprop_vs_autodiff`). jaxnn runs every optimizer as one table-driven rule and "
         "`jaxnn.fit` as the engine's programs (its activation a `lax.switch` over every "
         "activation, its epochs a `while_loop` to a traced target), called as fit calls them "
         "(once, or once per epoch with a progress bar), metrics fetched after each call; their "
         "compile seconds are both programs' (init and test, training), compiled side by "
-        "side.\n\nTargets (issues 7 and 19), each ratio the median of alternating jaxnn / "
+        "side.\n\nTargets, each ratio the median of alternating jaxnn / "
         "peer runs, and the earlier figures (another run, another day's load):\n\n"
         + "\n".join(checks)
     )

@@ -1,6 +1,6 @@
 """Every finding of the red team (782 probes), one regression test each, in its categories: data
 lost, a model that cannot be loaded, a resumed log, hangs, tracebacks, silently wrong, clear but
-late or vague; then the hints and the bad input the issue lists.
+late or vague; then the hints and the bad input a user may give.
 
 As the red team did, the CLI probes run in a directory holding ``model.npz`` and ``d.npz`` from
 ``jaxnn train -d npz:d.npz --save model.npz``. Probes that would hang or exhaust memory where they
@@ -477,7 +477,7 @@ def test_boolean_n_5_points_to_count_5(capsys):
     assert "--count 5" in line
 
 
-# --- bad input (the issue's list) ---
+# --- bad input ---
 
 
 def test_non_numeric_regression_targets_are_one_line(tmp_path, capsys):

@@ -276,7 +276,7 @@ def test_evaluate(xor, jit):
 
 
 def test_contract_field_names():
-    # the fields earlier issues named, in their order; new settings are appended after them
+    # the fields as first released, in their order; new settings are appended after them
     assert TrainConfig._fields[:9] == (
         "sizes",
         "activation",
