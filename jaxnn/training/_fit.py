@@ -379,8 +379,8 @@ def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult
     derive = _regression_history(run.data)
     try:
         for epoch in range(first, config.epochs, chunk):
-            target = min(epoch + chunk, config.epochs)
-            state, rows = solo.train(state, target)
+            until = min(epoch + chunk, config.epochs)
+            state, rows = solo.train(state, until)
             for row in rows:
                 errors = row.pop("val_errors")
                 if derive is not None:
@@ -389,9 +389,9 @@ def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult
                     history[k].append(row[k])
                 if on_epoch is not None:
                     on_epoch(row)
-            if save_every is not None and (target % save_every == 0 or target == config.epochs):
+            if save_every is not None and (until % save_every == 0 or until == config.epochs):
                 save_now(state)
-            bar.update(target - epoch)
+            bar.update(until - epoch)
             bar.set_postfix(
                 **{k: f"{history[v][-1]:.4f}" for k, v in _BAR.items()},
             )
@@ -438,16 +438,16 @@ class _Solo:
         """The member's initial state (from its seed)."""
         return self.solo(self.member, self.zeros, self.data.x_test, self.data.y_test)[0]
 
-    def train(self, state: TrainState, target: int) -> tuple[TrainState, list[dict[str, Any]]]:
-        """Trains from ``state`` (taken over: do not use it after) to epoch ``target``; the
+    def train(self, state: TrainState, until: int) -> tuple[TrainState, list[dict[str, Any]]]:
+        """Trains from ``state`` (taken over: do not use it after) to epoch ``until``; the
         state, and one row of metrics per epoch run (with its ``val_errors``)."""
         first = int(state.epoch)
         start = time.perf_counter()
-        out = self.program(self.member, state, np.int32(target), np.bool_(False), self.data)
+        out = self.program(self.member, state, np.int32(until), np.bool_(False), self.data)
         metrics, errors = jax.device_get((out.metrics, out.val_errors))  # waits for the call
         self.train_seconds += time.perf_counter() - start
         rows = []
-        for i in range(first, target):
+        for i in range(first, until):
             row = {"epoch": i + 1, **{k: float(v[i]) for k, v in metrics._asdict().items()}}
             rows.append({**row, "val_errors": errors[i]})
         return out.state, rows
