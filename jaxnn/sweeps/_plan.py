@@ -249,14 +249,7 @@ def plan(
     if mode not in (*MODES, ENVELOPE):
         raise ValueError(f"pack must be one of {', '.join(MODES)}, got {mode!r}")
     if mode == "on":
-        bad = unpackable(configs)
-        if bad:
-            name, values = bad[0]
-            shown = ", ".join(map(str, values))
-            raise ValueError(
-                f"pack='on': the members differ in {name} ({shown}), which cannot be packed "
-                f"(one program per value); use pack='auto' or 'off'"
-            )
+        _check_packable(configs)
     sets: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
         sets.setdefault(pack_key(c), []).append(i)
@@ -264,42 +257,62 @@ def plan(
     args = (shape, chunk, devices, backend)
     for key, index in sets.items():
         own = _custom(key)
-        networks = {configs[i].sizes for i in index}
-        grouped = _programs_of(configs, index, lambda c: c.sizes, False, *args)
         if own:
             choices.append({"members": len(index), **own, "choice": "grouped"})
-        hidden = len(configs[index[0]].sizes) > 2
-        if mode == ENVELOPE and hidden:  # one packed program per set, whatever its networks
-            programs += _programs_of(configs, index, lambda c: 0, True, *args)
-            continue
-        if len(networks) == 1 or not hidden:
-            programs += grouped
-            continue
-        options = {
-            "packed": _programs_of(configs, index, lambda c: 0, True, *args),
-            "bucketed": _programs_of(configs, index, lambda c: max(c.sizes[1:-1]), True, *args),
-            "grouped": grouped,
-        }
-        estimates = {name: _option(p, backend) for name, p in options.items()}
-        if mode == "on":
-            choice = "packed"
-        elif mode == "off":
-            choice = "grouped"
-        else:
-            choice = min(estimates, key=lambda n: estimates[n]["estimated_seconds"])
-        cost = estimates["packed"]["cost"]
-        choices.append(
-            {
-                "members": len(index),
-                "configs": len(networks),
-                "choice": choice,
-                **{n: {k: v for k, v in e.items() if k != "cost"} for n, e in estimates.items()},
-                "padded_fraction": 1 - cost.useful_flops / cost.flops,
-            }
-        )
-        programs += options[choice]
+        chosen, choice = _choose(configs, index, mode, args)
+        programs += chosen
+        if choice is not None:
+            choices.append(choice)
     programs.sort(key=lambda p: p.members[0])
     return programs, choices
+
+
+def _check_packable(configs: Sequence[TrainConfig]) -> None:
+    """Refuses ``pack="on"`` for members that differ in a setting no program packs (named)."""
+    bad = unpackable(configs)
+    if bad:
+        name, values = bad[0]
+        shown = ", ".join(map(str, values))
+        raise ValueError(
+            f"pack='on': the members differ in {name} ({shown}), which cannot be packed "
+            f"(one program per value); use pack='auto' or 'off'"
+        )
+
+
+def _choose(
+    configs: Sequence[TrainConfig], index: list[int], mode: str, args: tuple
+) -> tuple[list[Program], dict[str, Any] | None]:
+    """The programs of one set of members that could share a packed program (``args``: shape,
+    chunk, devices, backend), and the choice made for it (None where there was none to make:
+    one network, no hidden layer, or the envelope)."""
+    backend = args[-1]
+    networks = {configs[i].sizes for i in index}
+    hidden = len(configs[index[0]].sizes) > 2
+    if mode == ENVELOPE and hidden:  # one packed program per set, whatever its networks
+        return _programs_of(configs, index, lambda c: 0, True, *args), None
+    grouped = _programs_of(configs, index, lambda c: c.sizes, False, *args)
+    if len(networks) == 1 or not hidden:
+        return grouped, None
+    options = {
+        "packed": _programs_of(configs, index, lambda c: 0, True, *args),
+        "bucketed": _programs_of(configs, index, lambda c: max(c.sizes[1:-1]), True, *args),
+        "grouped": grouped,
+    }
+    estimates = {name: _option(p, backend) for name, p in options.items()}
+    if mode == "on":
+        choice = "packed"
+    elif mode == "off":
+        choice = "grouped"
+    else:
+        choice = min(estimates, key=lambda n: estimates[n]["estimated_seconds"])
+    cost = estimates["packed"]["cost"]
+    return options[choice], {
+        "members": len(index),
+        "configs": len(networks),
+        "choice": choice,
+        **{n: {k: v for k, v in e.items() if k != "cost"} for n, e in estimates.items()},
+        "padded_fraction": 1 - cost.useful_flops / cost.flops,
+    }
 
 
 def _custom(key: tuple) -> dict[str, str]:
