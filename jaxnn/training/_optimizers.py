@@ -281,6 +281,12 @@ def optimizer(
         eps=eps,
         weight_decay=weight_decay,
     )
+    return _transformation(code, sched, given, custom, total_steps)
+
+
+def _transformation(code, sched, given: dict, custom, total_steps) -> optax.GradientTransformation:
+    """`optimizer`'s transformation: optimizer ``code``, schedule ``sched``, the hyperparameters
+    ``given`` by name, and a user's schedule ``custom`` (or None) in place of ``sched``."""
 
     def init(params) -> OptimizerState:
         dtype = _hyperparam_dtype(params)
