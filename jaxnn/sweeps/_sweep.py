@@ -233,20 +233,14 @@ def sweep(
     plan_ = _Planned(resolved, data, mesh, chunk, mode, envelope)
     collected, train_seconds = _train(plan_, resolved, keep_params, progress)
     cache_after = cache_counts()
-    programs = plan_.programs
-    flops = sum(p.cost.flops for p in programs)
-    useful = sum(p.cost.useful_flops for p in programs)
     return SweepResult(
         settings=tuple(resolved.full),
         **collected.fields(data, keep_params),
         devices=mesh.size,
-        groups=len(programs),
         chunk_size=chunk,
         compile_seconds=plan_.compile_seconds,
         train_seconds=train_seconds,
-        programs=len(programs),
-        packed_programs=sum(p.packed for p in programs),
-        padded_fraction=float(1 - useful / flops) if flops > 0 else 0.0,
+        **plan_.counts(),
         pack=pack,
         choices=tuple(plan_.choices),
         cache_hits=cache_after["hits"] - cache_before["hits"],
@@ -275,6 +269,17 @@ class _Planned:
             self.runs.append((program, index, members))
             asked += requests(static, members, mesh, program.chunk, self.data, fresh=True)
         self.compiled, self.compile_seconds = compiled(asked)
+
+    def counts(self) -> dict[str, Any]:
+        """`SweepResult`'s ``groups``, ``programs``, ``packed_programs`` and ``padded_fraction``."""
+        flops = sum(p.cost.flops for p in self.programs)
+        useful = sum(p.cost.useful_flops for p in self.programs)
+        return {
+            "groups": len(self.programs),
+            "programs": len(self.programs),
+            "packed_programs": sum(p.packed for p in self.programs),
+            "padded_fraction": float(1 - useful / flops) if flops > 0 else 0.0,
+        }
 
 
 def _train(planned: _Planned, resolved, keep_params: bool, progress: bool):
