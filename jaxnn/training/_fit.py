@@ -177,8 +177,8 @@ def fit(
     table's defaults: digits, 2 hidden layers of 128 tanh units, softmax with cross-entropy (a
     linear output with mse for regression), adam 1e-3, batch 32, 30 epochs, Xavier init,
     float32, seed 0. ``optimizer`` may be an `optax.GradientTransformation` and
-    ``learning_rate`` a schedule. The data forms, scaling, regression, dtypes and what is
-    compiled are in the documentation (docs/training.md).
+    ``learning_rate`` a schedule. The documentation has the rest: the data forms, scaling,
+    regression and dtypes in docs/data.md, what is compiled and the history in docs/training.md.
 
     Args:
       data: a data set name (see `load_dataset`), a tuple of raw arrays ``(x, y)``,
