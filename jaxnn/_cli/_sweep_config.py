@@ -22,6 +22,7 @@ from typing import Any
 
 from jaxnn._cli._run_log import SweepLogs
 from jaxnn._cli._sweep_report import (
+    KEPT,
     best_member,
     importance_figure,
     importance_report,
@@ -407,9 +408,6 @@ _RESULTS = (
     "epochs_run",
     "stopped",
 )
-REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_mae", "test_r2")
-# each member's test confusion matrix (classification), measured in its program
-KEPT = (*REGRESSION, "confusion_matrix")
 
 
 def _swept_axes(spec, records: Sequence[Mapping[str, Any]]) -> dict[str, list]:

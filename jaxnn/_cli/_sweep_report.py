@@ -15,12 +15,20 @@ import numpy as np
 from jaxnn._cli._run_log import SweepLogs
 
 __all__ = [
+    "KEPT",
+    "REGRESSION",
     "best_member",
     "flag_sweep_logs",
     "importance_figure",
     "importance_report",
     "member_history",
 ]
+
+REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_mae", "test_r2")
+"""A regression member's results in the JSON: its last epoch's and its test split's."""
+KEPT = (*REGRESSION, "confusion_matrix")
+"""A member's results besides its losses and accuracies: a regression's metrics, or a
+classifier's test confusion matrix (counted inside its program)."""
 
 
 def importance_report(

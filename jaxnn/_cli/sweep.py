@@ -22,6 +22,8 @@ from jaxnn._cli._sweep_config import (
     run_config,
 )
 from jaxnn._cli._sweep_report import (
+    KEPT,
+    REGRESSION,
     best_member,
     flag_sweep_logs,
     member_history,
@@ -39,10 +41,6 @@ from jaxnn._cli._train_args import (
 MAX_MEMBERS = 4096
 _DEST_OF = {s.name: dest for dest, s in _BY_DEST.items()}
 _RESULTS = ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss", "diverged")
-# a regression's, the last epoch's and the test split's, in the targets' units
-REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_mae", "test_r2")
-# each member's test confusion matrix (classification), measured in its program
-KEPT = (*REGRESSION, "confusion_matrix")
 
 
 def register(subparsers) -> argparse.ArgumentParser:
