@@ -93,13 +93,13 @@ def wandb_dirs(args: argparse.Namespace) -> dict[str, str]:
     ``-wp``/``-we`` ask for wandb: an output, checked like the others."""
     import os
 
-    if not wants_params(args):
+    if not wants_wandb(args):
         return {}
     return {"wandb": os.path.join(os.environ.get("WANDB_DIR") or os.getcwd(), "wandb")}
 
 
-def wants_params(args: argparse.Namespace) -> bool:
-    """Whether a run must keep its networks: wandb logging (-wp/-we) wants confusion matrices."""
+def wants_wandb(args: argparse.Namespace) -> bool:
+    """Whether ``-wp``/``-we`` ask for wandb logging."""
     return bool(args.wandb_project or args.wandb_entity)
 
 
@@ -110,7 +110,7 @@ class TrainLogs:
         resume = _completed_epochs(args.resume) if getattr(args, "resume", None) else None
         self.file = JsonLinesLog(args.log, resume=resume) if args.log else None
         self.wandb: WandbLogger | None = None
-        if wants_params(args):
+        if wants_wandb(args):
             self.wandb = start_wandb(
                 args.wandb_project, args.wandb_entity, config=config, name=name
             )
