@@ -109,19 +109,12 @@ def _jaxnn(data, config, hparams, repeats):
 
     # jaxnn.fit's programs (activation, optimizer, init traced: a lax.switch, a while_loop of
     # epochs), called as fit calls them: once for every epoch, or once per epoch (a progress bar)
-    from jaxnn.training import _engine as engine
-    from jaxnn.training._fit import _programs
+    from jaxnn.training._fit import _Run, _Solo
 
-    static = engine.static_of(
-        config,
-        activations=engine.solo_activations(config.activation),
-        epochs=engine.epochs_bucket(config.epochs),
-    )
-    member = jax.device_put(engine.member_of(static, config, hparams, engine.seed_key(0)))
     start = time.perf_counter()
-    solo, program, zeros, _ = _programs(static, member, data)
+    solo = _Solo(_Run(data, config, hparams, 0, "digits", {}), data)
     compile_fit = time.perf_counter() - start
-    state0, _ = solo(member, zeros, data.x_test, data.y_test)
+    member, program, state0 = solo.member, solo.program, solo.initial()
 
     def call(state, target):
         out = program(member, state, np.int32(target), np.bool_(False), data)
