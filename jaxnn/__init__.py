@@ -111,20 +111,18 @@ from jaxnn.feedforward._network import layer_sizes as layer_sizes
 
 # --- training: settings, the loop, fit, optimizers, data, checkpoints, metrics ---
 from jaxnn.training._checked import CheckFailed as CheckFailed
-from jaxnn.training._checked import checked_train as checked_train
+from jaxnn.training._checked_train import checked_train as checked_train
 from jaxnn.training._checkpoint import Checkpoint as Checkpoint
 from jaxnn.training._checkpoint import load_checkpoint as load_checkpoint
 from jaxnn.training._checkpoint import params_sha256 as params_sha256
 from jaxnn.training._checkpoint import save_checkpoint as save_checkpoint
-from jaxnn.training._data import DATASETS as DATASETS
 from jaxnn.training._data import Dataset as Dataset
 from jaxnn.training._data import Preprocessing as Preprocessing
-from jaxnn.training._data import load_dataset as load_dataset
-from jaxnn.training._data import read_idx as read_idx
 from jaxnn.training._data import split_dataset as split_dataset
-from jaxnn.training._data import write_idx as write_idx
 from jaxnn.training._fit import FitResult as FitResult
 from jaxnn.training._fit import fit as fit
+from jaxnn.training._formats import read_idx as read_idx
+from jaxnn.training._formats import write_idx as write_idx
 from jaxnn.training._loop import EpochMetrics as EpochMetrics
 from jaxnn.training._loop import HParams as HParams
 from jaxnn.training._loop import TrainConfig as TrainConfig
@@ -147,6 +145,8 @@ from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
 from jaxnn.training._optimizers import make_optimizer as make_optimizer
 from jaxnn.training._settings import SETTINGS as SETTINGS
 from jaxnn.training._settings import Setting as Setting
+from jaxnn.training._sources import DATASETS as DATASETS
+from jaxnn.training._sources import load_dataset as load_dataset
 
 # isort: split
 

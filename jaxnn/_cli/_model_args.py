@@ -96,7 +96,7 @@ def _load_model(path: str):
 def _training_source(model, name: str) -> bool:
     """Whether ``-d NAME`` is the data the model was trained on: the same named set, or a file
     of the same content (its SHA-256), or a directory at the same path."""
-    from jaxnn.training._data import source_of
+    from jaxnn.training._sources import source_of
 
     stored = (model.data or {}).get("source")
     if not isinstance(stored, dict):  # a model of an earlier version: its data set's name
@@ -119,9 +119,10 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         with another number of features, ``--split test`` on data without labels.
     """
     from jaxnn._cli._train_args import check_dataset_name
-    from jaxnn.training._data import read_source, split_source
+    from jaxnn.training._data import split_source
     from jaxnn.training._model import is_regression
     from jaxnn.training._settings import check_setting
+    from jaxnn.training._sources import read_source
 
     model = _load_model(args.model)
     stored = model.data or {}

@@ -70,7 +70,7 @@ def flag_default(s: Setting) -> Any:
 
 def dataset_file(name: Any) -> str | None:
     """The path of a ``npz:``/``csv:``/``idx:`` data set (an input the run must not overwrite)."""
-    from jaxnn.training._data import FILE_FORMATS
+    from jaxnn.training._sources import FILE_FORMATS
 
     prefix, sep, rest = str(name or "").partition(":")
     return rest if sep and prefix.lower() in FILE_FORMATS else None
@@ -207,7 +207,7 @@ def check_dataset_name(name: str, data_dir: str | None) -> str:
     mnist, fashion_mnist and kmnist without ``data_dir`` are downloaded into the cache.
     """
     del data_dir  # any source works with or without it
-    from jaxnn.training._data import DATASETS, FILE_FORMATS
+    from jaxnn.training._sources import DATASETS, FILE_FORMATS
 
     prefix, sep, _ = name.partition(":")
     if sep and prefix.lower() in FILE_FORMATS:
@@ -222,7 +222,8 @@ def check_dataset_name(name: str, data_dir: str | None) -> str:
 
 def load_data(spec: DatasetSpec):
     """Loads and checks the `Dataset` of a `DatasetSpec`; errors name the flag or the file."""
-    from jaxnn.training._data import check_dataset, load_dataset
+    from jaxnn.training._data import check_dataset
+    from jaxnn.training._sources import load_dataset
 
     name = check_dataset_name(spec.name, spec.data_dir)
     return check_dataset(

@@ -44,7 +44,6 @@ from jaxnn.training._data import (
     check_dataset,
     default_output,
     is_classification,
-    load_dataset,
     output_width,
     split_dataset,
 )
@@ -53,6 +52,7 @@ from jaxnn.training._optimizers import HYPERPARAMETERS, check_schedule, is_trans
 from jaxnn.training._precision import check_dtype, data_dtype
 from jaxnn.training._programs import Request, compiled
 from jaxnn.training._settings import SETTINGS, check_setting
+from jaxnn.training._sources import load_dataset
 from jaxnn.training._targets import regression_problem
 
 __all__ = ["FitResult", "fit"]

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from jaxnn import write_idx
 from jaxnn._cli import main
 from jaxnn._cli._train_args import (
     SWEEPABLE,
@@ -16,7 +17,7 @@ from jaxnn._cli._train_args import (
     load_data,
     setting_from_args,
 )
-from jaxnn.training._data import IDX_FILES, write_idx
+from jaxnn.training._formats import IDX_FILES
 
 SMALL = ["-d", "xor", "-sz", "8", "-nhl", "1", "-e", "2", "-b", "64", "--quiet"]
 
