@@ -144,9 +144,9 @@ from jaxnn.training._model import predict as predict
 from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
 from jaxnn.training._optimizers import make_optimizer as make_optimizer
 from jaxnn.training._settings import SETTINGS as SETTINGS
-from jaxnn.training._settings import Setting as Setting
 from jaxnn.training._sources import DATASETS as DATASETS
 from jaxnn.training._sources import load_dataset as load_dataset
+from jaxnn.training._table import Setting as Setting
 
 # isort: split
 

@@ -179,10 +179,13 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def default_heatmap_axes(axes: Mapping[str, Sequence[Any]]) -> tuple[str, str] | None:
-    """The two axes with the most values (ties: the first named), or None with fewer than two."""
+def default_heatmap_axes(
+    axes: Mapping[str, Sequence[Any]], *, max_values: int | None = None
+) -> tuple[str, str] | None:
+    """The two axes with the most values (ties: the first named), in the order of ``axes``, or
+    None with fewer than two; with ``max_values``, only axes of at most that many values."""
     swept = sorted(axes, key=lambda k: -len(axes[k]))
-    swept = [k for k in swept if len(axes[k]) > 1]
+    swept = [k for k in swept if 1 < len(axes[k]) <= (max_values or len(axes[k]))]
     if len(swept) < 2:
         return None
     first, second = sorted(swept[:2], key=list(axes).index)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from jaxnn._cli._train_args import _usage
-from jaxnn.training._settings import setting
+from jaxnn.training._settings import SETTINGS
 
 __all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure", "model_inputs"]
 
@@ -25,7 +25,7 @@ SPLITS = ("test", "all")
 _HELP = {
     "dataset": "the data, as for jaxnn train: a name (digits, iris, mnist1d, ...) or a file "
     "(npz:PATH, csv:PATH, idx:PATH)",
-    "data_dir": setting("data_dir").help,
+    "data_dir": SETTINGS.named("data_dir").help,
     "label_column": "the label column of a csv:PATH data set: a header name or a 0-based index "
     "(none: no labels); default: the model's",
 }
@@ -52,7 +52,7 @@ def add_model_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     g = p.add_argument_group("data")
     for name in ("dataset", "data_dir", "data_seed", "val_fraction", "label_column"):
-        s = setting(name)
+        s = SETTINGS.named(name)
         g.add_argument(
             *s.flags,
             dest=s.dest,
@@ -128,7 +128,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
     stored = model.data or {}
 
     def chosen(name: str):
-        s = setting(name)
+        s = SETTINGS.named(name)
         value = getattr(args, s.dest)
         value = stored.get(name, s.default) if value is None else value
         if name == "label_column":

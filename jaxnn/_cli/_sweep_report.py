@@ -22,7 +22,47 @@ __all__ = [
     "importance_report",
     "member_history",
     "regression_columns",
+    "results_table",
 ]
+
+
+def results_table(
+    records: list[dict[str, Any]],
+    order: Sequence[int],
+    columns: Sequence[str],
+    top: int,
+    say: Any = print,
+    *,
+    abbreviate: bool = True,
+    labels: dict[str, str] | None = None,
+) -> int:
+    """Prints the ranked table (``rank`` and ``columns``, the first ``top`` members; 0: all) and
+    writes each record's ``rank``; returns how many rows it showed.
+
+    Args:
+      records: the member records.
+      order: member indices, best first.
+      columns: the record keys to show after the rank.
+      top: rows to show (0: every member).
+      say: where to print.
+      abbreviate: headers as ``val acc``, ``RMSE``, ``R^2`` (else ``val accuracy``).
+      labels: the header of a column, where it is not the key with spaces.
+    """
+    from jaxnn._util import markdown_table
+
+    for rank, i in enumerate(order, start=1):
+        records[i]["rank"] = rank
+    shown = list(order) if top == 0 else list(order)[:top]
+    keys = ["rank", *columns]
+    headers = [(labels or {}).get(c) or c.replace("_", " ") for c in keys]
+    if abbreviate:
+        headers = [
+            h.replace("accuracy", "acc").replace("rmse", "RMSE").replace("r2", "R^2")
+            for h in headers
+        ]
+    rows = [[records[i].get(c) for c in keys] for i in shown]
+    say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
+    return len(shown)
 
 
 def confusion_matrices(settings: Sequence[Mapping[str, Any]], params: Sequence[Any], data) -> list:
@@ -117,27 +157,24 @@ def flag_sweep_logs(
 
     Args:
       args: the parsed flags.
-      members: the member records (flag names, results).
+      members: the member records (settings by name, results).
       settings: each member's full setting as given to the sweep (values as typed).
       result: the `SweepResult`.
-      swept: the swept axes by short flag name.
+      swept: the swept axes by setting name.
       data: the `Dataset`.
-      data_settings: the data flags, for wandb's config.
+      data_settings: the data settings by name, for wandb's config.
     """
     logs = SweepLogs(args)
     try:
         confusion = None
         if logs.wants_params and result.params is not None:
             confusion = confusion_matrices(result.settings, result.params, data)
-        from jaxnn._cli.sweep import _names
-
-        long_names = dict(_names().values())
         logs.add(
             members,
             range(len(members)),
             result.history,
             settings,
-            line_keys=[long_names.get(k, k) for k in swept],
+            line_keys=list(swept),
             confusion=confusion,
             data=data_settings,
         )
@@ -211,7 +248,7 @@ def best_member(
       index: the member's index.
       setting: its full setting (`TrainConfig` and `HParams` fields and ``seed``).
       data: the `Dataset`.
-      spec: the `DatasetSpec` of the data flags.
+      spec: the data settings (`data_settings`).
       params: its final network, or None.
       say: where to print.
 

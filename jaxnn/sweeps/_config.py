@@ -46,7 +46,7 @@ from jaxnn.sweeps._distributions import (
     parse_parameter,
 )
 from jaxnn.sweeps._early_terminate import Hyperband, parse_hyperband
-from jaxnn.training._settings import SETTINGS, Setting
+from jaxnn.training._settings import SETTINGS
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -161,7 +161,7 @@ class SweepSpec(NamedTuple):
     def with_values(self, dest: str, key: str, values: Sequence[Any]) -> SweepSpec:
         """This spec with parameter ``dest`` replaced by ``values`` (command-line flags override
         the file: one value is a constant, several a categorical)."""
-        s = _setting_by_dest(dest)
+        s = SETTINGS.by_dest(dest)
         p = Parameter(
             key=self.parameters[dest].key if dest in self.parameters else key,
             setting=s.name,
@@ -179,10 +179,6 @@ class SweepSpec(NamedTuple):
             for d, p in self.parameters.items()
             if not (p.distribution in CHOICE and len(p.values) == 1)
         }
-
-
-def _setting_by_dest(dest: str) -> Setting:
-    return next(s for s in SETTINGS if s.flags and s.dest == dest)
 
 
 def load_sweep_config(path: str | os.PathLike) -> SweepSpec:

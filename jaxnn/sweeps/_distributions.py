@@ -36,20 +36,6 @@ GRIDDABLE = (*CHOICE, "int_uniform", "q_uniform")
 _PARAMETER_KEYS = ("values", "value", "distribution", "min", "max", "q", "probabilities")
 
 
-def _names() -> dict[str, Setting]:
-    """Every spelling of a setting that a config may use as a parameter name."""
-    out: dict[str, Setting] = {}
-    for s in SETTINGS:
-        if not s.flags:
-            continue
-        for name in (s.dest, s.name, *(f.lstrip("-").replace("-", "_") for f in s.flags)):
-            out.setdefault(name.lower(), s)
-    return out
-
-
-_PARAMETERS = _names()
-
-
 class Parameter(NamedTuple):
     """One parameter of a sweep config, its values checked and in canonical form.
 
@@ -161,9 +147,9 @@ class Parameter(NamedTuple):
 def parse_parameter(source: str, name: str, raw: Any) -> Parameter:
     """One parameter of the file, checked against the settings table and in canonical form."""
     key = f"parameters.{name}"
-    s = _PARAMETERS.get(str(name).lower())
-    if s is None:
-        valid = sorted({x.dest for x in _PARAMETERS.values() if x.sweep})
+    s = SETTINGS.get(str(name))
+    if s is None or not s.flags:
+        valid = [x.dest for x in SETTINGS.dests().values() if x.sweep]
         raise SweepConfigError(
             f"{source}: {key}: unknown parameter; expected a setting of jaxnn train: "
             f"{', '.join(valid)} (or their short flags)"

@@ -45,10 +45,11 @@ from jaxnn.training._settings import SETTINGS as SETTINGS
 from jaxnn.training._settings import STANDARDIZE as STANDARDIZE
 from jaxnn.training._settings import STANDARDIZE_TARGETS as STANDARDIZE_TARGETS
 from jaxnn.training._settings import TASKS as TASKS
-from jaxnn.training._settings import Range as Range
-from jaxnn.training._settings import Setting as Setting
 from jaxnn.training._sources import DATASETS as DATASETS
 from jaxnn.training._sources import load_dataset as load_dataset
+from jaxnn.training._table import Range as Range
+from jaxnn.training._table import Setting as Setting
+from jaxnn.training._table import Settings as Settings
 
 __all__ = [
     "CheckFailed",
@@ -89,6 +90,7 @@ __all__ = [
     "read_idx",
     "save_checkpoint",
     "Setting",
+    "Settings",
     "split_dataset",
     "train",
     "train_epoch",

@@ -159,14 +159,12 @@ def output_width(data: Dataset, loss: Any = "cross_entropy") -> int:
 
 
 def default_output(data: Dataset, loss: Any, output: Any = "auto") -> Any:
-    """``output`` unless it is ``auto``; for ``auto``, linear for regression targets, else
-    ``auto`` (the loss's own default: softmax for cross-entropy and mse, sigmoid for binary
-    cross-entropy)."""
-    if isinstance(output, str) and output == "auto" and not is_classification(data):
-        from jaxnn.feedforward._losses import get_loss
+    """``output`` unless it is ``auto``; ``auto`` is `auto_output` of ``loss`` on these targets
+    (linear for mse on regression targets, else the loss's first output)."""
+    if isinstance(output, str) and output == "auto":
+        from jaxnn.feedforward._losses import auto_output
 
-        if get_loss(loss).targets == "real":
-            return "linear"
+        return auto_output(loss, regression=not is_classification(data))
     return output
 
 
