@@ -46,13 +46,31 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def run(args: argparse.Namespace) -> dict:
+def _problem(seed: int, sizes: tuple[int, ...], batch: int, loss: str):
+    """A random network of ``sizes`` and a random batch: labels for cross-entropy, 0/1 targets
+    for binary cross-entropy, real targets for mse."""
     import jax
     import jax.numpy as jnp
 
-    from jaxnn import check_gradients, get_activation, init_mlp
+    from jaxnn.feedforward import init
+
+    k_params, k_x, k_y = jax.random.split(jax.random.key(seed), 3)
+    params = init(sizes, key=k_params)
+    x = jax.random.normal(k_x, (batch, sizes[0]))
+    k = sizes[-1]
+    if loss == "cross_entropy":
+        y = jax.random.randint(k_y, (batch,), 0, k)
+    elif loss == "binary_cross_entropy":
+        y = jax.random.bernoulli(k_y, 0.5, (batch, k)).astype(jnp.float32)
+    else:
+        y = jax.random.normal(k_y, (batch, k))
+    return params, x, y
+
+
+def run(args: argparse.Namespace) -> dict:
     from jaxnn._cli import UsageError, seed_flag
     from jaxnn._util import markdown_table
+    from jaxnn.feedforward import check_gradients, get_activation
     from jaxnn.feedforward._losses import auto_output, get_loss, resolve_loss
     from jaxnn.training._settings import check_setting
 
@@ -71,16 +89,7 @@ def run(args: argparse.Namespace) -> dict:
     output = args.output or auto_output(loss_name, regression=get_loss(loss_name).targets == "real")
     loss = resolve_loss(loss_name, output)
 
-    k_params, k_x, k_y = jax.random.split(jax.random.key(args.seed), 3)
-    params = init_mlp(k_params, sizes)
-    x = jax.random.normal(k_x, (args.batch, sizes[0]))
-    k = sizes[-1]
-    if loss == "cross_entropy":
-        y = jax.random.randint(k_y, (args.batch,), 0, k)
-    elif loss == "binary_cross_entropy":
-        y = jax.random.bernoulli(k_y, 0.5, (args.batch, k)).astype(jnp.float32)
-    else:
-        y = jax.random.normal(k_y, (args.batch, k))
+    params, x, y = _problem(args.seed, sizes, args.batch, loss)
     records = check_gradients(
         params,
         x,

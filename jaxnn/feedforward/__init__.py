@@ -2,7 +2,8 @@
 (Algorithm 5), activations g with their derivatives, output functions O and losses (values in
 registries), backpropagation (Algorithm 6) and the gradient check against ``jax.grad``.
 
-``jaxnn.feedforward.init(sizes, key=...)`` is ``jaxnn.init_mlp(key, sizes)``, the key keyword-only.
+``init(sizes, key=...)`` is also ``jaxnn.init_mlp`` and ``init_mlp`` here: one function, which
+takes the earlier form ``init_mlp(key, sizes, init=...)`` too.
 """
 
 from jaxnn.feedforward._activations import ACTIVATIONS as ACTIVATIONS
@@ -30,7 +31,6 @@ from jaxnn.feedforward._network import Dense as Dense
 from jaxnn.feedforward._network import ForwardCache as ForwardCache
 from jaxnn.feedforward._network import forward as forward
 from jaxnn.feedforward._network import init as init
-from jaxnn.feedforward._network import init_mlp as init_mlp
 from jaxnn.feedforward._network import layer_sizes as layer_sizes
 
 __all__ = [
@@ -62,3 +62,5 @@ __all__ = [
     "output_fn",
     "per_example_grads",
 ]
+
+init_mlp = init  # the earlier name of init (the key first), still accepted

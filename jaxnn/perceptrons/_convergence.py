@@ -11,7 +11,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxnn._validation import check_int_range, check_positive, is_concrete
-from jaxnn.perceptrons._learning import perceptron_points
+from jaxnn.perceptrons._learning import points
 from jaxnn.perceptrons._perceptron import PerceptronParams
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "convergence_bound",
     "convergence_trials",
     "separable_data",
-    "separation_margin",
+    "margin",
 ]
 
 
@@ -28,7 +28,7 @@ def _unit(params: PerceptronParams) -> jax.Array:
     return w / jnp.linalg.norm(w)
 
 
-def separation_margin(
+def margin(
     w_star: PerceptronParams, x: ArrayLike, y: ArrayLike, *, normalize: bool = True
 ) -> jax.Array:
     r"""The margin delta of a separating unit in the notes' proof.
@@ -46,7 +46,7 @@ def separation_margin(
     Returns:
       delta, a scalar: positive exactly when ``w_star`` puts every point strictly on its side.
     """
-    p = perceptron_points(x, y, normalize=normalize)
+    p = points(x, y, normalize=normalize)
     return jnp.min(p @ _unit(w_star).astype(p.dtype))
 
 
@@ -83,7 +83,7 @@ def convergence_bound(
     Returns:
       The bound on k, a scalar; ``inf`` when ``w_star`` does not separate the points (delta <= 0).
     """
-    p = perceptron_points(x, y, normalize=normalize)
+    p = points(x, y, normalize=normalize)
     u = _unit(w_star).astype(p.dtype)
     delta = jnp.min(p @ u)
     r2 = jnp.max(jnp.sum(p * p, axis=1))
@@ -232,20 +232,20 @@ def convergence_trials(
 
 
 @functools.partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
-def _trials(key, margin, dim, init_scale, datasets, num_points, max_dim, algorithm, max_steps):
-    from jaxnn.perceptrons._learning import learn_perceptron
-    from jaxnn.perceptrons._perceptron import init_perceptron
+def _trials(key, min_margin, dim, init_scale, datasets, num_points, max_dim, algorithm, max_steps):
+    from jaxnn.perceptrons._learning import learn
+    from jaxnn.perceptrons._perceptron import init as init_perceptron
 
     normalize = algorithm == "modified"
 
     def one(i):
         k_data, k_init, k_fit = jax.random.split(jax.random.fold_in(key, i), 3)
-        x, y, w_star, kept = _separable_data(k_data, margin, dim, num_points, max_dim, 64)
+        x, y, w_star, kept = _separable_data(k_data, min_margin, dim, num_points, max_dim, 64)
         w, b = init_perceptron(k_init, max_dim)
         live = jnp.arange(max_dim) < dim
         init = PerceptronParams(init_scale * jnp.where(live, w, 0.0), init_scale * b)
-        fit = learn_perceptron(x, y, k_fit, algorithm=algorithm, init=init, max_steps=max_steps)
-        delta = separation_margin(w_star, x, y, normalize=normalize)
+        fit = learn(x, y, k_fit, algorithm=algorithm, init=init, max_steps=max_steps)
+        delta = margin(w_star, x, y, normalize=normalize)
         bound = convergence_bound(w_star, x, y, init=init, normalize=normalize)
         met = kept >= num_points
         return ConvergenceTrials(delta, bound, fit.corrections, fit.steps, fit.converged, met)

@@ -21,7 +21,7 @@ from jaxnn._validation import (
 )
 from jaxnn.perceptrons._perceptron import PerceptronParams
 
-__all__ = ["ALGORITHMS", "PerceptronFit", "learn_perceptron", "perceptron_points"]
+__all__ = ["ALGORITHMS", "PerceptronFit", "learn", "points"]
 
 ALGORITHMS = ("random", "modified", "cyclic")
 """``random``: Algorithm 1; ``modified``: Algorithm 2 (normalized P'); ``cyclic``: Algorithm 1 with
@@ -47,7 +47,7 @@ class PerceptronFit(NamedTuple):
     history: PerceptronParams | None
 
 
-def perceptron_points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) -> jax.Array:
+def points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) -> jax.Array:
     r"""The set P' = P union N^- of the notes' proof, in augmented coordinates.
 
     .. math::
@@ -72,7 +72,7 @@ def perceptron_points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) ->
     return p
 
 
-def learn_perceptron(
+def learn(
     x: ArrayLike,
     y: ArrayLike,
     key: jax.Array | None = None,
@@ -145,7 +145,7 @@ def learn_perceptron(
 
 @functools.partial(jax.jit, static_argnames=("algorithm", "max_steps", "history"))
 def _learn(x, y, key, init, *, algorithm, max_steps, history):
-    p = perceptron_points(x, y, normalize=algorithm == "modified")
+    p = points(x, y, normalize=algorithm == "modified")
     m = p.shape[0]
     positive = jnp.asarray(y) == 1
     w0 = jnp.concatenate([jnp.asarray(init.b, p.dtype)[None], jnp.asarray(init.w, p.dtype)])

@@ -24,15 +24,15 @@ from jaxnn._validation import (
     check_truth_table,
 )
 from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, boolean_functions, boolean_inputs
-from jaxnn.perceptrons._learning import learn_perceptron
+from jaxnn.perceptrons._learning import learn
 from jaxnn.perceptrons._perceptron import PerceptronParams, perceptron
 
 __all__ = [
     "PerceptronNetwork",
-    "fit_perceptron_network",
-    "perceptron_network",
-    "perceptron_network_apply",
-    "perceptron_network_exact",
+    "fit_network",
+    "network",
+    "network_apply",
+    "network_exact",
 ]
 
 
@@ -54,7 +54,7 @@ def _hidden(n: int) -> PerceptronParams:
     return PerceptronParams(w, jnp.full((2**n,), -float(n), jnp.float32))
 
 
-def perceptron_network(table: ArrayLike) -> PerceptronNetwork:
+def network(table: ArrayLike) -> PerceptronNetwork:
     r"""The network for a truth table with its output weights set directly.
 
     Exactly one hidden unit fires for each input (``h_k = 1`` iff x is row k), so the output
@@ -75,7 +75,7 @@ def perceptron_network(table: ArrayLike) -> PerceptronNetwork:
     return PerceptronNetwork(_hidden(n), PerceptronParams(w, jnp.zeros((), jnp.float32)))
 
 
-def fit_perceptron_network(
+def fit_network(
     table: ArrayLike,
     key: jax.Array | None = None,
     *,
@@ -100,11 +100,11 @@ def fit_perceptron_network(
     n = check_truth_table("table", table)
     hidden = _hidden(n)
     h = perceptron(hidden, 2.0 * boolean_inputs(n).astype(jnp.float32) - 1.0)
-    fit = learn_perceptron(h, table, key, algorithm=algorithm, max_steps=max_steps)
+    fit = learn(h, table, key, algorithm=algorithm, max_steps=max_steps)
     return PerceptronNetwork(hidden, fit.params), fit.converged
 
 
-def perceptron_network_apply(network: PerceptronNetwork, x: ArrayLike) -> jax.Array:
+def network_apply(network: PerceptronNetwork, x: ArrayLike) -> jax.Array:
     r"""The network's output for +-1 inputs.
 
     .. math::
@@ -126,7 +126,7 @@ def perceptron_network_apply(network: PerceptronNetwork, x: ArrayLike) -> jax.Ar
     return perceptron(network.output, h)
 
 
-def perceptron_network_exact(n: int, *, learned: bool = True) -> jax.Array:
+def network_exact(n: int, *, learned: bool = True) -> jax.Array:
     """Checks the network on every boolean function of n inputs in one vmapped, jitted call.
 
     Args:
@@ -154,8 +154,8 @@ def _network_exact(tables: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Exactness with output weights set directly and learned, for every table."""
     n = tables.shape[1].bit_length() - 1
     x = 2 * boolean_inputs(n) - 1
-    apply = jax.vmap(perceptron_network_apply, in_axes=(0, None))
-    direct = jnp.all(apply(jax.vmap(perceptron_network)(tables), x) == tables, axis=1)
-    networks, converged = jax.vmap(fit_perceptron_network)(tables)
+    apply = jax.vmap(network_apply, in_axes=(0, None))
+    direct = jnp.all(apply(jax.vmap(network)(tables), x) == tables, axis=1)
+    networks, converged = jax.vmap(fit_network)(tables)
     fitted = jnp.all(apply(networks, x) == tables, axis=1) & converged
     return direct, fitted

@@ -11,7 +11,7 @@ from jax.typing import ArrayLike
 
 from jaxnn._validation import check_numeric, float_dtype
 
-__all__ = ["PerceptronParams", "init_perceptron", "perceptron"]
+__all__ = ["PerceptronParams", "init", "perceptron"]
 
 
 class PerceptronParams(NamedTuple):
@@ -26,7 +26,7 @@ class PerceptronParams(NamedTuple):
     b: jax.Array
 
 
-def init_perceptron(key: jax.Array, n: int, *, scale: float = 1.0) -> PerceptronParams:
+def init(key: jax.Array, n: int, *, scale: float = 1.0) -> PerceptronParams:
     """Random weights and bias for one perceptron ("initialize w randomly" in Algorithm 1).
 
     Args:

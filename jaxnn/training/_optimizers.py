@@ -24,7 +24,6 @@ import numpy as np
 import optax
 
 from jaxnn.feedforward._network import Dense
-from jaxnn.training._settings import SETTINGS
 
 __all__ = [
     "HYPERPARAMETERS",
@@ -43,8 +42,15 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("sgd", "momentum", "nag", "rmsprop", "adagrad", "adam", "nadam", "adamw")
-HYPERPARAMETERS = tuple(s.name for s in SETTINGS.of_kind("traced") if s.used_by == "optimizer")
-"""The traced settings the update rule reads, in table order (the optimizer state holds them)."""
+HYPERPARAMETERS = (
+    "learning_rate",
+    "momentum",
+    "beta",
+    "beta1",
+    "beta2",
+    "eps",
+    "weight_decay",
+)
 
 
 def _cosine(total_steps: int) -> optax.Schedule:

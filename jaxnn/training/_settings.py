@@ -16,8 +16,9 @@ any spelling.
    range and help);
 2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, so that it
    has a static type (``tests/training/test_settings.py`` names a missing or different field);
-3. its use in the update rule: a keyword of `jaxnn.training._optimizers.optimizer` and the
-   coefficient or step that reads it.
+3. its use in the update rule (``jaxnn/training/_optimizers.py``): a keyword of `optimizer`,
+   its entry in ``HYPERPARAMETERS`` (what the optimizer state holds; the test checks it against
+   the rows of ``used_by="optimizer"``) and the coefficient or step that reads it.
 
 Nothing else changes: `jaxnn.fit` takes it as a keyword, ``jaxnn train`` and ``jaxnn sweep`` as a
 flag (a sweep as a list of values), a sweep config as a parameter under any of its spellings,
