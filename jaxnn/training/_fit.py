@@ -333,11 +333,11 @@ def _fit(
     _check_regression(config, data)
     _check_memory(config)
     preprocessing = data.preprocessing
-    target = data.target_preprocessing
+    target_pre = data.target_preprocessing
     task = "classification" if is_classification(data) else "regression"
     saved = {
         "preprocessing": preprocessing,
-        "target_preprocessing": target,
+        "target_preprocessing": target_pre,
         "data": {
             **{k: s[k] for k in _data_settings()},
             "task": task,
@@ -393,13 +393,13 @@ def _fit(
     try:
         epoch = first
         while epoch < config.epochs:
-            target = min(epoch + chunk, config.epochs)
+            until = min(epoch + chunk, config.epochs)
             start = time.perf_counter()
-            out = program(member, state, np.int32(target), np.bool_(False), device_data)
+            out = program(member, state, np.int32(until), np.bool_(False), device_data)
             metrics = jax.device_get(out.metrics)  # waits for the call to finish
             train_seconds += time.perf_counter() - start
             state = out.state
-            for i in range(epoch, target):
+            for i in range(epoch, until):
                 history["epoch"].append(i + 1)
                 for k, v in metrics._asdict().items():
                     history[k].append(float(v[i]))
@@ -408,7 +408,7 @@ def _fit(
                         history[f"val_{k}"].append(v)
                 if on_epoch is not None:
                     on_epoch({k: history[k][-1] for k in keys})
-            length, epoch = target - epoch, target
+            length, epoch = until - epoch, until
             if save_every is not None and (epoch % save_every == 0 or epoch == config.epochs):
                 save_checkpoint(
                     save, state, config, hparams=hparams, dataset=name, history=history, **saved
@@ -429,7 +429,7 @@ def _fit(
     if is_classification(data):  # no matrix beyond MAX_CONFUSION_CLASSES classes
         cm = np.asarray(confusion) if np.size(confusion) else None
     else:
-        regression = _test_regression(config, state.params, device_data, target)
+        regression = _test_regression(config, state.params, device_data, target_pre)
     if save is not None and save_every is None:
         save_checkpoint(
             save, state, config, hparams=hparams, dataset=name, history=history, **saved
@@ -451,7 +451,7 @@ def _fit(
         train_samples_per_second=samples / train_seconds if train_seconds > 0 else float("nan"),
         params_sha256=params_sha256(state.params),
         preprocessing=preprocessing,
-        target_preprocessing=target,
+        target_preprocessing=target_pre,
         **regression,
     )
 
