@@ -29,6 +29,7 @@ __all__ = [
     "check_truth_table",
     "float_dtype",
     "is_concrete",
+    "keyword_key",
     "lookup",
 ]
 
@@ -256,6 +257,22 @@ def check_key(name: str, key: object) -> None:
     raise TypeError(
         f"{name} must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), got {got}"
     )
+
+
+def keyword_key(function: str, key: object, positional: tuple, *, first: object = None):
+    """The PRNG key of a function whose key is keyword-only, where its earlier form took the key
+    positionally: after the data (``learn(x, y, key)``, ``positional`` is ``(key,)``) or first
+    (``init(key, n)``: ``first`` is the key and ``positional`` holds the argument after it).
+
+    Returns:
+      The key, or ``(key, argument)`` when ``first`` is given. Raises ``TypeError`` for a key given
+      twice or for extra positional arguments.
+    """
+    if positional and (key is not None or len(positional) > 1):
+        raise TypeError(f"{function} takes one key, as a keyword: {function}(..., key=key)")
+    if first is None:
+        return positional[0] if positional else key
+    return (first, positional[0]) if positional else (key, first)
 
 
 def check_finite_positive(name: str, x: ArrayLike, *, allow_zero: bool = False) -> None:

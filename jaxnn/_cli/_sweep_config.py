@@ -24,13 +24,19 @@ from jaxnn._cli._run_log import SweepLogs
 from jaxnn._cli._sweep_report import (
     best_member,
     confusion_matrices,
-    importance_figure,
     importance_report,
     member_history,
     regression_columns,
     results_table,
 )
-from jaxnn._cli._sweep_run import MAX_MEMBERS, RESULTS, axis_values, members_of, run_sweep
+from jaxnn._cli._sweep_run import (
+    MAX_MEMBERS,
+    RESULTS,
+    axis_values,
+    members_of,
+    run_sweep,
+    sweep_figures,
+)
 from jaxnn._cli._train_args import _usage, data_settings, load_data, setting_from_args, sweepable
 from jaxnn.training._settings import SETTINGS
 
@@ -388,7 +394,8 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
     best = best_member(args, order[0], setting, data, ds, params)
     figures = list(best.pop("figures"))
     if args.out:
-        figures += _figures(args, records, swept, metric, report, heatmap)
+        pair = _heatmap_pair(swept, heatmap)
+        figures += sweep_figures(args.out, records, swept, pair, metric, report)
         for f in figures:
             print(f"figure: {f}")
     if args.log:
@@ -452,27 +459,11 @@ def _heatmap_pair(text: str | None, spec) -> list[str] | None:
     return chosen
 
 
-def _figures(args, records, swept, metric, report, heatmap) -> list[str]:
-    from pathlib import Path
+def _heatmap_pair(swept: dict, heatmap) -> tuple | None:
+    """The heatmap's two axes: ``--heatmap``'s when both took two or more values, else the two
+    widest axes of at most `HEATMAP_MAX_VALUES` values."""
+    from jaxnn._plots import default_heatmap_axes
 
-    from jaxnn._plots import (
-        default_heatmap_axes,
-        plot_parallel_coordinates,
-        plot_sweep_heatmap,
-        save_png,
-    )
-
-    out = Path(args.out)
-    figures = []
-    if heatmap:  # both must have taken two or more values
-        pair = heatmap if all(k in swept for k in heatmap) else None
-    else:
-        pair = default_heatmap_axes(swept, max_values=HEATMAP_MAX_VALUES)
-    if pair:
-        fig = plot_sweep_heatmap(records, swept, pair[0], pair[1], metric=metric)
-        figures.append(str(save_png(fig, out / "heatmap.png")))
-    if swept:
-        fig = plot_parallel_coordinates(records, swept, metric=metric)
-        figures.append(str(save_png(fig, out / "parallel.png")))
-    figures += importance_figure(report, out)
-    return figures
+    if heatmap:
+        return heatmap if all(k in swept for k in heatmap) else None
+    return default_heatmap_axes(swept, max_values=HEATMAP_MAX_VALUES)

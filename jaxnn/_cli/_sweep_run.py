@@ -120,3 +120,24 @@ def run_sweep(args: argparse.Namespace, config, settings: list[dict], data, **kw
         )
     except SweepMemoryError as e:
         raise _usage(e.describe("--chunk-size", SETTINGS.named("hidden_size").flag)) from None
+
+
+def sweep_figures(out, records: list, swept: dict, pair, metric: str, report: dict) -> list[str]:
+    """``--out`` of a sweep: the heatmap of the two axes ``pair`` (none when None), the parallel
+    coordinates of the swept axes and the importance figure (when ``report`` has a table);
+    returns the paths written."""
+    from pathlib import Path
+
+    from jaxnn._cli._sweep_report import importance_figure
+    from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
+
+    out, figures = Path(out), []
+    if pair:
+        fig = plot_sweep_heatmap(records, swept, pair[0], pair[1], metric=metric)
+        figures.append(str(save_png(fig, out / "heatmap.png")))
+    if swept:
+        fig = plot_parallel_coordinates(records, swept, metric=metric)
+        figures.append(str(save_png(fig, out / "parallel.png")))
+    if report.get("importance"):
+        figures += importance_figure(report, out)
+    return figures

@@ -23,7 +23,14 @@ from jaxnn._cli._sweep_report import (
     regression_columns,
     results_table,
 )
-from jaxnn._cli._sweep_run import MAX_MEMBERS, RESULTS, axis_values, members_of, run_sweep
+from jaxnn._cli._sweep_run import (
+    MAX_MEMBERS,
+    RESULTS,
+    axis_values,
+    members_of,
+    run_sweep,
+    sweep_figures,
+)
 from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, sweepable
 from jaxnn.training._settings import SETTINGS
 
@@ -199,27 +206,6 @@ def _summary(args, result, k: int, shown: int, say) -> float:
     return per_second
 
 
-def _figures(args, members, swept, heatmap, logged, classification: bool, say) -> list[str]:
-    """``--out``: the heatmap, the parallel coordinates and the importance figure."""
-    from pathlib import Path
-
-    from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
-
-    out, figures = Path(args.out), []
-    metric = "val_accuracy" if classification else "val_loss"
-    if heatmap:
-        fig = plot_sweep_heatmap(members, swept, heatmap[0], heatmap[1], metric=metric)
-        figures.append(str(save_png(fig, out / "heatmap.png")))
-    if swept:
-        fig = plot_parallel_coordinates(members, swept, metric=metric)
-        figures.append(str(save_png(fig, out / "parallel.png")))
-    if logged.get("importance"):
-        from jaxnn._cli._sweep_report import importance_figure
-
-        figures += importance_figure(logged, out)
-    return figures
-
-
 def run(args: argparse.Namespace) -> dict:
     import jax
 
@@ -269,7 +255,8 @@ def run(args: argparse.Namespace) -> dict:
         best = best_member(args, int(order[0]), result.settings[order[0]], data, spec, params, say)
         figures = list(best.pop("figures", []))
         if args.out:
-            figures += _figures(args, members, swept, heatmap, logged, classification, say)
+            metric = "val_accuracy" if classification else "val_loss"
+            figures += sweep_figures(args.out, members, swept, heatmap, metric, logged)
             for f in figures:
                 say(f"figure: {f}")
     return {

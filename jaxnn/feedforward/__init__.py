@@ -2,8 +2,8 @@
 (Algorithm 5), activations g with their derivatives, output functions O and losses (values in
 registries), backpropagation (Algorithm 6) and the gradient check against ``jax.grad``.
 
-``init(sizes, key=...)`` is also ``jaxnn.init_mlp`` and ``init_mlp`` here: one function, which
-takes the earlier form ``init_mlp(key, sizes, init=...)`` too.
+``init(sizes, key=...)`` is also ``jaxnn.init_mlp``: one function, which takes the earlier form
+``init_mlp(key, sizes, init=...)`` too.
 """
 
 from jaxnn.feedforward._activations import ACTIVATIONS as ACTIVATIONS
@@ -49,7 +49,6 @@ __all__ = [
     "get_loss",
     "get_output",
     "init",
-    "init_mlp",
     "layer_sizes",
     "LayerGradientCheck",
     "leaky_relu",
@@ -63,4 +62,4 @@ __all__ = [
     "per_example_grads",
 ]
 
-init_mlp = init  # the earlier name of init (the key first), still accepted
+init_mlp = init  # the earlier name of init (not in __all__: jaxnn.init_mlp is its flat alias)

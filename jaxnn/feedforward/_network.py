@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_finite_positive, check_key, check_numeric
+from jaxnn._validation import check_finite_positive, check_key, check_numeric, keyword_key
 from jaxnn.feedforward._activations import Activation, hidden_activations
 from jaxnn.feedforward._losses import output_fn, resolve_output
 
@@ -84,10 +84,7 @@ def init(
     Returns:
       A tuple of L `Dense` layers.
     """
-    if old_form:  # init(key, sizes): the key first, positional
-        if key is not None or len(old_form) > 1:
-            raise TypeError("init takes the sizes and a keyword key: init(sizes, key=key)")
-        key, sizes = sizes, old_form[0]
+    key, sizes = keyword_key("init", key, old_form, first=sizes)  # or init(key, sizes)
     unknown = sorted(set(old_names) - {"init"})
     if unknown:
         raise TypeError(f"init got unknown keyword(s) {unknown}")

@@ -241,10 +241,10 @@ def _trials(key, min_margin, dim, init_scale, datasets, num_points, max_dim, alg
     def one(i):
         k_data, k_init, k_fit = jax.random.split(jax.random.fold_in(key, i), 3)
         x, y, w_star, kept = _separable_data(k_data, min_margin, dim, num_points, max_dim, 64)
-        w, b = init_perceptron(k_init, max_dim)
+        w, b = init_perceptron(max_dim, key=k_init)
         live = jnp.arange(max_dim) < dim
         init = PerceptronParams(init_scale * jnp.where(live, w, 0.0), init_scale * b)
-        fit = learn(x, y, k_fit, algorithm=algorithm, init=init, max_steps=max_steps)
+        fit = learn(x, y, key=k_fit, algorithm=algorithm, init=init, max_steps=max_steps)
         delta = margin(w_star, x, y, normalize=normalize)
         bound = convergence_bound(w_star, x, y, init=init, normalize=normalize)
         met = kept >= num_points

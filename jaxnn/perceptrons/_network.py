@@ -22,6 +22,7 @@ from jaxnn._validation import (
     check_matrix,
     check_plus_minus_one,
     check_truth_table,
+    keyword_key,
 )
 from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, boolean_functions, boolean_inputs
 from jaxnn.perceptrons._learning import learn
@@ -77,8 +78,8 @@ def network(table: ArrayLike) -> PerceptronNetwork:
 
 def fit_network(
     table: ArrayLike,
+    *positional_key: jax.Array,
     key: jax.Array | None = None,
-    *,
     algorithm: str = "cyclic",
     max_steps: int = 1000,
 ) -> tuple[PerceptronNetwork, jax.Array]:
@@ -90,17 +91,20 @@ def fit_network(
 
     Args:
       table: 0/1 outputs, shape (2**n,), in the row order of :func:`jaxnn.boolean_inputs`.
-      key: a PRNG key for the random picks; unused for ``cyclic``.
-      algorithm: as in :func:`jaxnn.learn_perceptron` (static).
+      *positional_key: the key, in the earlier form ``fit_network(table, key)`` (still
+        accepted).
+      key: a PRNG key for the random picks (keyword-only); unused for ``cyclic``.
+      algorithm: as in :func:`jaxnn.perceptrons.learn` (static).
       max_steps: the cap on points inspected (static).
 
     Returns:
       ``(network, converged)``: the network and a bool scalar.
     """
+    key = keyword_key("fit_network", key, positional_key)
     n = check_truth_table("table", table)
     hidden = _hidden(n)
     h = perceptron(hidden, 2.0 * boolean_inputs(n).astype(jnp.float32) - 1.0)
-    fit = learn(h, table, key, algorithm=algorithm, max_steps=max_steps)
+    fit = learn(h, table, key=key, algorithm=algorithm, max_steps=max_steps)
     return PerceptronNetwork(hidden, fit.params), fit.converged
 
 
