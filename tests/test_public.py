@@ -50,6 +50,27 @@ def test_namespaced_names_are_defined_where_they_live(namespace):
     assert checked >= 5
 
 
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_namespaces_import_each_name_from_the_module_that_defines_it(namespace):
+    """No re-export through a second module: the namespace names the module (or the package) that
+    defines the function or class."""
+    init = ROOT / "jaxnn" / namespace / "__init__.py"
+    elsewhere = []
+    for node in ast.parse(init.read_text()).body:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        source = importlib.import_module(node.module)
+        for alias in node.names:
+            obj = getattr(source, alias.name)
+            if not isinstance(obj, types.FunctionType | type):
+                continue
+            home = obj.__module__
+            package = hasattr(source, "__path__") and home.startswith(f"{node.module}.")
+            if home != node.module and not package:
+                elsewhere.append(f"{alias.name}: from {node.module}, defined in {home}")
+    assert elsewhere == []
+
+
 def _alias_block() -> dict[str, str]:
     """The flat aliases of jaxnn/__init__.py: ``name = namespace.attribute`` at the top level."""
     tree = ast.parse((ROOT / "jaxnn" / "__init__.py").read_text())

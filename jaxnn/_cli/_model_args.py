@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from jaxnn._cli._train_args import _usage
+from jaxnn._cli._train_args import usage_error
 from jaxnn.training._settings import SETTINGS
 
 __all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure", "model_inputs"]
@@ -85,7 +85,7 @@ def _load_model(path: str):
     from jaxnn.training._precision import enable_dtype
 
     if not Path(path).is_file():
-        raise _usage(f"--model: {path} does not exist")
+        raise usage_error(f"--model: {path} does not exist")
     meta = read_checkpoint_metadata(path)
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     if config.get("dtype") == "float64":  # 64-bit JAX before the arrays are made
@@ -136,7 +136,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         try:
             return check_setting(name, value, label=s.flag)
         except (TypeError, ValueError) as e:
-            raise _usage(str(e)) from None
+            raise usage_error(str(e)) from None
 
     name = check_dataset_name(args.dataset, args.data_dir)
     seed = chosen("data_seed")
@@ -164,7 +164,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
     task = "regression" if is_regression(model) else "classification"
     if split == "test":
         if "y" not in raw:
-            raise _usage(f"--split test: {where} has no labels to split by; use --split all")
+            raise usage_error(f"--split test: {where} has no labels to split by; use --split all")
         try:
             data = split_source(
                 raw,

@@ -37,7 +37,13 @@ from jaxnn._cli._sweep_run import (
     run_sweep,
     sweep_figures,
 )
-from jaxnn._cli._train_args import _usage, data_settings, load_data, setting_from_args, sweepable
+from jaxnn._cli._train_args import (
+    data_settings,
+    load_data,
+    setting_from_args,
+    sweepable,
+    usage_error,
+)
 from jaxnn.training._settings import SETTINGS
 
 __all__ = [
@@ -133,7 +139,7 @@ def _override(spec, given: set[str], args: argparse.Namespace):
             try:
                 values = axis_values(swept[dest], getattr(args, dest))
             except ValueError as e:
-                raise _usage(str(e)) from None
+                raise usage_error(str(e)) from None
             spec = spec.with_values(dest, dest, values)
             setattr(args, dest, values[0])  # the spec holds them all; args one valid value
     params = dict(spec.parameters)
@@ -160,24 +166,24 @@ def _precheck(spec, args: argparse.Namespace, data) -> None:
             try:
                 setting_from_args(argparse.Namespace(**{**vars(args), dest: v}), data)
             except ValueError as e:
-                raise _usage(f"{spec.source}: parameters.{p.key}: {v!r}: {e}") from None
+                raise usage_error(f"{spec.source}: parameters.{p.key}: {v!r}: {e}") from None
 
 
 def _check_flags(args: argparse.Namespace) -> None:
     """The sweep flags that a config run refuses or bounds, before the file is read."""
     if args.random is not None:
-        raise _usage(
+        raise usage_error(
             "--random N samples the flags' grid; with --config use method: random with run_cap "
             "(or --count N)"
         )
     if args.count is not None and args.count < 1:
-        raise _usage(f"--count must be >= 1, got {args.count}")
+        raise usage_error(f"--count must be >= 1, got {args.count}")
     if args.round_size < 1:
-        raise _usage(f"--round-size must be >= 1, got {args.round_size}")
+        raise usage_error(f"--round-size must be >= 1, got {args.round_size}")
     if args.top < 0:
-        raise _usage(f"--top must be >= 0, got {args.top}")
+        raise usage_error(f"--top must be >= 0, got {args.top}")
     if any(v is not None for v in (args.coordinator, args.num_processes, args.process_id)):
-        raise _usage(
+        raise usage_error(
             "--config runs on one host: leave out --coordinator/--num-processes/--process-id"
         )
 
@@ -192,7 +198,7 @@ def _count(spec, args: argparse.Namespace) -> int:
         count = DEFAULT_COUNT
         print(f"{spec.source}: no run_cap: running {count} members (set run_cap or --count N)")
     if count > MAX_MEMBERS and not args.force:
-        raise _usage(
+        raise usage_error(
             f"the sweep has {count} members, more than the limit of {MAX_MEMBERS}: pass --force "
             f"to run it anyway, or lower run_cap / --count"
         )
@@ -452,7 +458,7 @@ def _heatmap_pair(text: str | None, spec) -> list[str] | None:
     rows = [SETTINGS.get(part) for part in text.split(",")]
     chosen = [r.name if r is not None else None for r in rows]
     if len(chosen) != 2 or chosen[0] == chosen[1] or any(c not in names for c in chosen):
-        raise _usage(
+        raise usage_error(
             f"--heatmap takes two different swept parameters of the config; got {text!r}; "
             f"swept: {', '.join(names) or 'none'}"
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jaxnn._cli._train_args import _usage, setting_from_args, with_values
+from jaxnn._cli._train_args import setting_from_args, usage_error, with_values
 from jaxnn.training._settings import SETTINGS, Setting
 
 __all__ = [
@@ -93,7 +93,7 @@ def _check_packable(configs: list) -> None:
     if bad:
         name, values = bad[0]
         row = SETTINGS.get(name)
-        raise _usage(
+        raise usage_error(
             f"--pack on: the members differ in {row.flag if row else name} "
             f"({', '.join(map(str, values))}), which cannot be packed (one program per value); "
             f"use --pack auto or --pack off"
@@ -119,7 +119,7 @@ def run_sweep(args: argparse.Namespace, config, settings: list[dict], data, **kw
             **kwargs,
         )
     except SweepMemoryError as e:
-        raise _usage(e.describe("--chunk-size", SETTINGS.named("hidden_size").flag)) from None
+        raise usage_error(e.describe("--chunk-size", SETTINGS.named("hidden_size").flag)) from None
 
 
 def sweep_figures(out, records: list, swept: dict, pair, metric: str, report: dict) -> list[str]:

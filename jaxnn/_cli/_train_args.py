@@ -28,6 +28,7 @@ __all__ = [
     "setting_from_args",
     "sweepable",
     "train_command",
+    "usage_error",
     "with_values",
 ]
 
@@ -140,7 +141,8 @@ def flags_table() -> str:
     return "\n".join([head, *rows])
 
 
-def _usage(message: str) -> Exception:
+def usage_error(message: str) -> Exception:
+    """The CLI's `UsageError` (exit 2, one line) with ``message``, for a command to raise."""
     from jaxnn._cli import UsageError
 
     return UsageError(message)
@@ -155,17 +157,17 @@ def _coerce(dest: str, value: Any) -> Any:
             number = float(text)
         except ValueError:
             kind = "an integer" if s.type is int else "a number"
-            raise _usage(f"{s.flag} must be {kind}, got {value!r}") from None
+            raise usage_error(f"{s.flag} must be {kind}, got {value!r}") from None
         if s.type is int:
             if not number.is_integer():
-                raise _usage(f"{s.flag} must be an integer, got {value!r}")
+                raise usage_error(f"{s.flag} must be an integer, got {value!r}")
             value = int(number)
         else:
             value = number
     try:
         checked = check_setting(s.name, value, label=s.flag)
     except (TypeError, ValueError) as e:
-        raise _usage(str(e)) from None
+        raise usage_error(str(e)) from None
     return float(value) if s.kind == "traced" else checked
 
 
@@ -184,7 +186,7 @@ def data_settings(args: argparse.Namespace) -> dict[str, Any]:
     try:
         enable_dtype(out["dtype"], grad=_coerce("grad", args.grad))
     except ValueError as e:
-        raise _usage(str(e)) from None
+        raise usage_error(str(e)) from None
     return out
 
 
@@ -201,7 +203,7 @@ def check_dataset_name(name: str, data_dir: str | None) -> str:
         return f"{prefix.lower()}:{name[len(prefix) + 1 :]}"
     if name.lower() not in DATASETS:
         files = ", ".join(f"{f}:PATH" for f in FILE_FORMATS)
-        raise _usage(
+        raise usage_error(
             f"-d/--dataset: unknown dataset {name!r}; valid: {', '.join(DATASETS)}, {files}"
         )
     return name.lower()
@@ -253,10 +255,10 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
         scaled = target is not None and target.kind != "none"
         problem = regression_problem(v["loss"], v["output"], scaled, flags=True)
         if problem:
-            raise _usage(f"--task regression ({args.dataset}): {problem}")
+            raise usage_error(f"--task regression ({args.dataset}): {problem}")
     n = int(data.x_train.shape[0])
     if v["batch_size"] > n:
-        raise _usage(
+        raise usage_error(
             f"{SETTINGS.named('batch_size').flag} {v['batch_size']} is larger than the training "
             f"data ({n} samples)"
         )
@@ -267,7 +269,7 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
     try:
         config = check_config(TrainConfig(sizes, **static))
     except ValueError as e:
-        raise _usage(
+        raise usage_error(
             f"{SETTINGS.named('loss').flag}/{SETTINGS.named('output').flag}: {e}"
         ) from None
     hparams = {s.name: v[s.name] for s in SETTINGS.of_kind("traced")}
