@@ -400,7 +400,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
     best = best_member(args, order[0], setting, data, ds, params)
     figures = list(best.pop("figures"))
     if args.out:
-        pair = _heatmap_pair(swept, heatmap)
+        pair = _heatmap_axes(swept, heatmap)
         figures += sweep_figures(args.out, records, swept, pair, metric, report)
         for f in figures:
             print(f"figure: {f}")
@@ -465,7 +465,7 @@ def _heatmap_pair(text: str | None, spec) -> list[str] | None:
     return chosen
 
 
-def _heatmap_pair(swept: dict, heatmap) -> tuple | None:
+def _heatmap_axes(swept: dict, heatmap) -> tuple | None:
     """The heatmap's two axes: ``--heatmap``'s when both took two or more values, else the two
     widest axes of at most `HEATMAP_MAX_VALUES` values."""
     from jaxnn._plots import default_heatmap_axes

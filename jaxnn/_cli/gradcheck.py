@@ -47,20 +47,20 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 
 def _problem(seed: int, sizes: tuple[int, ...], batch: int, loss: str):
-    """A random network of ``sizes`` and a random batch: labels for cross-entropy, 0/1 targets
-    for binary cross-entropy, real targets for mse."""
+    """A random network of ``sizes`` and a random batch with the targets the loss takes (its
+    registry entry's ``targets``): labels for ``classes``, 0/1 for ``unit``, reals otherwise."""
     import jax
     import jax.numpy as jnp
 
-    from jaxnn.feedforward import init
+    from jaxnn.feedforward import get_loss, init
 
     k_params, k_x, k_y = jax.random.split(jax.random.key(seed), 3)
     params = init(sizes, key=k_params)
     x = jax.random.normal(k_x, (batch, sizes[0]))
-    k = sizes[-1]
-    if loss == "cross_entropy":
+    k, targets = sizes[-1], get_loss(loss).targets
+    if targets == "classes":
         y = jax.random.randint(k_y, (batch,), 0, k)
-    elif loss == "binary_cross_entropy":
+    elif targets == "unit":
         y = jax.random.bernoulli(k_y, 0.5, (batch, k)).astype(jnp.float32)
     else:
         y = jax.random.normal(k_y, (batch, k))

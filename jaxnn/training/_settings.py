@@ -14,8 +14,9 @@ any spelling.
 
 1. one row here, of kind ``traced`` with ``used_by="optimizer"`` (its name, flags, default,
    range and help);
-2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, so that it
-   has a static type (``tests/training/test_settings.py`` names a missing or different field);
+2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, and its line
+   under the class's Attributes, so that it has a static type (``tests/training/test_settings.py``
+   names a missing or different field);
 3. its use in the update rule (``jaxnn/training/_optimizers.py``): a keyword of `optimizer`,
    its entry in ``HYPERPARAMETERS`` (what the optimizer state holds; the test checks it against
    the rows of ``used_by="optimizer"``) and the coefficient or step that reads it.

@@ -143,6 +143,8 @@ def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
     edit("training/_settings.py", seed, row + seed)
     field = "    init_scale: ArrayLike = 1.0\n"
     edit("training/_config.py", field, field + "    gamma: ArrayLike = 1.0\n")
+    documented = "      init_scale: multiplies the initial weights.\n"
+    edit("training/_config.py", documented, documented + "      gamma: a factor of every step.\n")
     keyword = "    weight_decay: Any = 0.0,\n"
     edit("training/_optimizers.py", keyword, keyword + "    gamma: Any = 1.0,\n")
     given = "        weight_decay=weight_decay,\n"
@@ -160,6 +162,9 @@ def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
         from jaxnn.sweeps import parse_sweep_config
 
         out = sys.argv[1]
+        traced = tuple(s.name for s in jaxnn.SETTINGS.of_kind("traced"))
+        assert jaxnn.HParams._fields == traced and traced[-1] == "gamma"
+        assert "\\n      gamma: " in jaxnn.HParams.__doc__
         small = dict(num_layers=1, hidden_size=4, epochs=1, batch_size=64, optimizer="sgd")
         fit = lambda **kw: jaxnn.fit("xor", **small, **kw)
         frozen = fit(gamma=0.0, learning_rate=0.5)
