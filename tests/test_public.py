@@ -148,6 +148,10 @@ def test_the_earlier_positional_keys_still_work():
         jaxnn.perceptrons.fit_network(table, key=key, algorithm="random"),
     )
     assert np.array_equal(old.output.w, new.output.w)
+    small = dict(datasets=2, num_points=5, max_dim=3, max_steps=50)
+    old = jaxnn.perceptrons.convergence_trials(key, 0.1, 2, **small)
+    new = jaxnn.perceptrons.convergence_trials(0.1, 2, key=key, **small)
+    assert all(np.array_equal(a, b) for a, b in zip(old, new))
     with pytest.raises(TypeError, match="learn takes one key, as a keyword"):
         jaxnn.perceptrons.learn(x, y, key, key=key)
     with pytest.raises(TypeError, match="init needs a PRNG key"):

@@ -84,7 +84,7 @@ def init(
     Returns:
       A tuple of L `Dense` layers.
     """
-    key, sizes = keyword_key("init", key, old_form, first=sizes)  # or init(key, sizes)
+    key, sizes = keyword_key("init", key, old_form, leading=(sizes,))  # or init(key, sizes)
     unknown = sorted(set(old_names) - {"init"})
     if unknown:
         raise TypeError(f"init got unknown keyword(s) {unknown}")

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_int_range, check_positive, is_concrete
+from jaxnn._validation import check_int_range, check_positive, is_concrete, keyword_key
 from jaxnn.perceptrons._learning import points
 from jaxnn.perceptrons._perceptron import PerceptronParams
 
@@ -179,10 +179,10 @@ class ConvergenceTrials(NamedTuple):
 
 
 def convergence_trials(
-    key: jax.Array,
     margin: ArrayLike,
     dim: ArrayLike,
-    *,
+    *key_first: ArrayLike,
+    key: jax.Array | None = None,
     datasets: int,
     num_points: int,
     max_dim: int | None = None,
@@ -197,14 +197,18 @@ def convergence_trials(
     once: the data live in ``max_dim`` columns, those from ``dim`` on zero, which changes neither
     the algorithm's corrections nor the bound (padded coordinates of every p are 0).
 
+    ``convergence_trials(margin, dim, key=key, ...)`` is the call; the earlier form
+    ``convergence_trials(key, margin, dim, ...)`` gives the same trials.
+
     Args:
-      key: a PRNG key.
       margin: the smallest normalized margin of the data, in (0, 1) (traced).
       dim: the input dimension, 1 to ``max_dim`` (traced).
+      *key_first: ``dim``, when the key comes first (the earlier form).
+      key: a PRNG key (keyword-only).
       datasets: how many data sets (static).
       num_points: points per data set (static).
       max_dim: the number of columns (static); ``dim`` when ``None`` (then ``dim`` must be an int).
-      algorithm: as in :func:`jaxnn.learn_perceptron` (static); the bound uses normalized points
+      algorithm: as in :func:`jaxnn.perceptrons.learn` (static); the bound uses normalized points
         for ``modified`` and raw ones otherwise.
       init_scale: the start w_0 is ``init_scale`` times a standard normal draw (on the live
         coordinates); 0 starts from zeros, where the bound is ``1 / delta^2`` (traced).
@@ -215,6 +219,9 @@ def convergence_trials(
     """
     from jaxnn.perceptrons._learning import ALGORITHMS
 
+    key, margin, dim = keyword_key("convergence_trials", key, key_first, leading=(margin, dim))
+    if key is None:
+        raise TypeError("convergence_trials needs a PRNG key: convergence_trials(m, d, key=key)")
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     datasets = check_int_range("datasets", datasets, 1, 10**6)

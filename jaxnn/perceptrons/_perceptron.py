@@ -43,7 +43,7 @@ def init(
     Returns:
       :class:`PerceptronParams` with ``w`` of shape (n,) and a scalar ``b``, float32.
     """
-    key, n = keyword_key("init", key, key_first, first=n)
+    key, n = keyword_key("init", key, key_first, leading=(n,))
     if key is None:
         raise TypeError("init needs a PRNG key: init(n, key=jax.random.key(0))")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
