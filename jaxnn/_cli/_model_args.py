@@ -45,8 +45,11 @@ class ModelData(NamedTuple):
     training: bool = True
 
 
-def add_model_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``--model`` and the data flags of the settings table (defaults: the model's own)."""
+def add_model_arguments(p: argparse.ArgumentParser, run=None) -> argparse.ArgumentParser:
+    """``--model`` and the data flags of the settings table (defaults: the model's own); with
+    ``run``, the command's function, which reads the paths of `model_inputs`."""
+    if run is not None:
+        p.set_defaults(func=run, inputs=model_inputs)
     p.add_argument(
         "--model", required=True, metavar="PATH", help="a checkpoint (jaxnn train --save)"
     )
