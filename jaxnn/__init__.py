@@ -1,7 +1,8 @@
 """jaxnn: classic neural networks as the lecture notes derive them, as pure JAX functions.
 
 From the McCulloch-Pitts neuron to backpropagation: parameters are NamedTuples of arrays, every
-function jits and vmaps. The chapters of the notes are subpackages, the layers built on them too:
+function jits and vmaps. The chapters of the notes are subpackages, the layers built on them too,
+and each name is defined there:
 
 - `jaxnn.perceptrons`: notes section 2, threshold units.
 - `jaxnn.sigmoid`: notes section 3, sigmoid neurons, gradient descent, towers.
@@ -9,7 +10,8 @@ function jits and vmaps. The chapters of the notes are subpackages, the layers b
 - `jaxnn.training`: the settings table, the training loop, fit, data, checkpoints.
 - `jaxnn.sweeps`: vectorized hyperparameter sweeps.
 
-The flat names below (``jaxnn.learn_perceptron``, ``jaxnn.init_mlp``, ...) stay as aliases.
+The flat names (``jaxnn.learn_perceptron``, ``jaxnn.init_mlp``, ...) are aliases of namespaced
+names, kept in one block below; the figure and table helpers exist only here.
 """
 
 from jaxnn import feedforward as feedforward
@@ -20,146 +22,7 @@ from jaxnn import training as training
 
 # isort: split
 
-# --- threshold units (notes section 2) ---
-from jaxnn.perceptrons._boolean import TWO_INPUT_FUNCTION_NAMES as TWO_INPUT_FUNCTION_NAMES
-from jaxnn.perceptrons._boolean import BooleanFunctions as BooleanFunctions
-from jaxnn.perceptrons._boolean import Separability as Separability
-from jaxnn.perceptrons._boolean import boolean_functions as boolean_functions
-from jaxnn.perceptrons._boolean import boolean_inputs as boolean_inputs
-from jaxnn.perceptrons._boolean import classify_boolean_functions as classify_boolean_functions
-from jaxnn.perceptrons._boolean import function_number as function_number
-from jaxnn.perceptrons._boolean import linear_separability as linear_separability
-from jaxnn.perceptrons._convergence import convergence_bound as convergence_bound
-from jaxnn.perceptrons._convergence import separable_data as separable_data
-from jaxnn.perceptrons._convergence import separation_margin as separation_margin
-from jaxnn.perceptrons._counting import ThresholdClasses as ThresholdClasses
-from jaxnn.perceptrons._counting import ThresholdCount as ThresholdCount
-from jaxnn.perceptrons._counting import canonical_form as canonical_form
-from jaxnn.perceptrons._counting import count_threshold_functions as count_threshold_functions
-from jaxnn.perceptrons._counting import is_threshold_function as is_threshold_function
-from jaxnn.perceptrons._learning import PerceptronFit as PerceptronFit
-from jaxnn.perceptrons._learning import learn_perceptron as learn_perceptron
-from jaxnn.perceptrons._learning import perceptron_points as perceptron_points
-from jaxnn.perceptrons._mp_neuron import MPNeuronSearch as MPNeuronSearch
-from jaxnn.perceptrons._mp_neuron import mp_neuron as mp_neuron
-from jaxnn.perceptrons._mp_neuron import mp_neuron_search as mp_neuron_search
-from jaxnn.perceptrons._mp_neuron import mp_neuron_settings as mp_neuron_settings
-from jaxnn.perceptrons._mp_neuron import mp_representable as mp_representable
-from jaxnn.perceptrons._network import PerceptronNetwork as PerceptronNetwork
-from jaxnn.perceptrons._network import fit_perceptron_network as fit_perceptron_network
-from jaxnn.perceptrons._network import perceptron_network as perceptron_network
-from jaxnn.perceptrons._network import perceptron_network_apply as perceptron_network_apply
-from jaxnn.perceptrons._network import perceptron_network_exact as perceptron_network_exact
-from jaxnn.perceptrons._perceptron import PerceptronParams as PerceptronParams
-from jaxnn.perceptrons._perceptron import init_perceptron as init_perceptron
-from jaxnn.perceptrons._perceptron import perceptron as perceptron
-
-# isort: split
-
-# --- sigmoid neurons, gradient descent, universal approximation (notes section 3) ---
-from jaxnn.sigmoid._gradient_descent import GradientDescentResult as GradientDescentResult
-from jaxnn.sigmoid._gradient_descent import gradient_descent as gradient_descent
-from jaxnn.sigmoid._neuron import SigmoidNeuronParams as SigmoidNeuronParams
-from jaxnn.sigmoid._neuron import SigmoidNeuronTrajectory as SigmoidNeuronTrajectory
-from jaxnn.sigmoid._neuron import sigmoid_neuron as sigmoid_neuron
-from jaxnn.sigmoid._neuron import sigmoid_neuron_error_surface as sigmoid_neuron_error_surface
-from jaxnn.sigmoid._neuron import sigmoid_neuron_gradient_descent as sigmoid_neuron_gradient_descent
-from jaxnn.sigmoid._neuron import sigmoid_neuron_grads as sigmoid_neuron_grads
-from jaxnn.sigmoid._neuron import sigmoid_neuron_loss as sigmoid_neuron_loss
-from jaxnn.sigmoid._towers import BIN_STEEPNESS as BIN_STEEPNESS
-from jaxnn.sigmoid._towers import THRESHOLD_STEEPNESS as THRESHOLD_STEEPNESS
-from jaxnn.sigmoid._towers import fit_towers as fit_towers
-from jaxnn.sigmoid._towers import fit_towers_2d as fit_towers_2d
-from jaxnn.sigmoid._towers import tower as tower
-from jaxnn.sigmoid._towers import tower_2d as tower_2d
-from jaxnn.sigmoid._towers import tower_approximation as tower_approximation
-from jaxnn.sigmoid._towers import tower_approximation_2d as tower_approximation_2d
-from jaxnn.sigmoid._towers import tower_network as tower_network
-from jaxnn.sigmoid._towers import tower_network_2d as tower_network_2d
-from jaxnn.sigmoid._towers import tower_sum as tower_sum
-from jaxnn.sigmoid._towers import tower_sum_2d as tower_sum_2d
-
-# isort: split
-
-# --- feed-forward networks and backpropagation (notes section 4) ---
-from jaxnn.feedforward._activations import ACTIVATIONS as ACTIVATIONS
-from jaxnn.feedforward._activations import Activation as Activation
-from jaxnn.feedforward._activations import get_activation as get_activation
-from jaxnn.feedforward._activations import leaky_relu as leaky_relu
-from jaxnn.feedforward._activations import make_activation as make_activation
-from jaxnn.feedforward._backprop import backprop as backprop
-from jaxnn.feedforward._backprop import loss_fn as loss_fn
-from jaxnn.feedforward._backprop import per_example_grads as per_example_grads
-from jaxnn.feedforward._gradient_check import LayerGradientCheck as LayerGradientCheck
-from jaxnn.feedforward._gradient_check import check_gradients as check_gradients
-from jaxnn.feedforward._losses import LOSSES as LOSSES
-from jaxnn.feedforward._losses import OUTPUTS as OUTPUTS
-from jaxnn.feedforward._losses import Loss as Loss
-from jaxnn.feedforward._losses import Output as Output
-from jaxnn.feedforward._losses import get_loss as get_loss
-from jaxnn.feedforward._losses import get_output as get_output
-from jaxnn.feedforward._losses import loss_from_logits as loss_from_logits
-from jaxnn.feedforward._losses import loss_grad_wrt_logits as loss_grad_wrt_logits
-from jaxnn.feedforward._losses import output_fn as output_fn
-from jaxnn.feedforward._network import Dense as Dense
-from jaxnn.feedforward._network import ForwardCache as ForwardCache
-from jaxnn.feedforward._network import forward as forward
-from jaxnn.feedforward._network import init_mlp as init_mlp
-from jaxnn.feedforward._network import layer_sizes as layer_sizes
-
-# isort: split
-
-# --- training: settings, the loop, fit, optimizers, data, checkpoints, metrics ---
-from jaxnn.training._checked import CheckFailed as CheckFailed
-from jaxnn.training._checked import checked_train as checked_train
-from jaxnn.training._checkpoint import Checkpoint as Checkpoint
-from jaxnn.training._checkpoint import load_checkpoint as load_checkpoint
-from jaxnn.training._checkpoint import params_sha256 as params_sha256
-from jaxnn.training._checkpoint import save_checkpoint as save_checkpoint
-from jaxnn.training._data import DATASETS as DATASETS
-from jaxnn.training._data import Dataset as Dataset
-from jaxnn.training._data import Preprocessing as Preprocessing
-from jaxnn.training._data import load_dataset as load_dataset
-from jaxnn.training._data import read_idx as read_idx
-from jaxnn.training._data import split_dataset as split_dataset
-from jaxnn.training._data import write_idx as write_idx
-from jaxnn.training._fit import FitResult as FitResult
-from jaxnn.training._fit import fit as fit
-from jaxnn.training._loop import EpochMetrics as EpochMetrics
-from jaxnn.training._loop import HParams as HParams
-from jaxnn.training._loop import TrainConfig as TrainConfig
-from jaxnn.training._loop import TrainState as TrainState
-from jaxnn.training._loop import init_state as init_state
-from jaxnn.training._loop import make_config as make_config
-from jaxnn.training._loop import make_hparams as make_hparams
-from jaxnn.training._loop import train as train
-from jaxnn.training._loop import train_epoch as train_epoch
-from jaxnn.training._loop import train_epochs as train_epochs
-from jaxnn.training._metrics import accuracy as accuracy
-from jaxnn.training._metrics import confusion_matrix as confusion_matrix
-from jaxnn.training._metrics import predicted_classes as predicted_classes
-from jaxnn.training._model import Evaluation as Evaluation
-from jaxnn.training._model import Model as Model
-from jaxnn.training._model import evaluate as evaluate
-from jaxnn.training._model import load_model as load_model
-from jaxnn.training._model import predict as predict
-from jaxnn.training._optimizers import OPTIMIZERS as OPTIMIZERS
-from jaxnn.training._optimizers import make_optimizer as make_optimizer
-from jaxnn.training._settings import SETTINGS as SETTINGS
-from jaxnn.training._settings import Setting as Setting
-
-# isort: split
-
-# --- sweeps ---
-from jaxnn.sweeps._search_space import grid as grid
-from jaxnn.sweeps._search_space import log_range as log_range
-from jaxnn.sweeps._search_space import random_settings as random_settings
-from jaxnn.sweeps._sweep import SweepResult as SweepResult
-from jaxnn.sweeps._sweep import sweep as sweep
-
-# isort: split
-
-# --- figures and tables ---
+# --- figures and tables: defined in the plumbing, public only here ---
 from jaxnn._plots import plot_confusion_matrix as plot_confusion_matrix
 from jaxnn._plots import plot_histories as plot_histories
 from jaxnn._plots import plot_history as plot_history
@@ -170,6 +33,137 @@ from jaxnn._util import compilation_cache as compilation_cache
 from jaxnn._util import markdown_table as markdown_table
 
 __version__ = "0.1.0"
+
+# --- the flat aliases: each the same object as the namespaced name it names -----------------
+# Kept for the code written against the flat names; new names are added to the namespaces only.
+# threshold units (notes section 2)
+boolean_functions = perceptrons.boolean_functions
+boolean_inputs = perceptrons.boolean_inputs
+BooleanFunctions = perceptrons.BooleanFunctions
+canonical_form = perceptrons.canonical_form
+classify_boolean_functions = perceptrons.classify
+convergence_bound = perceptrons.convergence_bound
+count_threshold_functions = perceptrons.count_threshold_functions
+fit_perceptron_network = perceptrons.fit_network
+function_number = perceptrons.function_number
+init_perceptron = perceptrons.init
+is_threshold_function = perceptrons.is_threshold_function
+learn_perceptron = perceptrons.learn
+linear_separability = perceptrons.separability
+mp_neuron = perceptrons.mp_neuron
+mp_neuron_search = perceptrons.mp_search
+mp_neuron_settings = perceptrons.mp_settings
+mp_representable = perceptrons.mp_representable
+MPNeuronSearch = perceptrons.MPNeuronSearch
+perceptron = perceptrons.perceptron
+perceptron_network = perceptrons.network
+perceptron_network_apply = perceptrons.network_apply
+perceptron_network_exact = perceptrons.network_exact
+perceptron_points = perceptrons.points
+PerceptronFit = perceptrons.PerceptronFit
+PerceptronNetwork = perceptrons.PerceptronNetwork
+PerceptronParams = perceptrons.PerceptronParams
+Separability = perceptrons.Separability
+separable_data = perceptrons.separable_data
+separation_margin = perceptrons.margin
+ThresholdClasses = perceptrons.ThresholdClasses
+ThresholdCount = perceptrons.ThresholdCount
+TWO_INPUT_FUNCTION_NAMES = perceptrons.TWO_INPUT_FUNCTION_NAMES
+
+# sigmoid neurons, gradient descent, universal approximation (notes section 3)
+BIN_STEEPNESS = sigmoid.BIN_STEEPNESS
+fit_towers = sigmoid.tower_approximation
+fit_towers_2d = sigmoid.tower_approximation_2d
+gradient_descent = sigmoid.gradient_descent
+GradientDescentResult = sigmoid.GradientDescentResult
+sigmoid_neuron = sigmoid.neuron
+sigmoid_neuron_error_surface = sigmoid.error_surface
+sigmoid_neuron_gradient_descent = sigmoid.neuron_gradient_descent
+sigmoid_neuron_grads = sigmoid.grads
+sigmoid_neuron_loss = sigmoid.loss
+SigmoidNeuronParams = sigmoid.SigmoidNeuronParams
+SigmoidNeuronTrajectory = sigmoid.SigmoidNeuronTrajectory
+THRESHOLD_STEEPNESS = sigmoid.THRESHOLD_STEEPNESS
+tower = sigmoid.tower
+tower_2d = sigmoid.tower_2d
+tower_approximation = sigmoid.tower_approximation
+tower_approximation_2d = sigmoid.tower_approximation_2d
+tower_network = sigmoid.tower_network
+tower_network_2d = sigmoid.tower_network_2d
+tower_sum = sigmoid.tower_sum
+tower_sum_2d = sigmoid.tower_sum_2d
+
+# feed-forward networks and backpropagation (notes section 4)
+Activation = feedforward.Activation
+ACTIVATIONS = feedforward.ACTIVATIONS
+backprop = feedforward.backprop
+check_gradients = feedforward.check_gradients
+Dense = feedforward.Dense
+forward = feedforward.forward
+ForwardCache = feedforward.ForwardCache
+get_activation = feedforward.get_activation
+get_loss = feedforward.get_loss
+get_output = feedforward.get_output
+init_mlp = feedforward.init
+layer_sizes = feedforward.layer_sizes
+LayerGradientCheck = feedforward.LayerGradientCheck
+leaky_relu = feedforward.leaky_relu
+Loss = feedforward.Loss
+loss_fn = feedforward.loss_fn
+loss_from_logits = feedforward.loss_from_logits
+loss_grad_wrt_logits = feedforward.loss_grad_wrt_logits
+LOSSES = feedforward.LOSSES
+make_activation = feedforward.make_activation
+Output = feedforward.Output
+output_fn = feedforward.output_fn
+OUTPUTS = feedforward.OUTPUTS
+per_example_grads = feedforward.per_example_grads
+
+# training: settings, the loop, fit, optimizers, data, checkpoints, metrics
+accuracy = training.accuracy
+checked_train = training.checked_train
+CheckFailed = training.CheckFailed
+Checkpoint = training.Checkpoint
+confusion_matrix = training.confusion_matrix
+Dataset = training.Dataset
+DATASETS = training.DATASETS
+EpochMetrics = training.EpochMetrics
+evaluate = training.evaluate
+Evaluation = training.Evaluation
+fit = training.fit
+FitResult = training.FitResult
+HParams = training.HParams
+init_state = training.init_state
+load_checkpoint = training.load_checkpoint
+load_dataset = training.load_dataset
+load_model = training.load_model
+make_config = training.make_config
+make_hparams = training.make_hparams
+make_optimizer = training.make_optimizer
+Model = training.Model
+OPTIMIZERS = training.OPTIMIZERS
+params_sha256 = training.params_sha256
+predict = training.predict
+predicted_classes = training.predicted_classes
+Preprocessing = training.Preprocessing
+read_idx = training.read_idx
+save_checkpoint = training.save_checkpoint
+Setting = training.Setting
+SETTINGS = training.SETTINGS
+split_dataset = training.split_dataset
+train = training.train
+train_epoch = training.train_epoch
+train_epochs = training.train_epochs
+TrainConfig = training.TrainConfig
+TrainState = training.TrainState
+write_idx = training.write_idx
+
+# sweeps
+grid = sweeps.grid
+log_range = sweeps.log_range
+random_settings = sweeps.random_settings
+sweep = sweeps.sweep
+SweepResult = sweeps.SweepResult
 
 __all__ = [
     "accuracy",

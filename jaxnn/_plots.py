@@ -174,19 +174,17 @@ def _label(name: str) -> str:
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.3g}"
-    return str(v)
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
-def default_heatmap_axes(axes: Mapping[str, Sequence[Any]]) -> tuple[str, str] | None:
-    """The two axes with the most values (ties: the first named), or None with fewer than two."""
+def default_heatmap_axes(
+    axes: Mapping[str, Sequence[Any]], *, max_values: int | None = None
+) -> tuple[str, str] | None:
+    """The two axes with the most values (ties: the first named), in the order of ``axes``, or
+    None with fewer than two; with ``max_values``, only axes of at most that many values."""
     swept = sorted(axes, key=lambda k: -len(axes[k]))
-    swept = [k for k in swept if len(axes[k]) > 1]
-    if len(swept) < 2:
-        return None
-    first, second = sorted(swept[:2], key=list(axes).index)
-    return first, second
+    swept = [k for k in swept if 1 < len(axes[k]) <= (max_values or len(axes[k]))]
+    return tuple(sorted(swept[:2], key=list(axes).index)) if len(swept) >= 2 else None
 
 
 _ZERO_GAP = 0.15  # on a log axis holding 0, the share of the axis between 0 and the log part

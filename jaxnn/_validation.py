@@ -29,6 +29,7 @@ __all__ = [
     "check_truth_table",
     "float_dtype",
     "is_concrete",
+    "keyword_key",
     "lookup",
 ]
 
@@ -256,6 +257,23 @@ def check_key(name: str, key: object) -> None:
     raise TypeError(
         f"{name} must be a PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), got {got}"
     )
+
+
+def keyword_key(function: str, key: object, positional: tuple, *, leading: tuple | None = None):
+    """The PRNG key of a function whose key is keyword-only, where its earlier form took the key
+    positionally: after the data (``learn(x, y, key)``: ``positional`` is ``(key,)``) or first
+    (``init(key, n)``: ``leading`` holds the parameters before ``*positional``, which then hold
+    the key and the arguments but the last, and ``positional`` holds that last one).
+
+    Returns:
+      The key, or ``(key, *arguments)`` when ``leading`` is given. Raises ``TypeError`` for a key
+      given twice or for extra positional arguments.
+    """
+    if positional and (key is not None or len(positional) > 1):
+        raise TypeError(f"{function} takes one key, as a keyword: {function}(..., key=key)")
+    if leading is None:
+        return positional[0] if positional else key
+    return (*leading, positional[0]) if positional else (key, *leading)
 
 
 def check_finite_positive(name: str, x: ArrayLike, *, allow_zero: bool = False) -> None:

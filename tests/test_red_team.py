@@ -213,7 +213,7 @@ def test_a_config_grid_of_a_billion_members_is_sized_not_built(tmp_path):
 
 
 def test_hyperband_eta_is_bounded():
-    from jaxnn.sweeps._config import SweepConfigError, parse_sweep_config
+    from jaxnn.sweeps import SweepConfigError, parse_sweep_config
 
     raw = {
         "method": "random",
@@ -438,7 +438,7 @@ def test_boolean_witnesses_directory_is_refused_before_the_count(tmp_path, monke
 def test_a_byte_order_mark_does_not_hide_the_first_header(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes("\ufefflabel,a,b\n0,1,2\n1,3,4\n".encode())
-    raw = jaxnn.training._data.read_csv(path, label_column="label")
+    raw = jaxnn.training._formats.read_csv(path, label_column="label")
     np.testing.assert_array_equal(raw["y"], [0, 1])
     np.testing.assert_array_equal(raw["x"], [[1, 2], [3, 4]])
 

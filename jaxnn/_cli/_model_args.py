@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from jaxnn._cli._train_args import _usage
-from jaxnn.training._settings import setting
+from jaxnn._cli._train_args import usage_error
+from jaxnn.training._settings import SETTINGS
 
 __all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure", "model_inputs"]
 
@@ -25,7 +25,7 @@ SPLITS = ("test", "all")
 _HELP = {
     "dataset": "the data, as for jaxnn train: a name (digits, iris, mnist1d, ...) or a file "
     "(npz:PATH, csv:PATH, idx:PATH)",
-    "data_dir": setting("data_dir").help,
+    "data_dir": SETTINGS.named("data_dir").help,
     "label_column": "the label column of a csv:PATH data set: a header name or a 0-based index "
     "(none: no labels); default: the model's",
 }
@@ -45,14 +45,17 @@ class ModelData(NamedTuple):
     training: bool = True
 
 
-def add_model_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``--model`` and the data flags of the settings table (defaults: the model's own)."""
+def add_model_arguments(p: argparse.ArgumentParser, run=None) -> argparse.ArgumentParser:
+    """``--model`` and the data flags of the settings table (defaults: the model's own); with
+    ``run``, the command's function, which reads the paths of `model_inputs`."""
+    if run is not None:
+        p.set_defaults(func=run, inputs=model_inputs)
     p.add_argument(
         "--model", required=True, metavar="PATH", help="a checkpoint (jaxnn train --save)"
     )
     g = p.add_argument_group("data")
     for name in ("dataset", "data_dir", "data_seed", "val_fraction", "label_column"):
-        s = setting(name)
+        s = SETTINGS.named(name)
         g.add_argument(
             *s.flags,
             dest=s.dest,
@@ -85,7 +88,7 @@ def _load_model(path: str):
     from jaxnn.training._precision import enable_dtype
 
     if not Path(path).is_file():
-        raise _usage(f"--model: {path} does not exist")
+        raise usage_error(f"--model: {path} does not exist")
     meta = read_checkpoint_metadata(path)
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     if config.get("dtype") == "float64":  # 64-bit JAX before the arrays are made
@@ -96,7 +99,7 @@ def _load_model(path: str):
 def _training_source(model, name: str) -> bool:
     """Whether ``-d NAME`` is the data the model was trained on: the same named set, or a file
     of the same content (its SHA-256), or a directory at the same path."""
-    from jaxnn.training._data import source_of
+    from jaxnn.training._sources import source_of
 
     stored = (model.data or {}).get("source")
     if not isinstance(stored, dict):  # a model of an earlier version: its data set's name
@@ -119,15 +122,16 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         with another number of features, ``--split test`` on data without labels.
     """
     from jaxnn._cli._train_args import check_dataset_name
-    from jaxnn.training._data import read_source, split_source
+    from jaxnn.training._data import split_source
     from jaxnn.training._model import is_regression
     from jaxnn.training._settings import check_setting
+    from jaxnn.training._sources import read_source
 
     model = _load_model(args.model)
     stored = model.data or {}
 
     def chosen(name: str):
-        s = setting(name)
+        s = SETTINGS.named(name)
         value = getattr(args, s.dest)
         value = stored.get(name, s.default) if value is None else value
         if name == "label_column":
@@ -135,7 +139,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
         try:
             return check_setting(name, value, label=s.flag)
         except (TypeError, ValueError) as e:
-            raise _usage(str(e)) from None
+            raise usage_error(str(e)) from None
 
     name = check_dataset_name(args.dataset, args.data_dir)
     seed = chosen("data_seed")
@@ -163,7 +167,7 @@ def load_model_data(args: argparse.Namespace) -> ModelData:
     task = "regression" if is_regression(model) else "classification"
     if split == "test":
         if "y" not in raw:
-            raise _usage(f"--split test: {where} has no labels to split by; use --split all")
+            raise usage_error(f"--split test: {where} has no labels to split by; use --split all")
         try:
             data = split_source(
                 raw,

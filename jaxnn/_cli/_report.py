@@ -25,6 +25,7 @@ from typing import Any
 from jaxnn._util import clean_leftovers, temp_name
 
 __all__ = [
+    "add_experiment_arguments",
     "check_report_dir",
     "experiments_dir",
     "find_experiments",
@@ -33,6 +34,14 @@ __all__ = [
 ]
 
 _PACKAGE = "_jaxnn_experiments"
+
+
+def add_experiment_arguments(parser) -> None:
+    """The flags ``jaxnn demo`` and ``jaxnn experiment`` share: ``--seed`` and ``--experiments``."""
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--experiments", metavar="DIR", help="the experiments folder (default: the checkout's)"
+    )
 
 
 def experiments_dir(directory: str | os.PathLike | None = None) -> Path:

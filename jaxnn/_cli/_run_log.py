@@ -30,7 +30,6 @@ __all__ = [
 
 _EPOCH_KEYS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 _REGRESSION_KEYS = ("val_rmse", "val_mae", "val_r2")
-_COURSE_NAMES = {s.name: s.dest for s in SETTINGS if s.flags}  # eps -> epsilon
 
 
 def add_run_log_arguments(parser: argparse.ArgumentParser, *, sweep: bool = False) -> None:
@@ -69,7 +68,8 @@ def course_config(setting: Mapping[str, Any], data: Mapping[str, Any] | None = N
             v = list(v)
         elif not isinstance(v, int | float | str | bool | type(None) | list):
             v = getattr(v, "name", str(v))  # an Activation, Loss or Output value
-        out[_COURSE_NAMES.get(k, k)] = v
+        row = SETTINGS.get(k)
+        out[row.dest if row is not None else k] = v  # the long flag: eps -> epsilon
     sizes = list(setting.get("sizes", ()))
     hidden = sizes[1:-1]
     out["num_layers"] = len(hidden)

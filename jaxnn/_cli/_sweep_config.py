@@ -24,11 +24,26 @@ from jaxnn._cli._run_log import SweepLogs
 from jaxnn._cli._sweep_report import (
     KEPT,
     best_member,
-    importance_figure,
     importance_report,
     member_history,
+    results_table,
 )
-from jaxnn._cli._train_args import _BY_DEST, SWEEPABLE, _usage
+from jaxnn._cli._sweep_run import (
+    MAX_MEMBERS,
+    RESULTS,
+    axis_values,
+    members_of,
+    run_sweep,
+    sweep_figures,
+)
+from jaxnn._cli._train_args import (
+    data_settings,
+    load_data,
+    setting_from_args,
+    sweepable,
+    usage_error,
+)
+from jaxnn.training._settings import SETTINGS
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -87,7 +102,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 def mark_given(parser: argparse.ArgumentParser) -> None:
     """Makes the training flags' defaults a marker, so `given_flags` tells which were typed."""
-    parser.set_defaults(**{dest: _UNSET for dest in _BY_DEST})
+    parser.set_defaults(**{dest: _UNSET for dest in SETTINGS.dests()})
 
 
 def given_flags(args: argparse.Namespace) -> set[str]:
@@ -95,7 +110,7 @@ def given_flags(args: argparse.Namespace) -> set[str]:
     from jaxnn._cli._train_args import flag_default
 
     given = set()
-    for dest, s in _BY_DEST.items():
+    for dest, s in SETTINGS.dests().items():
         if getattr(args, dest, _UNSET) is _UNSET:
             setattr(args, dest, flag_default(s))
         else:
@@ -107,36 +122,28 @@ def given_flags(args: argparse.Namespace) -> set[str]:
 
 
 def _rank(records: Sequence[Mapping[str, Any]], metric: str, goal: str) -> list[int]:
-    """Member indices, best first by ``metric`` and ``goal``; diverged and NaN last, ties by
-    validation loss."""
+    """Member indices, best first by ``metric`` and ``goal`` (`jaxnn.sweeps._ranking.rank`)."""
+    from jaxnn.sweeps._ranking import rank
 
-    def key(i: int) -> tuple:
-        r = records[i]
-        v = r.get(metric)
-        missing = v is None or not math.isfinite(v)
-        value = 0.0 if missing else (-v if goal == "maximize" else v)
-        loss = r.get("val_loss")
-        return (bool(r["diverged"]), missing, value, math.inf if loss is None else loss, i)
-
-    return sorted(range(len(records)), key=key)
+    column = lambda key: [r.get(key) for r in records]  # noqa: E731
+    return rank(column(metric), goal, diverged=column("diverged"), ties=column("val_loss")).tolist()
 
 
 def _override(spec, given: set[str], args: argparse.Namespace):
     """The spec with the command line's training flags in place of the file's parameters; the
     data settings of the file go to ``args`` unless given there."""
-    from jaxnn._cli.sweep import _axis_values
-
+    swept = {s.dest: s for s in sweepable()}
     for dest in given:
-        if dest in SWEEPABLE:
+        if dest in swept:
             try:
-                values = _axis_values(dest, getattr(args, dest))
+                values = axis_values(swept[dest], getattr(args, dest))
             except ValueError as e:
-                raise _usage(str(e)) from None
+                raise usage_error(str(e)) from None
             spec = spec.with_values(dest, dest, values)
             setattr(args, dest, values[0])  # the spec holds them all; args one valid value
     params = dict(spec.parameters)
     for dest, p in list(params.items()):
-        if dest not in SWEEPABLE:  # data settings: one value
+        if dest not in swept:  # data settings: one value
             if dest not in given:
                 setattr(args, dest, p.values[0])
             del params[dest]
@@ -146,8 +153,6 @@ def _override(spec, given: set[str], args: argparse.Namespace):
 def _precheck(spec, args: argparse.Namespace, data) -> None:
     """Each value (or bound) of each parameter makes a valid setting on these data, so no round
     fails after others trained."""
-    from jaxnn._cli._train_args import setting_from_args
-
     for dest, p in spec.parameters.items():
         if p.distribution in ("constant", "categorical", "categorical_w_probabilities"):
             values = p.values
@@ -160,42 +165,30 @@ def _precheck(spec, args: argparse.Namespace, data) -> None:
             try:
                 setting_from_args(argparse.Namespace(**{**vars(args), dest: v}), data)
             except ValueError as e:
-                raise _usage(f"{spec.source}: parameters.{p.key}: {v!r}: {e}") from None
+                raise usage_error(f"{spec.source}: parameters.{p.key}: {v!r}: {e}") from None
 
 
-def run_config(args: argparse.Namespace, given: set[str]) -> dict:
-    """Runs ``jaxnn sweep --config FILE``; returns the JSON-ready result."""
-    import jax
-
-    from jaxnn._cli._train_args import dataset_spec, load_data, setting_from_args
-    from jaxnn._cli.sweep import MAX_MEMBERS, _names
-    from jaxnn._util import markdown_table, require
-    from jaxnn.sweeps._config import load_sweep_config
-
-    started = time.perf_counter()
+def _check_flags(args: argparse.Namespace) -> None:
+    """The sweep flags that a config run refuses or bounds, before the file is read."""
     if args.random is not None:
-        raise _usage(
+        raise usage_error(
             "--random N samples the flags' grid; with --config use method: random with run_cap "
             "(or --count N)"
         )
     if args.count is not None and args.count < 1:
-        raise _usage(f"--count must be >= 1, got {args.count}")
+        raise usage_error(f"--count must be >= 1, got {args.count}")
     if args.round_size < 1:
-        raise _usage(f"--round-size must be >= 1, got {args.round_size}")
+        raise usage_error(f"--round-size must be >= 1, got {args.round_size}")
     if args.top < 0:
-        raise _usage(f"--top must be >= 0, got {args.top}")
+        raise usage_error(f"--top must be >= 0, got {args.top}")
     if any(v is not None for v in (args.coordinator, args.num_processes, args.process_id)):
-        raise _usage(
+        raise usage_error(
             "--config runs on one host: leave out --coordinator/--num-processes/--process-id"
         )
-    spec = _override(load_sweep_config(args.config), given, args)
-    heatmap = _heatmap_pair(args.heatmap, spec)
-    if spec.method == "bayes":
-        from jaxnn.sweeps._bayes import check_optuna
 
-        check_optuna()
-    if args.out:
-        require("matplotlib", "--out (figures)")
+
+def _count(spec, args: argparse.Namespace) -> int:
+    """How many members: ``--count``, else ``run_cap``, a grid's size at most; else 64."""
     count = args.count if args.count is not None else spec.run_cap
     if spec.method == "grid":
         size = spec.grid_size()
@@ -204,167 +197,206 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         count = DEFAULT_COUNT
         print(f"{spec.source}: no run_cap: running {count} members (set run_cap or --count N)")
     if count > MAX_MEMBERS and not args.force:
-        raise _usage(
+        raise usage_error(
             f"the sweep has {count} members, more than the limit of {MAX_MEMBERS}: pass --force "
             f"to run it anyway, or lower run_cap / --count"
         )
-    metric = spec.metric or "val_accuracy"
-    goal = spec.goal if spec.metric else "maximize"
+    return count
+
+
+def _load(args: argparse.Namespace, given: set[str]):
+    """The checked config with the flags' overrides, its metric and goal, and the members."""
+    from jaxnn._util import require
+    from jaxnn.sweeps._config import load_sweep_config
+
+    _check_flags(args)
+    spec = _override(load_sweep_config(args.config), given, args)
+    if spec.method == "bayes":
+        from jaxnn.sweeps._bayes import check_optuna
+
+        check_optuna()
+    if args.out:
+        require("matplotlib", "--out (figures)")
+    count = _count(spec, args)
     if spec.ignored:
         print(f"{spec.source}: ignored (wandb's agent uses them): {', '.join(spec.ignored)}")
+    metric = spec.metric or "val_accuracy"
+    return spec, metric, spec.goal if spec.metric else "maximize", count
 
-    ds = dataset_spec(args)
-    data = load_data(ds)
-    _precheck(spec, args, data)
-    names = _names()
-    data_settings = {"dataset": ds.name, "data_seed": ds.seed, "val_fraction": ds.val_fraction}
-    logs = SweepLogs(args, group=spec.name, project=spec.project, entity=spec.entity)
-    keys = [p.key for p in spec.parameters.values()]
-    records: list[dict[str, Any]] = []
-    timing = {"compile_seconds": 0.0, "train_seconds": 0.0, "groups": 0}
-    rung_values: dict[int, list[float]] = {}
-    rounds: list[dict[str, Any]] = []
-    hyperband = spec.early_terminate
-    epochs_trained = epochs_full = epochs_computed = 0
-    kept: dict[int, Any] = {}  # the best member so far: index -> (setting, confusion matrix)
 
-    def evaluate(proposals: list[dict[str, Any]], round_index: int) -> list[float]:
-        nonlocal epochs_trained, epochs_full, epochs_computed
-        from jaxnn._cli.sweep import run_sweep
+class _Rounds:
+    """The members of a config sweep, trained round by round (one `jaxnn.sweep`, or successive
+    halving with hyperband, per round); `evaluate` is what `bayes_search` calls."""
+
+    def __init__(self, args, spec, metric: str, goal: str, data, data_spec) -> None:
+        self.args, self.spec, self.metric, self.goal, self.data = args, spec, metric, goal, data
+        self.logs = SweepLogs(args, group=spec.name, project=spec.project, entity=spec.entity)
+        self.data_spec = data_spec
+        self.records: list[dict[str, Any]] = []
+        self.rounds: list[dict[str, Any]] = []
+        self.timing = {"compile_seconds": 0.0, "train_seconds": 0.0, "groups": 0}
+        self.epochs = {"member_epochs": 0, "member_epochs_full": 0, "member_epochs_computed": 0}
+        self.rung_values: dict[int, list[float]] = {}
+        # the best member so far: index -> (setting, test confusion matrix or None)
+        self.kept: dict[int, Any] = {}
+
+    def _train(self, config, settings: list[dict[str, Any]]):
         from jaxnn.sweeps._hyperband import successive_halving
         from jaxnn.sweeps._run import space_envelope
 
-        settings, batch = [], []
-        for values in proposals:
-            one = setting_from_args(argparse.Namespace(**{**vars(args), **values}), data)
-            settings.append({**one.config._asdict(), **one.hparams, "seed": one.seed})
-            full = {dest: values.get(dest, getattr(args, dest)) for dest in SWEEPABLE}
-            record = {n: full[dest] for dest, pair in names.items() for n in pair}
-            record.update({p.key: values[d] for d, p in spec.parameters.items()})
-            record["round"] = round_index
-            batch.append(record)
+        args, spec = self.args, self.spec
         # a Bayesian search's rounds run the programs of its whole space
-        envelope = space_envelope(spec, one.config) if spec.method == "bayes" else None
-        if hyperband is not None:
-            result = successive_halving(
-                one.config,
-                settings,
-                data,
-                hyperband,
-                metric=metric,
-                goal=goal,
-                compact=not args.hyperband_freeze,
-                rung_values=rung_values,
-                devices=args.devices,
-                envelope=envelope,
-            )
-            epochs_trained += result.member_epochs
-            epochs_full += result.member_epochs_full
-            epochs_computed += result.member_epochs_computed
-        else:
-            result = run_sweep(
+        envelope = space_envelope(spec, config) if spec.method == "bayes" else None
+        if spec.early_terminate is None:
+            kwargs = {"progress": not args.quiet}
+            return run_sweep(
                 args,
-                one.config,
+                config,
                 settings,
-                data,
-                progress=not args.quiet,
+                self.data,
                 envelope=envelope,
+                **kwargs,
             )
-        timing["compile_seconds"] += result.compile_seconds
-        timing["train_seconds"] += result.train_seconds
-        timing["groups"] += result.groups
-        first = len(records)
+        result = successive_halving(
+            config,
+            settings,
+            self.data,
+            spec.early_terminate,
+            metric=self.metric,
+            goal=self.goal,
+            compact=not args.hyperband_freeze,
+            rung_values=self.rung_values,
+            devices=args.devices,
+            envelope=envelope,
+        )
+        for key in self.epochs:
+            self.epochs[key] += getattr(result, key)
+        return result
+
+    def evaluate(self, proposals: list[dict[str, Any]], round_index: int) -> list[float]:
+        """Trains one round's proposals (values by destination); returns their metrics."""
+        named = [{SETTINGS.by_dest(d).name: v for d, v in p.items()} for p in proposals]
+        config, settings, batch = members_of(self.args, named, self.data)
+        result = self._train(config, settings)
+        for key in self.timing:
+            self.timing[key] += getattr(result, key)
+        first = len(self.records)
         regression = result.regression or [None] * len(batch)
         for record, row, h, r in zip(batch, result.members(), result.history, regression):
-            record.update({k: row[k] for k in (*_RESULTS, *KEPT) if k in row})
-            record["member"] = len(records)
-            record["history"] = member_history(h, r)
-            records.append(record)
-        best = _rank(records, metric, goal)[0]
-        confusion = result.confusion_matrix
+            record.update({k: row[k] for k in (*RESULTS, *KEPT) if k in row})
+            record.update(round=round_index, member=len(self.records), history=member_history(h, r))
+            self.records.append(record)
+        best = _rank(self.records, self.metric, self.goal)[0]
         if best >= first:
-            kept.clear()
-            kept[best] = (result.settings[best - first], confusion, best - first)
-        logs.add(
+            cm = result.confusion_matrix
+            self.kept = {
+                best: (result.settings[best - first], None if cm is None else cm[best - first])
+            }
+        self._log(batch, first, result, settings)
+        info = {"round": round_index, "members": len(batch)}
+        if self.spec.early_terminate is not None:
+            info["rungs"] = [r._asdict() for r in result.rungs]
+        self.rounds.append(info)
+        return [r.get(self.metric) for r in batch]
+
+    def _log(self, batch, first: int, result, settings) -> None:
+        confusion = result.confusion_matrix
+        self.logs.add(
             batch,
-            range(first, len(records)),
+            range(first, len(self.records)),
             result.history,
             settings,
-            line_keys=keys,
+            line_keys=[SETTINGS.by_dest(d).name for d in self.spec.parameters],
             confusion=confusion,
-            data=data_settings,
+            data=self.data_spec,
         )
-        info = {"round": round_index, "members": len(batch)}
-        if hyperband is not None:
-            info["rungs"] = [r._asdict() for r in result.rungs]
-        rounds.append(info)
-        return [r.get(metric) for r in batch]
 
-    try:
-        if spec.method == "bayes":
-            from jaxnn.sweeps._bayes import bayes_search
+    def run(self, count: int) -> None:
+        """Every round: a grid, a random sample, or bayes rounds of ``--round-size``."""
+        spec, args = self.spec, self.args
+        try:
+            if spec.method == "bayes":
+                from jaxnn.sweeps._bayes import bayes_search
 
-            bayes_search(
-                spec, evaluate, total=count, round_size=args.round_size, seed=args.random_seed
-            )
-        elif spec.method == "random":
-            evaluate(spec.sample(count, seed=args.random_seed), 0)
-        else:
-            evaluate(spec.grid(count), 0)
-    finally:
-        logs.close()
+                bayes_search(
+                    spec,
+                    self.evaluate,
+                    total=count,
+                    round_size=args.round_size,
+                    seed=args.random_seed,
+                )
+            elif spec.method == "random":
+                self.evaluate(spec.sample(count, seed=args.random_seed), 0)
+            else:
+                self.evaluate(spec.grid(count), 0)
+        finally:
+            self.logs.close()
 
+
+def _hyperband_report(run: _Rounds, hyperband) -> dict[str, Any] | None:
+    """The JSON of the successive halving (None without it), and its line."""
+    if hyperband is None:
+        return None
+    trained, full = run.epochs["member_epochs"], run.epochs["member_epochs_full"]
+    saved = 1 - trained / full if full else 0.0
+    rungs = sorted({r["epoch"] for info in run.rounds for r in info["rungs"]})
+    hb = {
+        "eta": hyperband.eta,
+        "min_iter": hyperband.min_iter,
+        "max_iter": hyperband.max_iter,
+        "s": hyperband.s,
+        "strict": hyperband.strict,
+        "compact": not run.args.hyperband_freeze,
+        "rungs": rungs,
+        **run.epochs,
+        "saved_fraction": saved,
+        "stopped": sum(r["stopped"] for r in run.records),
+    }
+    print(
+        f"hyperband (eta {hyperband.eta:g}, rungs {', '.join(map(str, rungs)) or 'none'}): "
+        f"{hb['stopped']} of {len(run.records)} members stopped early; trained {trained} of "
+        f"{full} member-epochs ({100 * saved:.0f}% saved), computed "
+        f"{run.epochs['member_epochs_computed']}"
+    )
+    return hb
+
+
+def run_config(args: argparse.Namespace, given: set[str]) -> dict:
+    """Runs ``jaxnn sweep --config FILE``; returns the JSON-ready result."""
+    import jax
+
+    started = time.perf_counter()
+    spec, metric, goal, count = _load(args, given)
+    heatmap = _heatmap_pair(args.heatmap, spec)
+    ds = data_settings(args)
+    data = load_data(ds)
+    _precheck(spec, args, data)
+    run = _Rounds(args, spec, metric, goal, data, ds)
+    run.run(count)
+    records, hyperband = run.records, spec.early_terminate
     order = _rank(records, metric, goal)
-    for rank, i in enumerate(order, start=1):
-        records[i]["rank"] = rank
     swept = _swept_axes(spec, records)
-    shown = order if args.top == 0 else order[: args.top]
     extra = [metric] if metric not in ("val_accuracy", "test_accuracy", "test_loss") else []
     columns = [*swept, *extra, "val_accuracy", "test_accuracy", "test_loss", "diverged"]
     if hyperband is not None:
         columns.insert(len(swept), "epochs_run")
-    headers = ["rank", *[c.replace("_", " ") for c in columns]]
-    rows = [[records[i]["rank"], *(records[i][c] for c in columns)] for i in shown]
-    print(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
-    k = len(records)
-    diverged = sum(r["diverged"] for r in records)
+    shown = results_table(records, order, columns, args.top, abbreviate=False)
+    k, diverged = len(records), sum(r["diverged"] for r in records)
     print(
-        f"\n{k} members ({diverged} diverged) in {len(rounds)} round(s), method {spec.method}, "
-        f"metric {metric} ({goal}), {timing['groups']} program group(s) on "
+        f"\n{k} members ({diverged} diverged) in {len(run.rounds)} round(s), method {spec.method}, "
+        f"metric {metric} ({goal}), {run.timing['groups']} program group(s) on "
         f"{jax.device_count()} {jax.default_backend()} device(s): compile "
-        f"{timing['compile_seconds']:.2f} s, train {timing['train_seconds']:.2f} s"
-        + (f"; showing the top {len(shown)}" if len(shown) < k else "")
+        f"{run.timing['compile_seconds']:.2f} s, train {run.timing['train_seconds']:.2f} s"
+        + (f"; showing the top {shown}" if shown < k else "")
     )
-    hb = None
-    if hyperband is not None:
-        saved = 1 - epochs_trained / epochs_full if epochs_full else 0.0
-        rungs = sorted({r["epoch"] for info in rounds for r in info["rungs"]})
-        hb = {
-            "eta": hyperband.eta,
-            "min_iter": hyperband.min_iter,
-            "max_iter": hyperband.max_iter,
-            "s": hyperband.s,
-            "strict": hyperband.strict,
-            "compact": not args.hyperband_freeze,
-            "rungs": rungs,
-            "member_epochs": epochs_trained,
-            "member_epochs_full": epochs_full,
-            "member_epochs_computed": epochs_computed,
-            "saved_fraction": saved,
-            "stopped": sum(r["stopped"] for r in records),
-        }
-        print(
-            f"hyperband (eta {hyperband.eta:g}, rungs {', '.join(map(str, rungs)) or 'none'}): "
-            f"{hb['stopped']} of {k} members stopped early; trained {epochs_trained} of "
-            f"{epochs_full} member-epochs ({100 * saved:.0f}% saved), computed {epochs_computed}"
-        )
+    hb = _hyperband_report(run, hyperband)
     report = importance_report(records, list(swept), metric)
-    setting, confusion, row = kept[order[0]]
-    cm = None if confusion is None else confusion[row]
+    setting, cm = run.kept[order[0]]
     best = best_member(args, order[0], setting, ds, cm)
     figures = list(best.pop("figures"))
     if args.out:
-        figures += _figures(args, records, swept, metric, report, heatmap)
+        pair = _heatmap_axes(swept, heatmap)
+        figures += sweep_figures(args.out, records, swept, pair, metric, report)
         for f in figures:
             print(f"figure: {f}")
     if args.log:
@@ -380,84 +412,59 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
         "best": records[order[0]],
         **best,
         "axes": swept,
-        "rounds": rounds,
+        "rounds": run.rounds,
         "hyperband": hb,
         **report,
         "devices": jax.device_count(),
         "backend": jax.default_backend(),
-        "groups": timing["groups"],
-        "compile_seconds": timing["compile_seconds"],
-        "train_seconds": timing["train_seconds"],
+        **run.timing,
         "seconds": time.perf_counter() - started,
-        "dataset": ds.name,
+        "dataset": ds["dataset"],
         "count": count,
-        "wandb_group": logs.group if logs.enabled else None,
-        "wandb_runs": logs.runs,
+        "wandb_group": run.logs.group if run.logs.enabled else None,
+        "wandb_runs": run.logs.runs,
         "log": args.log,
         "figures": figures,
     }
 
 
-_RESULTS = (
-    "test_loss",
-    "test_accuracy",
-    "val_loss",
-    "val_accuracy",
-    "train_loss",
-    "diverged",
-    "epochs_run",
-    "stopped",
-)
-
-
 def _swept_axes(spec, records: Sequence[Mapping[str, Any]]) -> dict[str, list]:
-    """Each parameter with more than one value among the members, and its values in order
-    (numbers sorted, names in the file's order)."""
+    """Each parameter with more than one value among the members, by setting name, and its
+    values in order (numbers sorted, names in the file's order)."""
     axes = {}
     for p in spec.parameters.values():
-        seen = list(dict.fromkeys(r[p.key] for r in records))
+        seen = list(dict.fromkeys(r[p.setting] for r in records))
         if len(seen) < 2:
             continue
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in seen):
             seen = sorted(seen)
         elif p.values:
             seen = [v for v in p.values if v in seen]
-        axes[p.key] = seen
+        axes[p.setting] = seen
     return axes
 
 
 def _heatmap_pair(text: str | None, spec) -> list[str] | None:
-    """``--heatmap A,B`` checked against the config's swept parameters (before any work)."""
+    """``--heatmap A,B`` (any spellings) checked against the config's swept parameters (before
+    any work); the setting names."""
     if text is None:
         return None
-    keys = [p.key for p in spec.swept().values()]
-    chosen = [part.strip() for part in text.split(",")]
-    if len(chosen) != 2 or chosen[0] == chosen[1] or any(c not in keys for c in chosen):
-        raise _usage(
+    names = [p.setting for p in spec.swept().values()]
+    rows = [SETTINGS.get(part) for part in text.split(",")]
+    chosen = [r.name if r is not None else None for r in rows]
+    if len(chosen) != 2 or chosen[0] == chosen[1] or any(c not in names for c in chosen):
+        raise usage_error(
             f"--heatmap takes two different swept parameters of the config; got {text!r}; "
-            f"swept: {', '.join(keys) or 'none'}"
+            f"swept: {', '.join(names) or 'none'}"
         )
     return chosen
 
 
-def _figures(args, records, swept, metric, report, heatmap) -> list[str]:
-    from pathlib import Path
+def _heatmap_axes(swept: dict, heatmap) -> tuple | None:
+    """The heatmap's two axes: ``--heatmap``'s when both took two or more values, else the two
+    widest axes of at most `HEATMAP_MAX_VALUES` values."""
+    from jaxnn._plots import default_heatmap_axes
 
-    from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
-
-    out = Path(args.out)
-    figures = []
-    if heatmap:  # both must have taken two or more values
-        pair = heatmap if all(k in swept for k in heatmap) else None
-    else:
-        small = [k for k in swept if len(swept[k]) <= HEATMAP_MAX_VALUES]
-        small = sorted(small, key=lambda k: -len(swept[k]))[:2]
-        pair = sorted(small, key=list(swept).index) if len(small) == 2 else None
-    if pair:
-        fig = plot_sweep_heatmap(records, swept, pair[0], pair[1], metric=metric)
-        figures.append(str(save_png(fig, out / "heatmap.png")))
-    if swept:
-        fig = plot_parallel_coordinates(records, swept, metric=metric)
-        figures.append(str(save_png(fig, out / "parallel.png")))
-    figures += importance_figure(report, out)
-    return figures
+    if heatmap:
+        return heatmap if all(k in swept for k in heatmap) else None
+    return default_heatmap_axes(swept, max_values=HEATMAP_MAX_VALUES)

@@ -22,6 +22,7 @@ __all__ = [
     "importance_figure",
     "importance_report",
     "member_history",
+    "results_table",
 ]
 
 REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_mae", "test_r2")
@@ -29,6 +30,48 @@ REGRESSION = ("val_rmse", "val_mae", "val_r2", "test_mse", "test_rmse", "test_ma
 KEPT = (*REGRESSION, "confusion_matrix")
 """A member's results besides its losses and accuracies: a regression's metrics, or a
 classifier's test confusion matrix (counted inside its program)."""
+
+
+def results_table(
+    records: list[dict[str, Any]],
+    order: Sequence[int],
+    columns: Sequence[str],
+    top: int,
+    say: Any = print,
+    *,
+    abbreviate: bool = True,
+    labels: dict[str, str] | None = None,
+) -> int:
+    """Prints the ranked table (``rank`` and ``columns``, the first ``top`` members; 0: all) and
+    writes each record's ``rank``; returns how many rows it showed.
+
+    Args:
+      records: the member records.
+      order: member indices, best first.
+      columns: the record keys to show after the rank.
+      top: rows to show (0: every member).
+      say: where to print.
+      abbreviate: headers as ``val acc``, ``RMSE``, ``R^2`` (else ``val accuracy``).
+      labels: the header of a column, where it is not the key with spaces.
+    """
+    from jaxnn._util import markdown_table
+
+    for rank, i in enumerate(order, start=1):
+        records[i]["rank"] = rank
+    shown = list(order) if top == 0 else list(order)[:top]
+    keys = ["rank", *columns]
+    headers = [(labels or {}).get(c) or c.replace("_", " ") for c in keys]
+    if abbreviate:
+        headers = [
+            h.replace("accuracy", "acc")
+            .replace("rmse", "RMSE")
+            .replace("mae", "MAE")
+            .replace("r2", "R^2")
+            for h in headers
+        ]
+    rows = [[records[i].get(c) for c in keys] for i in shown]
+    say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
+    return len(shown)
 
 
 def importance_report(
@@ -90,25 +133,22 @@ def flag_sweep_logs(
 
     Args:
       args: the parsed flags.
-      members: the member records (flag names, results).
+      members: the member records (settings by name, results).
       settings: each member's full setting as given to the sweep (values as typed).
       result: the `SweepResult`.
-      swept: the swept axes by short flag name.
+      swept: the swept axes by setting name.
       data: the `Dataset`.
-      data_settings: the data flags, for wandb's config.
+      data_settings: the data settings by name, for wandb's config.
     """
     logs = SweepLogs(args)
     try:
         confusion = result.confusion_matrix
-        from jaxnn._cli.sweep import _names
-
-        long_names = dict(_names().values())
         logs.add(
             members,
             range(len(members)),
             result.history,
             settings,
-            line_keys=[long_names.get(k, k) for k in swept],
+            line_keys=list(swept),
             confusion=confusion,
             data=data_settings,
         )
@@ -156,7 +196,7 @@ def best_member(
       args: the parsed flags (``--out``).
       index: the member's index.
       setting: its full setting (`TrainConfig` and `HParams` fields and ``seed``).
-      spec: the `DatasetSpec` of the data flags.
+      spec: the data settings (`data_settings`).
       confusion: its test confusion matrix (the sweep's, measured in its program), or None.
       say: where to print.
 

@@ -2,10 +2,10 @@
 
 Every flag is generated from the settings table (`jaxnn.training.SETTINGS`): its spellings, type,
 default, choices and help. ``add_train_arguments(parser)`` adds them; with ``sweep=True`` the flags
-a sweep varies are plain strings (comma-separated lists, parsed by the sweep). ``dataset_spec`` and
-``load_data`` turn the data flags into a `Dataset`; ``setting_from_args`` turns one setting (every
-flag holding one value) into a `TrainConfig`, `make_hparams` keyword arguments and a seed, naming
-the flag of any bad value.
+a sweep varies are plain strings (comma-separated lists, parsed by the sweep). ``data_settings``
+and ``load_data`` turn the data flags into a `Dataset`; ``setting_from_args`` turns one setting
+(every flag holding one value) into a `TrainConfig`, `make_hparams` keyword arguments and a seed,
+naming the flag of any bad value. Every lookup reads the table when it is made.
 """
 
 from __future__ import annotations
@@ -13,29 +13,27 @@ from __future__ import annotations
 import argparse
 from typing import Any, NamedTuple
 
-from jaxnn.training._settings import SETTINGS, Setting, by_flag, check_setting
+from jaxnn.training._settings import SETTINGS, Setting, check_setting
 
 __all__ = [
-    "DatasetSpec",
-    "check_dataset_name",
-    "dataset_file",
-    "flag_default",
-    "FLAGS",
-    "SWEEPABLE",
+    "DATA_SETTINGS",
     "TrainSetting",
     "add_train_arguments",
-    "dataset_spec",
+    "check_dataset_name",
+    "data_settings",
+    "dataset_file",
+    "flag_default",
     "flags_table",
     "load_data",
     "setting_from_args",
+    "sweepable",
     "train_command",
+    "usage_error",
+    "with_values",
 ]
 
-_BY_DEST: dict[str, Setting] = by_flag()
-FLAGS = {dest: s.flag for dest, s in _BY_DEST.items()}
-"""dest -> the flag as a user types it, for error messages (``-lr/--learning_rate``)."""
-SWEEPABLE = tuple(dest for dest, s in _BY_DEST.items() if s.sweep)
-"""The flags that take comma-separated lists under ``sweep=True`` (dests)."""
+DATA_SETTINGS = ("data", "dtype")
+"""What ``load_data`` reads: the data settings (kind ``data``) and the dtype, by name."""
 _GROUPS = {
     "data": "data",
     "shape": "model",
@@ -46,20 +44,17 @@ _GROUPS = {
 _MODEL = ("activation", "weight_init", "init_scale", "output")
 
 
-class DatasetSpec(NamedTuple):
-    """Which data to load: a name (or ``npz:``/``csv:``/``idx:PATH``), the IDX directory, the
-    split seed and share, the input scaling, a CSV's label column, the dtype, the task and the
-    targets' scaling."""
+def sweepable() -> tuple[Setting, ...]:
+    """The settings whose flags take comma-separated lists under ``sweep=True``, in table
+    order."""
+    return tuple(s for s in SETTINGS.dests().values() if s.sweep)
 
-    name: str
-    data_dir: str | None
-    seed: int
-    val_fraction: float
-    standardize: str = "auto"
-    label_column: str | None = None
-    dtype: str = "float32"
-    task: str = "auto"
-    standardize_targets: str = "zscore"
+
+def with_values(args: argparse.Namespace, values: dict[str, Any]) -> argparse.Namespace:
+    """``args`` with the flags of ``values`` (by setting name) replaced: one sweep member."""
+    return argparse.Namespace(
+        **{**vars(args), **{SETTINGS.named(k).dest: v for k, v in values.items()}}
+    )
 
 
 def flag_default(s: Setting) -> Any:
@@ -70,7 +65,7 @@ def flag_default(s: Setting) -> Any:
 
 def dataset_file(name: Any) -> str | None:
     """The path of a ``npz:``/``csv:``/``idx:`` data set (an input the run must not overwrite)."""
-    from jaxnn.training._data import FILE_FORMATS
+    from jaxnn.training._sources import FILE_FORMATS
 
     prefix, sep, rest = str(name or "").partition(":")
     return rest if sep and prefix.lower() in FILE_FORMATS else None
@@ -91,14 +86,14 @@ def add_train_arguments(
 
     Args:
       parser: the subcommand's parser.
-      sweep: if True, the flags in ``SWEEPABLE`` take strings (comma-separated lists for the
+      sweep: if True, the flags of `sweepable` take strings (comma-separated lists for the
         sweep to parse).
 
     Returns:
       ``parser``.
     """
     groups = {title: parser.add_argument_group(title) for title in ("data", "model", "training")}
-    for dest, s in _BY_DEST.items():
+    for dest, s in SETTINGS.dests().items():
         listed = sweep and s.sweep
         group = "model" if s.name in _MODEL else _GROUPS[s.kind]
         choices = s.choices()
@@ -129,7 +124,7 @@ def flags_table() -> str:
     """The training flags as a Markdown table (flag, default, meaning), for the README; generated
     from the settings table, so the docs cannot drift from the code."""
     rows = []
-    for s in _BY_DEST.values():
+    for s in SETTINGS.dests().values():
         flags = ", ".join(f"`{f}`" for f in s.flags)
         default = (
             "" if s.default is None else f"`{s.default:g}`" if s.type is float else f"`{s.default}`"
@@ -146,7 +141,8 @@ def flags_table() -> str:
     return "\n".join([head, *rows])
 
 
-def _usage(message: str) -> Exception:
+def usage_error(message: str) -> Exception:
+    """The CLI's `UsageError` (exit 2, one line) with ``message``, for a command to raise."""
     from jaxnn._cli import UsageError
 
     return UsageError(message)
@@ -154,51 +150,44 @@ def _usage(message: str) -> Exception:
 
 def _coerce(dest: str, value: Any) -> Any:
     """One flag value, checked by the table and in its canonical form (names the flag)."""
-    s = _BY_DEST[dest]
+    s = SETTINGS.by_dest(dest)
     if isinstance(value, str) and s.type in (int, float):
         text = value.strip()
         try:
             number = float(text)
         except ValueError:
             kind = "an integer" if s.type is int else "a number"
-            raise _usage(f"{s.flag} must be {kind}, got {value!r}") from None
+            raise usage_error(f"{s.flag} must be {kind}, got {value!r}") from None
         if s.type is int:
             if not number.is_integer():
-                raise _usage(f"{s.flag} must be an integer, got {value!r}")
+                raise usage_error(f"{s.flag} must be an integer, got {value!r}")
             value = int(number)
         else:
             value = number
     try:
         checked = check_setting(s.name, value, label=s.flag)
     except (TypeError, ValueError) as e:
-        raise _usage(str(e)) from None
+        raise usage_error(str(e)) from None
     return float(value) if s.kind == "traced" else checked
 
 
-def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
-    """The data flags as a `DatasetSpec` (the split does not depend on ``--seed``).
+def data_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The data flags and ``--dtype``, checked, by setting name (the split does not depend on
+    ``--seed``).
 
     ``--dtype float64`` turns on 64-bit JAX here, before any array is made (refused on a backend
     without float64).
     """
     from jaxnn.training._precision import enable_dtype
 
-    dtype = _coerce("dtype", args.dtype)
+    out = {s.name: _coerce(s.dest, getattr(args, s.dest)) for s in SETTINGS.of_kind("data")}
+    out["dataset"] = str(args.dataset)
+    out["dtype"] = _coerce("dtype", args.dtype)
     try:
-        enable_dtype(dtype, grad=_coerce("grad", args.grad))
+        enable_dtype(out["dtype"], grad=_coerce("grad", args.grad))
     except ValueError as e:
-        raise _usage(str(e)) from None
-    return DatasetSpec(
-        str(args.dataset),
-        args.data_dir,
-        _coerce("data_seed", args.data_seed),
-        _coerce("val_fraction", args.val_fraction),
-        _coerce("standardize", args.standardize),
-        args.label_column,
-        dtype,
-        _coerce("task", args.task),
-        _coerce("standardize_targets", args.standardize_targets),
-    )
+        raise usage_error(str(e)) from None
+    return out
 
 
 def check_dataset_name(name: str, data_dir: str | None) -> str:
@@ -207,37 +196,28 @@ def check_dataset_name(name: str, data_dir: str | None) -> str:
     mnist, fashion_mnist and kmnist without ``data_dir`` are downloaded into the cache.
     """
     del data_dir  # any source works with or without it
-    from jaxnn.training._data import DATASETS, FILE_FORMATS
+    from jaxnn.training._sources import DATASETS, FILE_FORMATS
 
     prefix, sep, _ = name.partition(":")
     if sep and prefix.lower() in FILE_FORMATS:
         return f"{prefix.lower()}:{name[len(prefix) + 1 :]}"
     if name.lower() not in DATASETS:
         files = ", ".join(f"{f}:PATH" for f in FILE_FORMATS)
-        raise _usage(
+        raise usage_error(
             f"-d/--dataset: unknown dataset {name!r}; valid: {', '.join(DATASETS)}, {files}"
         )
     return name.lower()
 
 
-def load_data(spec: DatasetSpec):
-    """Loads and checks the `Dataset` of a `DatasetSpec`; errors name the flag or the file."""
-    from jaxnn.training._data import check_dataset, load_dataset
+def load_data(spec: dict[str, Any]):
+    """Loads and checks the `Dataset` of the data settings ``spec`` (`data_settings`); errors
+    name the flag or the file."""
+    from jaxnn.training._data import check_dataset
+    from jaxnn.training._sources import load_dataset
 
-    name = check_dataset_name(spec.name, spec.data_dir)
-    return check_dataset(
-        load_dataset(
-            name,
-            data_dir=spec.data_dir,
-            val_fraction=spec.val_fraction,
-            seed=spec.seed,
-            standardize=spec.standardize,
-            label_column=spec.label_column,
-            dtype=spec.dtype,
-            task=spec.task,
-            standardize_targets=spec.standardize_targets,
-        )
-    )
+    kwargs = {k: v for k, v in spec.items() if k not in ("dataset", "data_seed")}
+    name = check_dataset_name(spec["dataset"], spec["data_dir"])
+    return check_dataset(load_dataset(name, seed=spec["data_seed"], **kwargs))
 
 
 def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
@@ -263,23 +243,23 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
     from jaxnn.training._targets import regression_problem
 
     v = {
-        s.name: _coerce(dest, getattr(args, dest))
-        for dest, s in _BY_DEST.items()
-        if s.kind in ("static", "traced", "shape", "run")
+        s.name: _coerce(s.dest, getattr(args, s.dest))
+        for s in SETTINGS.of_kind("static", "traced", "shape", "run")
+        if s.flags
     }
     regression = not is_classification(data)
     if v["loss"] is None:
-        v["loss"] = "mse" if regression else _BY_DEST["loss"].default
+        v["loss"] = "mse" if regression else SETTINGS.named("loss").default
     if regression:
         target = data.target_preprocessing
         scaled = target is not None and target.kind != "none"
         problem = regression_problem(v["loss"], v["output"], scaled, flags=True)
         if problem:
-            raise _usage(f"--task regression ({args.dataset}): {problem}")
+            raise usage_error(f"--task regression ({args.dataset}): {problem}")
     n = int(data.x_train.shape[0])
     if v["batch_size"] > n:
-        raise _usage(
-            f"{FLAGS['batch_size']} {v['batch_size']} is larger than the training "
+        raise usage_error(
+            f"{SETTINGS.named('batch_size').flag} {v['batch_size']} is larger than the training "
             f"data ({n} samples)"
         )
     hidden = [v["hidden_size"]] * v["num_layers"]
@@ -289,51 +269,36 @@ def setting_from_args(args: argparse.Namespace, data) -> TrainSetting:
     try:
         config = check_config(TrainConfig(sizes, **static))
     except ValueError as e:
-        raise _usage(f"{FLAGS['loss']}/{FLAGS['output']}: {e}") from None
-    hparams = {s.name: v[s.name] for s in SETTINGS if s.kind == "traced"}
+        raise usage_error(
+            f"{SETTINGS.named('loss').flag}/{SETTINGS.named('output').flag}: {e}"
+        ) from None
+    hparams = {s.name: v[s.name] for s in SETTINGS.of_kind("traced")}
     return TrainSetting(config, hparams, v["seed"])
 
 
-def train_command(setting: dict[str, Any], spec: DatasetSpec) -> str:
+def train_command(setting: dict[str, Any], spec: dict[str, Any]) -> str:
     """The ``jaxnn train`` command that reruns one setting alone: every training flag (long
     names) with the setting's value, and the data flags of ``spec``.
 
     Args:
       setting: every `TrainConfig` field, every `HParams` field and ``seed``.
-      spec: the data flags.
+      spec: the data settings (`data_settings`).
 
     Returns:
       The command, quoted for a POSIX shell.
     """
     import shlex
 
-    sizes = list(setting.get("sizes", ()))
-    hidden = sizes[1:-1]
-    values = dict(setting)
-    values["num_layers"] = len(hidden)
-    values["hidden_size"] = hidden[0] if hidden else _BY_DEST["hidden_size"].default
-    data = {
-        "dataset": spec.name,
-        "data_dir": spec.data_dir,
-        "data_seed": spec.seed,
-        "val_fraction": spec.val_fraction,
-        "standardize": spec.standardize,
-        "label_column": spec.label_column,
-        "task": spec.task,
-        "standardize_targets": spec.standardize_targets,
-        "dtype": spec.dtype,
-    }
+    hidden = list(setting.get("sizes", ()))[1:-1]
+    values = {**setting, **spec, "num_layers": len(hidden)}
+    values["hidden_size"] = hidden[0] if hidden else SETTINGS.named("hidden_size").default
     words = ["jaxnn", "train"]
-    for s in SETTINGS:
-        if not s.flags:
-            continue
-        value = data[s.name] if s.name in data else values.get(s.name)
-        if value is None or (s.name == "sizes"):
+    for s in SETTINGS.dests().values():
+        value = values.get(s.name)
+        if value is None:
             continue
         value = getattr(value, "name", value)  # a custom Activation, Loss or Output
-        if isinstance(value, float):
-            value = repr(value)
-        words += [s.flags[-1], str(value)]
+        words += [s.flags[-1], repr(value) if isinstance(value, float) else str(value)]
     if hidden and len(set(hidden)) > 1:
         words += ["# hidden widths", "/".join(map(str, hidden)), "(the flags give one width)"]
     return " ".join(shlex.quote(w) if not w.startswith("#") else w for w in words)

@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> dict:
 
     from jaxnn._cli import UsageError
     from jaxnn._util import markdown_table
-    from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, classify_boolean_functions
+    from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, classify
     from jaxnn.perceptrons._mp_neuron import mp_representable
-    from jaxnn.perceptrons._network import perceptron_network_exact
+    from jaxnn.perceptrons._network import network_exact
 
     if not 1 <= args.n <= MAX_ENUMERATION_N:
         raise UsageError(
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> dict:
     results, classified = [], None
     for n in range(1, args.n + 1):
         start = time.perf_counter()
-        classified = classify_boolean_functions(n)
+        classified = classify(n)
         mp = mp_representable(n)
-        exact = perceptron_network_exact(n)
+        exact = network_exact(n)
         separable = int(np.sum(np.asarray(classified.separable)))
         row = {
             "n": n,

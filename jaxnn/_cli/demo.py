@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from jaxnn._cli._report import add_experiment_arguments
+
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("demo", help="run every experiment and write DIR/REPORT.md")
@@ -19,10 +21,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="write the report into a directory that holds other files (they are kept)",
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--experiments", metavar="DIR", help="the experiments folder (default: the checkout's)"
-    )
+    add_experiment_arguments(p)
     p.set_defaults(func=run)
     return p
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from jaxnn._cli._model_args import add_model_arguments, model_inputs
+from jaxnn._cli._model_args import add_model_arguments
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -20,19 +20,12 @@ def register(subparsers) -> argparse.ArgumentParser:
         description=__doc__.splitlines()[0],
         epilog="example: jaxnn evaluate --model model.npz -d digits",
     )
-    add_model_arguments(p)
-    p.set_defaults(func=run, inputs=model_inputs)
-    return p
+    return add_model_arguments(p, run)
 
 
 def run(args: argparse.Namespace) -> dict:
     from jaxnn._cli import UsageError
-    from jaxnn._cli._model_args import (
-        json_result,
-        load_model_data,
-        measure,
-        print_summary,
-    )
+    from jaxnn._cli._model_args import json_result, load_model_data, measure, print_summary
 
     md = load_model_data(args)
     if md.targets is None:

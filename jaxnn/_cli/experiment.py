@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from jaxnn._cli._report import add_experiment_arguments
+
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("experiment", help="run one experiment, or --list them")
     p.add_argument("name", nargs="?", help="experiment name (see --list)")
     p.add_argument("--list", action="store_true", help="list the experiments")
     p.add_argument("--out", default=None, help="output directory (default results/NAME)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--experiments", metavar="DIR", help="the experiments folder (default: the checkout's)"
-    )
+    add_experiment_arguments(p)
     p.set_defaults(func=run)
     return p
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-# the output function each loss is usually paired with (notes 4.2, Table 4)
-_DEFAULT_OUTPUT = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid", "mse": "linear"}
-
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -49,14 +46,33 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def run(args: argparse.Namespace) -> dict:
+def _problem(seed: int, sizes: tuple[int, ...], batch: int, loss: str):
+    """A random network of ``sizes`` and a random batch with the targets the loss takes (its
+    registry entry's ``targets``): labels for ``classes``, 0/1 for ``unit``, reals otherwise."""
     import jax
     import jax.numpy as jnp
 
-    from jaxnn import check_gradients, get_activation, init_mlp
+    from jaxnn.feedforward import get_loss, init
+
+    k_params, k_x, k_y = jax.random.split(jax.random.key(seed), 3)
+    params = init(sizes, key=k_params)
+    x = jax.random.normal(k_x, (batch, sizes[0]))
+    k, targets = sizes[-1], get_loss(loss).targets
+    if targets == "classes":
+        y = jax.random.randint(k_y, (batch,), 0, k)
+    elif targets == "unit":
+        y = jax.random.bernoulli(k_y, 0.5, (batch, k)).astype(jnp.float32)
+    else:
+        y = jax.random.normal(k_y, (batch, k))
+    return params, x, y
+
+
+def run(args: argparse.Namespace) -> dict:
     from jaxnn._cli import UsageError, seed_flag
     from jaxnn._util import markdown_table
-    from jaxnn.feedforward._losses import LOSSES, resolve_loss
+    from jaxnn.feedforward import check_gradients, get_activation
+    from jaxnn.feedforward._losses import auto_output, get_loss, resolve_loss
+    from jaxnn.training._settings import check_setting
 
     seed_flag(args.seed)
     sizes = _sizes(args.sizes)
@@ -65,22 +81,15 @@ def run(args: argparse.Namespace) -> dict:
     if args.max_fd_entries < 1:
         raise UsageError(f"--max-fd-entries must be at least 1, got {args.max_fd_entries}")
     activation = get_activation(args.activation)
-    loss_name = {"mean_squared_error": "mse", "squared_error": "mse"}.get(args.loss, args.loss)
-    if loss_name not in LOSSES:
-        raise UsageError(f"unknown loss {args.loss!r}; valid: {', '.join(LOSSES)}")
-    output = args.output or _DEFAULT_OUTPUT[loss_name]
+    try:
+        loss_name = check_setting("loss", args.loss)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    # mse's random targets are real values: auto is linear for them, as for any regression
+    output = args.output or auto_output(loss_name, regression=get_loss(loss_name).targets == "real")
     loss = resolve_loss(loss_name, output)
 
-    k_params, k_x, k_y = jax.random.split(jax.random.key(args.seed), 3)
-    params = init_mlp(k_params, sizes)
-    x = jax.random.normal(k_x, (args.batch, sizes[0]))
-    k = sizes[-1]
-    if loss == "cross_entropy":
-        y = jax.random.randint(k_y, (args.batch,), 0, k)
-    elif loss == "binary_cross_entropy":
-        y = jax.random.bernoulli(k_y, 0.5, (args.batch, k)).astype(jnp.float32)
-    else:
-        y = jax.random.normal(k_y, (args.batch, k))
+    params, x, y = _problem(args.seed, sizes, args.batch, loss)
     records = check_gradients(
         params,
         x,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from jaxnn._cli._model_args import add_model_arguments, model_inputs
+from jaxnn._cli._model_args import add_model_arguments
 
 SHOWN = 10
 
@@ -24,20 +24,13 @@ def register(subparsers) -> argparse.ArgumentParser:
         epilog="example: jaxnn predict --model model.npz -d csv:new.csv --label-column none "
         "--json predictions.json",
     )
-    add_model_arguments(p)
-    p.set_defaults(func=run, inputs=model_inputs)
-    return p
+    return add_model_arguments(p, run)
 
 
 def run(args: argparse.Namespace) -> dict:
     import numpy as np
 
-    from jaxnn._cli._model_args import (
-        json_result,
-        load_model_data,
-        measure,
-        print_summary,
-    )
+    from jaxnn._cli._model_args import json_result, load_model_data, measure, print_summary
     from jaxnn._util import markdown_table
 
     md = load_model_data(args)

@@ -15,32 +15,25 @@ import time
 from typing import Any
 
 from jaxnn._cli._run_log import add_run_log_arguments
-from jaxnn._cli._sweep_config import (
-    add_config_arguments,
-    given_flags,
-    mark_given,
-    run_config,
-)
+from jaxnn._cli._sweep_config import add_config_arguments, given_flags, mark_given, run_config
 from jaxnn._cli._sweep_report import (
     KEPT,
     REGRESSION,
     best_member,
     flag_sweep_logs,
     member_history,
+    results_table,
 )
-from jaxnn._cli._train_args import (
-    _BY_DEST,
-    FLAGS,
-    SWEEPABLE,
-    add_train_arguments,
-    dataset_spec,
-    load_data,
-    setting_from_args,
+from jaxnn._cli._sweep_run import (
+    MAX_MEMBERS,
+    RESULTS,
+    axis_values,
+    members_of,
+    run_sweep,
+    sweep_figures,
 )
-
-MAX_MEMBERS = 4096
-_DEST_OF = {s.name: dest for dest, s in _BY_DEST.items()}
-_RESULTS = ("test_loss", "test_accuracy", "val_loss", "val_accuracy", "train_loss", "diverged")
+from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, sweepable
+from jaxnn.training._settings import SETTINGS
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -112,43 +105,17 @@ def inputs(args: argparse.Namespace) -> tuple[dict, tuple]:
     return {"--config": args.config, "-d": dataset_file(data)}, ()
 
 
-def _names() -> dict[str, tuple[str, str]]:
-    """dest -> (short, long) name of each sweepable flag without dashes, from the train flags.
-
-    ``-lr/--learning_rate`` gives ``lr`` and ``learning_rate``; ``--seed`` gives ``seed`` twice.
-    """
-    out = {}
-    for dest in SWEEPABLE:
-        spellings = [f.strip().lstrip("-") for f in FLAGS[dest].split("/")]
-        out[dest] = (spellings[0], spellings[-1])
-    return out
-
-
-def _axis_values(dest: str, raw: Any) -> list:
-    """The list of values of one flag: parsed from text, or its (typed) default."""
-    from jaxnn.sweeps._search_space import parse_choices, parse_numbers
-
-    if not isinstance(raw, str):
-        return [raw]
-    s = _BY_DEST[dest]
-    if s.type is str:
-        choices = s.choices()
-        canonical = {c.lower(): c for c in (*choices, *s.aliases)}
-        names = parse_choices(FLAGS[dest], raw.strip().lower(), tuple(canonical))
-        return list(dict.fromkeys(s.aliases.get(canonical[n], canonical[n]) for n in names))
-    return parse_numbers(FLAGS[dest], raw, integer=s.type is int)
-
-
-def _heatmap_axes(text: str | None, swept: dict[str, list], names: dict[str, tuple[str, str]]):
-    """The two axes (short names) of the heatmap, from ``--heatmap A,B`` or by default."""
+def _heatmap_axes(text: str | None, swept: dict[str, list]):
+    """The two axes (setting names) of the heatmap, from ``--heatmap A,B`` (any spellings) or by
+    default."""
     from jaxnn._cli import UsageError
     from jaxnn._plots import default_heatmap_axes
 
     if text is None:
         return default_heatmap_axes(swept)
-    lookup = {n: short for short, long in names.values() for n in (short, long)}
-    chosen = [lookup.get(part.strip().lstrip("-")) for part in text.split(",")]
-    if len(chosen) != 2 or None in chosen or chosen[0] == chosen[1]:
+    rows = [SETTINGS.get(part) for part in text.split(",")]
+    chosen = [r.name for r in rows if r is not None and r.sweep and r.flags]
+    if len(rows) != 2 or len(chosen) != 2 or chosen[0] == chosen[1]:
         raise UsageError(f"--heatmap takes two different flag names, e.g. lr,seed; got {text!r}")
     for name in chosen:
         if name not in swept:
@@ -171,64 +138,10 @@ def _cache_json(directory: str | None) -> dict:
     }
 
 
-def _configs(settings: list[dict], base) -> list:
-    from jaxnn.training._loop import check_config
-
-    fields = base._fields
-    return [
-        check_config(base._replace(**{k: v for k, v in s.items() if k in fields})) for s in settings
-    ]
-
-
-def _check_packable(configs: list) -> None:
-    """``--pack on`` with members that differ in a setting no program packs: one line."""
+def _start_hosts(args: argparse.Namespace) -> None:
+    """``--coordinator``, ``--num-processes``, ``--process-id``: jax.distributed, all or none."""
     from jaxnn._cli import UsageError
-    from jaxnn.sweeps._plan import unpackable
 
-    bad = unpackable(configs)
-    if bad:
-        name, values = bad[0]
-        flag = FLAGS.get(_DEST_OF.get(name, name), name)
-        raise UsageError(
-            f"--pack on: the members differ in {flag} ({', '.join(map(str, values))}), which "
-            f"cannot be packed (one program per value); use --pack auto or --pack off"
-        )
-
-
-def run_sweep(args: argparse.Namespace, config, settings: list[dict], data, **kwargs):
-    """`jaxnn.sweep` with the command line's --devices, --chunk-size and --pack: ``--pack on``
-    with unpackable members and a sweep too large for memory exit 2 with one line."""
-    from jaxnn._cli import UsageError
-    from jaxnn.sweeps._plan import SweepMemoryError
-    from jaxnn.sweeps._sweep import sweep
-
-    if args.pack == "on":
-        _check_packable(_configs(settings, config))
-    try:
-        return sweep(
-            config,
-            settings,
-            data,
-            devices=args.devices,
-            chunk_size=args.chunk_size,
-            pack=args.pack,
-            **kwargs,
-        )
-    except SweepMemoryError as e:
-        raise UsageError(e.describe("--chunk-size", FLAGS["hidden_size"])) from None
-
-
-def run(args: argparse.Namespace) -> dict:
-    from pathlib import Path
-
-    from jaxnn._cli import UsageError
-    from jaxnn._util import markdown_table
-    from jaxnn.sweeps._search_space import grid, grid_size, random_settings
-
-    given = given_flags(args)
-    if args.config:
-        return run_config(args, given)
-    started = time.perf_counter()
     hosts = (args.coordinator, args.num_processes, args.process_id)
     if any(v is not None for v in hosts):
         if any(v is None for v in hosts):
@@ -236,8 +149,15 @@ def run(args: argparse.Namespace) -> dict:
         from jaxnn.sweeps._sharding import initialize_hosts
 
         initialize_hosts(*hosts)
-    names = _names()
-    axes = {dest: _axis_values(dest, getattr(args, dest)) for dest in SWEEPABLE}
+
+
+def _chosen(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, list]]:
+    """The members' values by setting name (the grid, or ``--random N`` of it) and the swept
+    axes (the settings with more than one value), after the flags' checks."""
+    from jaxnn._cli import UsageError
+    from jaxnn.sweeps._search_space import grid, grid_size, random_settings
+
+    axes = {s.name: axis_values(s, getattr(args, s.dest)) for s in sweepable()}
     total = grid_size(axes)
     if args.random is not None and not 1 <= args.random <= total:
         raise UsageError(f"--random {args.random}: the grid has {total} settings; pick 1..{total}")
@@ -251,64 +171,25 @@ def run(args: argparse.Namespace) -> dict:
         raise UsageError(f"--chunk-size must be >= 1, got {args.chunk_size}")
     if args.top < 0:
         raise UsageError(f"--top must be >= 0, got {args.top}")
-    swept = {short: axes[dest] for dest, (short, _) in names.items() if len(axes[dest]) > 1}
-    heatmap = _heatmap_axes(args.heatmap, swept, names)
-    if args.out:
-        from jaxnn._util import require
+    swept = {name: values for name, values in axes.items() if len(values) > 1}
+    if args.random is not None:
+        return random_settings(axes, count, sample_seed=args.random_seed), swept
+    return grid(axes), swept
 
-        require("matplotlib", "--out (figures)")
-    chosen = (
-        random_settings(axes, count, sample_seed=args.random_seed)
-        if args.random is not None
-        else grid(axes)
-    )
 
-    spec = dataset_spec(args)
-    data = load_data(spec)
-    members, settings = [], []
-    for values in chosen:
-        one = setting_from_args(argparse.Namespace(**{**vars(args), **values}), data)
-        settings.append({**one.config._asdict(), **one.hparams, "seed": one.seed})
-        members.append({name: values[dest] for dest, pair in names.items() for name in pair})
-
-    import jax
-
-    from jaxnn.training._data import is_classification
-
-    main_process = jax.process_index() == 0
-    say = print if main_process else (lambda *a, **k: None)
-    classification = is_classification(data)
-    result = run_sweep(
-        args,
-        one.config,
-        settings,
-        data,
-        progress=not args.quiet and main_process,
-    )
-    regression = result.regression or [None] * len(members)
-    for member, record, h, r in zip(members, result.members(), result.history, regression):
-        member.update({k: record[k] for k in (*_RESULTS, *KEPT) if k in record})
-        member["history"] = member_history(h, r)
-    order = result.ranked()
-    for rank, i in enumerate(order, start=1):
-        members[i]["rank"] = rank
-    shown = order if args.top == 0 else order[: args.top]
+def _columns(swept: dict[str, list], members: list[dict], classification: bool) -> list[str]:
+    """The ranked table's columns: the swept settings, the metrics, whether it diverged."""
     metrics = ["val_accuracy", "test_accuracy", "test_loss"]
     if not classification:
         metrics = [c for c in REGRESSION if c != "test_mse" and c in members[0]]
         metrics = metrics or ["val_loss", "test_loss"]
-    columns = ["rank", *swept, *metrics, "diverged"]
-    rows = [[members[i].get(c) for c in columns] for i in shown]
-    headers = [
-        c.replace("_", " ")
-        .replace("accuracy", "acc")
-        .replace("rmse", "RMSE")
-        .replace("mae", "MAE")
-        .replace("r2", "R^2")
-        for c in columns
-    ]
-    say(markdown_table(headers, [["-" if v is None else v for v in r] for r in rows]))
-    k = len(members)
+    return [*swept, *metrics, "diverged"]
+
+
+def _summary(args, result, k: int, shown: int, say) -> float:
+    """The line after the table (members, programs, devices, timings); returns members/s."""
+    import jax
+
     per_second = k / result.wall_seconds
     packed = (
         f", {result.packed_programs} packed ({result.padded_fraction:.0%} padded compute)"
@@ -321,35 +202,62 @@ def run(args: argparse.Namespace) -> dict:
         f"{packed} on {result.devices} {jax.default_backend()} device(s): "
         f"{result.wall_seconds:.2f} s with compilation (compile {result.compile_seconds:.2f} s"
         f"{cached}; train {result.train_seconds:.2f} s): {per_second:.1f} members/s"
-        + (f"; showing the top {len(shown)}" if len(shown) < k else "")
+        + (f"; showing the top {shown}" if shown < k else "")
     )
-    logged = {}
-    if main_process:
-        data_settings = {"dataset": spec.name, "data_seed": spec.seed}
-        logged = flag_sweep_logs(args, members, settings, result, swept, data, data_settings)
-    best = {}
-    if main_process:
-        best = order[0]
-        cm = None if result.confusion_matrix is None else result.confusion_matrix[best]
-        best = best_member(args, int(best), result.settings[best], spec, cm, say)
-    figures = list(best.pop("figures", []))
-    if args.out and main_process:
-        from jaxnn._plots import plot_parallel_coordinates, plot_sweep_heatmap, save_png
+    return per_second
 
-        out = Path(args.out)
-        metric = "val_accuracy" if classification else "val_loss"
-        if heatmap:
-            fig = plot_sweep_heatmap(members, swept, heatmap[0], heatmap[1], metric=metric)
-            figures.append(str(save_png(fig, out / "heatmap.png")))
-        if swept:
-            fig = plot_parallel_coordinates(members, swept, metric=metric)
-            figures.append(str(save_png(fig, out / "parallel.png")))
-        if logged.get("importance"):
-            from jaxnn._cli._sweep_report import importance_figure
 
-            figures += importance_figure(logged, out)
-        for f in figures:
-            say(f"figure: {f}")
+def run(args: argparse.Namespace) -> dict:
+    import jax
+
+    given = given_flags(args)
+    if args.config:
+        return run_config(args, given)
+    started = time.perf_counter()
+    _start_hosts(args)
+    chosen, swept = _chosen(args)
+    heatmap = _heatmap_axes(args.heatmap, swept)
+    if args.out:
+        from jaxnn._util import require
+
+        require("matplotlib", "--out (figures)")
+    spec = data_settings(args)
+    data = load_data(spec)
+    config, settings, members = members_of(args, chosen, data)
+
+    from jaxnn.training._data import is_classification
+
+    main_process = jax.process_index() == 0
+    say = print if main_process else (lambda *a, **k: None)
+    classification = is_classification(data)
+    result = run_sweep(
+        args,
+        config,
+        settings,
+        data,
+        progress=not args.quiet and main_process,
+    )
+    regression = result.regression or [None] * len(members)
+    for member, record, h, r in zip(members, result.members(), result.history, regression):
+        member.update({k: record[k] for k in (*RESULTS, *KEPT) if k in record})
+        member["history"] = member_history(h, r)
+    order = result.ranked().tolist()
+    # the course's short flags head the swept columns (lr, sz), as the flags were typed
+    short = {name: SETTINGS.named(name).short for name in swept}
+    columns = _columns(swept, members, classification)
+    shown = results_table(members, order, columns, args.top, say, labels=short)
+    per_second = _summary(args, result, len(members), shown, say)
+    logged, best, figures = {}, {}, []
+    if main_process:
+        logged = flag_sweep_logs(args, members, settings, result, swept, data, spec)
+        cm = None if result.confusion_matrix is None else result.confusion_matrix[order[0]]
+        best = best_member(args, int(order[0]), result.settings[order[0]], spec, cm, say)
+        figures = list(best.pop("figures", []))
+        if args.out:
+            metric = "val_accuracy" if classification else "val_loss"
+            figures += sweep_figures(args.out, members, swept, heatmap, metric, logged)
+            for f in figures:
+                say(f"figure: {f}")
     return {
         **logged,
         "members": members,
@@ -370,9 +278,9 @@ def run(args: argparse.Namespace) -> dict:
         "wall_seconds": result.wall_seconds,
         "seconds": time.perf_counter() - started,
         "members_per_second": per_second,
-        "train_members_per_second": k / result.train_seconds,
+        "train_members_per_second": len(members) / result.train_seconds,
         "cache": _cache_json(args.cache),
-        "dataset": spec.name,
+        "dataset": spec["dataset"],
         "random": args.random,
         "figures": figures,
     }

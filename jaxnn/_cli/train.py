@@ -9,7 +9,7 @@ import argparse
 import math
 
 from jaxnn._cli._run_log import TrainLogs, add_run_log_arguments, course_config
-from jaxnn._cli._train_args import add_train_arguments, dataset_spec, load_data, setting_from_args
+from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, setting_from_args
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -54,65 +54,33 @@ def inputs(args: argparse.Namespace) -> tuple[dict, tuple]:
     return read, (("--save", "--resume"),)
 
 
-def run(args: argparse.Namespace) -> dict:
-    from pathlib import Path
-
-    from jaxnn._cli import UsageError
-    from jaxnn._util import markdown_table, require
-    from jaxnn.training._data import is_classification
+def _fit(args: argparse.Namespace, spec: dict, data, setting, logs):
+    """`jaxnn.fit` of one setting on ``data``, with the flags' checkpoint, progress and logs."""
+    from jaxnn.training._config import make_hparams
     from jaxnn.training._fit import fit
-    from jaxnn.training._loop import make_hparams
 
-    if args.out:
-        require("matplotlib", "--out (figures)")
-    if args.save_every is not None:
-        if args.save is None:
-            raise UsageError("--save-every needs --save PATH")
-        if args.save_every < 1:
-            raise UsageError(f"--save-every must be >= 1, got {args.save_every}")
-    spec = dataset_spec(args)
-    data = load_data(spec)
-    setting = setting_from_args(args, data)
-    if args.resume and not Path(args.resume).is_file():
-        raise UsageError(f"--resume: checkpoint {args.resume} does not exist")
-    hparams = make_hparams(**setting.hparams)
-    data_settings = {
-        "dataset": spec.name,
-        "data_seed": spec.seed,
-        "val_fraction": spec.val_fraction,
-    }
-    logs = TrainLogs(
-        args,
-        course_config(
-            {**setting.config._asdict(), **setting.hparams, "seed": setting.seed}, data_settings
-        ),
-        name=f"{spec.name}-seed{setting.seed}",
+    standardize = "" if spec["standardize"] == "auto" else f", standardize {spec['standardize']}"
+    return fit(
+        data,
+        config=setting.config,
+        hparams=make_hparams(**setting.hparams),
+        seed=setting.seed,
+        resume=args.resume,
+        save=args.save,
+        save_every=args.save_every,
+        progress=not args.quiet,
+        # resuming checks the data too: the same set, split and scaled the same way
+        name=f"{spec['dataset']}, data seed {spec['data_seed']}, val fraction "
+        f"{spec['val_fraction']:g}{standardize}",
+        # stored in the checkpoint: jaxnn evaluate splits the data the same way
+        **{k: v for k, v in spec.items() if k not in ("dataset", "data_dir", "dtype")},
+        on_epoch=logs.on_epoch if logs.active else None,
     )
-    result = None
-    try:
-        result = fit(
-            data,
-            config=setting.config,
-            hparams=hparams,
-            seed=setting.seed,
-            resume=args.resume,
-            save=args.save,
-            save_every=args.save_every,
-            progress=not args.quiet,
-            # resuming checks the data too: the same set, split and scaled the same way
-            name=f"{spec.name}, data seed {spec.seed}, val fraction {spec.val_fraction:g}"
-            + ("" if spec.standardize == "auto" else f", standardize {spec.standardize}"),
-            # stored in the checkpoint: jaxnn evaluate splits the data the same way
-            data_seed=spec.seed,
-            val_fraction=spec.val_fraction,
-            standardize=spec.standardize,
-            label_column=spec.label_column,
-            on_epoch=logs.on_epoch if logs.active else None,
-        )
-    finally:
-        logs.finish(result)
-    h = result.history
-    regression = not is_classification(data)
+
+
+def _print_history(h: dict, regression: bool) -> None:
+    from jaxnn._util import markdown_table
+
     columns = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy"]
     if regression:
         columns = [
@@ -127,18 +95,23 @@ def run(args: argparse.Namespace) -> dict:
     ]
     rows = list(zip(*(h[c] for c in columns)))
     print(markdown_table([c.replace("r2", "R^2") for c in headers], rows), end="\n\n")
+
+
+def _print_summary(result, data, spec: dict) -> None:
+    from jaxnn._util import markdown_table
+
+    config = result.config
     summary = [
         (
             "data",
-            f"{spec.name}: {len(data.x_train)} train, {len(data.x_val)} val, "
+            f"{spec['dataset']}: {len(data.x_train)} train, {len(data.x_val)} val, "
             f"{len(data.x_test)} test",
         ),
         (
             "network",
-            " -> ".join(map(str, result.config.sizes))
-            + f" ({result.config.activation}, {result.config.output})",
+            " -> ".join(map(str, config.sizes)) + f" ({config.activation}, {config.output})",
         ),
-        ("inputs", f"{data.preprocessing.kind} scaling, {result.config.dtype}"),
+        ("inputs", f"{data.preprocessing.kind} scaling, {config.dtype}"),
         *_test_rows(result, data),
         ("train seconds (no compile)", result.train_seconds),
         ("compile seconds", result.compile_seconds),
@@ -146,42 +119,68 @@ def run(args: argparse.Namespace) -> dict:
         ("params sha256", result.params_sha256[:16] + "..."),
     ]
     print(markdown_table(["result", "value"], summary))
+
+
+def _figures(out: str, result, name: str) -> list[str]:
+    from pathlib import Path
+
+    from jaxnn._plots import plot_confusion_matrix, plot_history, save_png
+
+    title = f"{name}: {' -> '.join(map(str, result.config.sizes))}"
+    figures = [str(save_png(plot_history(result.history, title=title), Path(out) / "curves.png"))]
+    if result.confusion_matrix is not None:
+        fig = plot_confusion_matrix(result.confusion_matrix)
+        figures.append(str(save_png(fig, Path(out) / "confusion_matrix.png")))
+    for f in figures:
+        print(f"figure: {f}")
+    return figures
+
+
+def run(args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
+    from jaxnn._cli import UsageError
+    from jaxnn._logging import json_safe
+    from jaxnn._util import require
+    from jaxnn.training._data import is_classification
+
+    if args.out:
+        require("matplotlib", "--out (figures)")
+    if args.save_every is not None:
+        if args.save is None:
+            raise UsageError("--save-every needs --save PATH")
+        if args.save_every < 1:
+            raise UsageError(f"--save-every must be >= 1, got {args.save_every}")
+    spec = data_settings(args)
+    data = load_data(spec)
+    setting = setting_from_args(args, data)
+    if args.resume and not Path(args.resume).is_file():
+        raise UsageError(f"--resume: checkpoint {args.resume} does not exist")
+    full = {**setting.config._asdict(), **setting.hparams, "seed": setting.seed}
+    logs = TrainLogs(args, course_config(full, spec), name=f"{spec['dataset']}-seed{setting.seed}")
+    result = None
+    try:
+        result = _fit(args, spec, data, setting, logs)
+    finally:
+        logs.finish(result)
+    regression = not is_classification(data)
+    _print_history(result.history, regression)
+    _print_summary(result, data, spec)
     cm = result.confusion_matrix
     if not regression:
         from jaxnn._cli._model_args import print_confusion_matrix
 
         print_confusion_matrix(cm, max(2, result.config.sizes[-1]))
-    figures = []
-    if args.out:
-        from jaxnn._plots import plot_confusion_matrix, plot_history, save_png
-
-        out = Path(args.out)
-        title = f"{spec.name}: {' -> '.join(map(str, result.config.sizes))}"
-        figures.append(str(save_png(plot_history(h, title=title), out / "curves.png")))
-        if cm is not None:
-            figures.append(str(save_png(plot_confusion_matrix(cm), out / "confusion_matrix.png")))
-        for f in figures:
-            print(f"figure: {f}")
+    figures = _figures(args.out, result, spec["dataset"]) if args.out else []
     if args.save:
         print(f"checkpoint: {args.save}")
     if args.log:
         print(f"log: {args.log}")
     config = result.config._asdict()
-    config.update(
-        hparams=setting.hparams,
-        seed=setting.seed,
-        dataset=spec.name,
-        data_dir=spec.data_dir,
-        data_seed=spec.seed,
-        val_fraction=spec.val_fraction,
-        standardize=spec.standardize,
-        label_column=spec.label_column,
-        task="regression" if regression else "classification",
-        standardize_targets=spec.standardize_targets,
-        resume=args.resume,
-    )
-    from jaxnn._logging import json_safe
-
+    config.update(hparams=setting.hparams, seed=setting.seed)
+    config.update({k: v for k, v in spec.items() if k != "dtype"})  # the data settings
+    config.update(task="regression" if regression else "classification", resume=args.resume)
+    h = result.history
     return json_safe(
         {
             "config": config,
@@ -189,10 +188,7 @@ def run(args: argparse.Namespace) -> dict:
             "test_loss": result.test_loss,
             "test_accuracy": result.test_accuracy,
             "confusion_matrix": None if cm is None else cm.tolist(),
-            "test_mse": result.test_mse,
-            "test_rmse": result.test_rmse,
-            "test_mae": result.test_mae,
-            "test_r2": result.test_r2,
+            **{k: getattr(result, k) for k in ("test_mse", "test_rmse", "test_mae", "test_r2")},
             "train_seconds": result.train_seconds,
             "compile_seconds": result.compile_seconds,
             "samples_trained": result.samples_trained,

@@ -2,7 +2,8 @@
 (Algorithm 5), activations g with their derivatives, output functions O and losses (values in
 registries), backpropagation (Algorithm 6) and the gradient check against ``jax.grad``.
 
-``jaxnn.feedforward.init(sizes, key=...)`` is ``jaxnn.init_mlp(key, sizes)``, the key keyword-only.
+``init(sizes, key=...)`` is also ``jaxnn.init_mlp``: one function, which takes the earlier form
+``init_mlp(key, sizes, init=...)`` too.
 """
 
 from jaxnn.feedforward._activations import ACTIVATIONS as ACTIVATIONS
@@ -30,7 +31,6 @@ from jaxnn.feedforward._network import Dense as Dense
 from jaxnn.feedforward._network import ForwardCache as ForwardCache
 from jaxnn.feedforward._network import forward as forward
 from jaxnn.feedforward._network import init as init
-from jaxnn.feedforward._network import init_mlp as init_mlp
 from jaxnn.feedforward._network import layer_sizes as layer_sizes
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "get_loss",
     "get_output",
     "init",
-    "init_mlp",
     "layer_sizes",
     "LayerGradientCheck",
     "leaky_relu",
@@ -62,3 +61,5 @@ __all__ = [
     "output_fn",
     "per_example_grads",
 ]
+
+init_mlp = init  # the earlier name of init (not in __all__: jaxnn.init_mlp is its flat alias)

@@ -31,7 +31,7 @@ def loss_fn(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    activation: str | Activation = "sigmoid",
+    activation: str | Activation = "tanh",
     output: str = "softmax",
     loss: str = "cross_entropy",
 ) -> jax.Array:
@@ -119,7 +119,7 @@ def backprop(
     cache: ForwardCache,
     y: ArrayLike,
     *,
-    activation: str | Activation = "sigmoid",
+    activation: str | Activation = "tanh",
     output: str = "softmax",
     loss: str = "cross_entropy",
 ) -> tuple[Dense, ...]:
@@ -156,7 +156,7 @@ def per_example_grads(
     cache: ForwardCache,
     y: ArrayLike,
     *,
-    activation: str | Activation = "sigmoid",
+    activation: str | Activation = "tanh",
     output: str = "softmax",
     loss: str = "cross_entropy",
 ) -> tuple[Dense, ...]:

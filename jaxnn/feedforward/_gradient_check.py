@@ -64,7 +64,7 @@ def check_gradients(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    activation: str | Activation = "sigmoid",
+    activation: str | Activation = "tanh",
     output: str = "softmax",
     loss: str = "cross_entropy",
     grad_fn: Callable | None = None,
@@ -111,6 +111,62 @@ def check_gradients(
     """
     g = get_activation(activation)
     loss = resolve_loss(loss, output)
+    _check_arguments(params, x, y, loss, eps, max_fd_entries, grad_fn)
+    with jax.enable_x64(True):
+        # converted on the host: no small eager programs to compile
+        p64 = tuple(
+            Dense(*(jnp.asarray(np.asarray(a, np.float64)) for a in layer)) for layer in params
+        )
+        x64 = jnp.asarray(np.asarray(x, np.float64))
+        y_np = np.asarray(y)
+        y64 = jnp.asarray(
+            y_np if np.issubdtype(y_np.dtype, np.integer) else y_np.astype(np.float64)
+        )
+        mine, auto = _explicit_and_autodiff(p64, x64, y64, g, output, loss, grad_fn)
+        if jax.tree.structure(mine) != jax.tree.structure(p64):
+            raise ValueError(
+                f"grad_fn must return the structure of params, {jax.tree.structure(p64)}, "
+                f"got {jax.tree.structure(mine)}"
+            )
+        # the entries of every layer's (W, b) within the flattened parameters, layer 1 first
+        chosen = _fd_entries([W.size + b.size for W, b in p64], max_fd_entries, seed)
+        idx = np.concatenate([o + c for o, c in zip(_offsets(p64), chosen)])
+        fd = np.asarray(_finite_differences(p64, x64, y64, jnp.asarray(idx), eps, g, output, loss))
+        flat = [np.concatenate([np.ravel(a) for a in jax.tree.leaves(t)]) for t in (mine, auto)]
+    return _records(p64, *flat, fd, idx, chosen, rtol_autodiff, rtol_fd)
+
+
+def _offsets(params) -> np.ndarray:
+    """Where each layer's (W, b) starts in the flattened parameters, and where the last ends."""
+    return np.cumsum([0, *(W.size + b.size for W, b in params)])
+
+
+def _records(params, mine, auto, fd, idx, chosen, rtol_autodiff, rtol_fd) -> tuple:
+    """One `LayerGradientCheck` per layer from the flat explicit and autodiff gradients and the
+    finite differences of the entries ``idx`` (``chosen[k]`` of layer k)."""
+    offsets, records, start = _offsets(params), [], 0
+    for k in range(len(params)):
+        lo, hi, n_fd = offsets[k], offsets[k + 1], len(chosen[k])
+        a_abs, a_rel = _errors(mine[lo:hi], auto[lo:hi])
+        f_abs, f_rel = _errors(mine[idx[start : start + n_fd]], fd[start : start + n_fd])
+        start += n_fd
+        records.append(
+            LayerGradientCheck(
+                layer=k + 1,
+                shape=tuple(int(s) for s in params[k].W.shape),
+                autodiff_max_abs=a_abs,
+                autodiff_max_rel=a_rel,
+                fd_max_abs=f_abs,
+                fd_max_rel=f_rel,
+                fd_entries=n_fd,
+                ok=bool(a_rel <= rtol_autodiff and f_rel <= rtol_fd),
+            )
+        )
+    return tuple(records)
+
+
+def _check_arguments(params, x, y, loss, eps, max_fd_entries, grad_fn) -> None:
+    """`check_gradients`' checks at the boundary, each naming its argument."""
     sizes = layer_sizes(params)
     check_matrix("x", x, features=sizes[0])
     check_finite("x", x)
@@ -128,59 +184,18 @@ def check_gradients(
         raise ValueError(f"max_fd_entries must be >= 1 or None, got {max_fd_entries}")
     if grad_fn is not None and not callable(grad_fn):
         raise TypeError(f"grad_fn must be a callable or None, got {type(grad_fn).__name__}")
-    with jax.enable_x64(True):
-        # converted on the host: no small eager programs to compile
-        p64 = tuple(
-            Dense(jnp.asarray(np.asarray(W, np.float64)), jnp.asarray(np.asarray(b, np.float64)))
-            for W, b in params
-        )
-        x64 = jnp.asarray(np.asarray(x, np.float64))
-        y_np = np.asarray(y)
-        y64 = jnp.asarray(
-            y_np if np.issubdtype(y_np.dtype, np.integer) else y_np.astype(np.float64)
-        )
-        mine, auto = _explicit_and_autodiff(p64, x64, y64, g, output, loss, grad_fn)
-        if jax.tree.structure(mine) != jax.tree.structure(p64):
-            raise ValueError(
-                f"grad_fn must return the structure of params, {jax.tree.structure(p64)}, "
-                f"got {jax.tree.structure(mine)}"
-            )
-        # the entries of every layer's (W, b) within the flattened parameters, layer 1 first
-        counts = [W.size + b.size for W, b in p64]
-        offsets = np.cumsum([0, *counts])
-        rng = np.random.default_rng(seed)
-        chosen = [
-            np.arange(n)
-            if max_fd_entries is None or n <= max_fd_entries
-            else np.sort(rng.choice(n, size=max_fd_entries, replace=False))
-            for n in counts
-        ]
-        idx = np.concatenate([o + c for o, c in zip(offsets, chosen)])
-        fd = _finite_differences(p64, x64, y64, jnp.asarray(idx), eps, g, output, loss)
-        flat_mine, flat_auto = (
-            np.concatenate([np.ravel(leaf) for leaf in jax.tree.leaves(t)]) for t in (mine, auto)
-        )
-        fd = np.asarray(fd)
-        records, start = [], 0
-        for k in range(len(p64)):
-            lo, hi = offsets[k], offsets[k + 1]
-            a_abs, a_rel = _errors(flat_mine[lo:hi], flat_auto[lo:hi])
-            n_fd = len(chosen[k])
-            f_abs, f_rel = _errors(flat_mine[idx[start : start + n_fd]], fd[start : start + n_fd])
-            start += n_fd
-            records.append(
-                LayerGradientCheck(
-                    layer=k + 1,
-                    shape=tuple(int(s) for s in p64[k].W.shape),
-                    autodiff_max_abs=a_abs,
-                    autodiff_max_rel=a_rel,
-                    fd_max_abs=f_abs,
-                    fd_max_rel=f_rel,
-                    fd_entries=n_fd,
-                    ok=bool(a_rel <= rtol_autodiff and f_rel <= rtol_fd),
-                )
-            )
-    return tuple(records)
+
+
+def _fd_entries(counts: list[int], max_fd_entries: int | None, seed: int) -> list[np.ndarray]:
+    """Per layer, the entries of its (W, b) that get a finite difference: all of them, or
+    ``max_fd_entries`` drawn without replacement (seeded), sorted."""
+    rng = np.random.default_rng(seed)
+    return [
+        np.arange(n)
+        if max_fd_entries is None or n <= max_fd_entries
+        else np.sort(rng.choice(n, size=max_fd_entries, replace=False))
+        for n in counts
+    ]
 
 
 @partial(jax.jit, static_argnames=("g", "output", "loss", "grad_fn"))

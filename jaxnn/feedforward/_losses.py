@@ -30,6 +30,7 @@ __all__ = [
     "OUTPUTS",
     "Loss",
     "Output",
+    "auto_output",
     "check_targets",
     "get_loss",
     "get_output",
@@ -189,6 +190,24 @@ def get_loss(loss: str | Loss) -> Loss:
       ValueError: for an unknown name, listing the valid ones.
     """
     return lookup(LOSSES, loss, Loss, "loss", LOSS_ALIASES)
+
+
+def auto_output(loss: str | Loss, *, regression: bool = False) -> str:
+    """The output function O that ``output="auto"`` stands for with ``loss``.
+
+    The loss's first output (softmax for cross-entropy and mse, sigmoid for binary
+    cross-entropy), except for regression targets (real values) under a loss of real targets
+    that takes a linear output (mse): linear.
+
+    Raises:
+      ValueError: for an unknown loss, or a `Loss` that names no output.
+    """
+    value = get_loss(loss)
+    if regression and value.targets == "real" and "linear" in value.outputs:
+        return "linear"
+    if not value.outputs:
+        raise ValueError(f"loss {value.name!r} names no output function: give output explicitly")
+    return value.outputs[0]
 
 
 def resolve_output(output: str | Output) -> str | Output:

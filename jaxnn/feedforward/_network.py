@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_finite_positive, check_key, check_numeric
+from jaxnn._validation import check_finite_positive, check_key, check_numeric, keyword_key
 from jaxnn.feedforward._activations import Activation, hidden_activations
 from jaxnn.feedforward._losses import output_fn, resolve_output
 
@@ -26,7 +26,6 @@ __all__ = [
     "ForwardCache",
     "forward",
     "init",
-    "init_mlp",
     "init_std",
     "layer_sizes",
 ]
@@ -53,13 +52,14 @@ class ForwardCache(NamedTuple):
     h: tuple[jax.Array, ...]
 
 
-def init_mlp(
-    key: jax.Array,
+def init(
     sizes: Sequence[int],
-    *,
-    init: str = "xavier",
+    *old_form: Sequence[int],
+    key: jax.Array | None = None,
+    weight_init: str = "xavier",
     scale: ArrayLike = 1.0,
     dtype=jnp.float32,
+    **old_names: str,
 ) -> tuple[Dense, ...]:
     r"""Initializes a feed-forward network with layer sizes ``sizes = (n_0, n_1, ..., n_L)``.
 
@@ -69,29 +69,32 @@ def init_mlp(
         \text{random: } 0.1, \quad \text{xavier: } \sqrt{2 / (n_{in} + n_{out})}, \quad
         \text{he: } \sqrt{2 / n_{in}}
 
-    and biases are zero.
+    and biases are zero. ``init(sizes, key=key)`` is the call; the earlier form
+    ``init(key, sizes, init="he")`` (``jaxnn.init_mlp``, the same function) gives the same network.
 
     Args:
-      key: a PRNG key.
       sizes: input width, hidden widths, output width k; at least two entries, all positive.
-      init: ``"random"``, ``"xavier"`` or ``"he"``.
+      *old_form: the sizes, when the key comes first (the earlier form).
+      key: a PRNG key (keyword-only).
+      weight_init: ``"random"``, ``"xavier"`` or ``"he"`` (``init=`` in the earlier form).
       scale: multiplies every initial weight; may be a traced array (a sweep varies it).
       dtype: the parameters' dtype.
+      **old_names: ``init``, the earlier name of ``weight_init``.
 
     Returns:
       A tuple of L `Dense` layers.
     """
-    if isinstance(sizes, str) or not all(
-        isinstance(s, int | np.integer) and not isinstance(s, bool) for s in sizes
-    ):
-        raise TypeError(f"sizes must be a sequence of integers, got {sizes!r}")
-    sizes = tuple(int(s) for s in sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs an input and an output width, got {sizes}")
-    if any(s <= 0 for s in sizes):
-        raise ValueError(f"every layer size must be positive, got sizes {sizes}")
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; valid: {', '.join(INITS)}")
+    key, sizes = keyword_key("init", key, old_form, leading=(sizes,))  # or init(key, sizes)
+    unknown = sorted(set(old_names) - {"init"})
+    if unknown:
+        raise TypeError(f"init got unknown keyword(s) {unknown}")
+    if "init" in old_names:
+        weight_init = old_names["init"]
+    if key is None:
+        raise TypeError("init needs a PRNG key: init(sizes, key=jax.random.key(0))")
+    sizes = _check_sizes(sizes)
+    if weight_init not in INITS:
+        raise ValueError(f"unknown init {weight_init!r}; valid: {', '.join(INITS)}")
     check_key("key", key)
     try:
         dtype = jnp.dtype(dtype)
@@ -102,30 +105,20 @@ def init_mlp(
     if np.ndim(scale) != 0:
         raise ValueError(f"scale must be a scalar, got shape {np.shape(scale)}")
     check_finite_positive("scale", scale)
-    return _init_layers(key, jnp.asarray(scale), sizes, init, dtype)
+    return _init_layers(key, jnp.asarray(scale), sizes, weight_init, dtype)
 
 
-def init(
-    sizes: Sequence[int],
-    *,
-    key: jax.Array,
-    weight_init: str = "xavier",
-    scale: ArrayLike = 1.0,
-    dtype=jnp.float32,
-) -> tuple[Dense, ...]:
-    """`init_mlp` with the sizes first and the key keyword-only (``jaxnn.feedforward.init``).
-
-    Args:
-      sizes: input width, hidden widths, output width k.
-      key: a PRNG key.
-      weight_init: ``"random"``, ``"xavier"`` or ``"he"``.
-      scale: multiplies every initial weight.
-      dtype: the parameters' dtype.
-
-    Returns:
-      A tuple of L `Dense` layers, as `init_mlp` gives them.
-    """
-    return init_mlp(key, sizes, init=weight_init, scale=scale, dtype=dtype)
+def _check_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(sizes, str) or not all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) for s in sizes
+    ):
+        raise TypeError(f"sizes must be a sequence of integers, got {sizes!r}")
+    sizes = tuple(int(s) for s in sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs an input and an output width, got {sizes}")
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"every layer size must be positive, got sizes {sizes}")
+    return sizes
 
 
 def init_std(init: str, n_in: int, n_out: int) -> float:
@@ -186,7 +179,7 @@ def forward(
     params: Sequence[Dense],
     x: ArrayLike,
     *,
-    activation: str | Activation | Sequence[str | Activation] = "sigmoid",
+    activation: str | Activation | Sequence[str | Activation] = "tanh",
     output: str = "softmax",
 ) -> tuple[jax.Array, ForwardCache]:
     r"""Forward propagation, Algorithm 5.
@@ -196,7 +189,7 @@ def forward(
         a_L = b_L + W_L h_{L-1}, \quad \hat y = O(a_L)
 
     Args:
-      params: L `Dense` layers, as from `init_mlp`.
+      params: L `Dense` layers, as from `init`.
       x: inputs of shape (batch, n_0).
       activation: the hidden activation g: a name (identity, sigmoid, tanh, relu, leaky_relu) or
         an `Activation`; or one per hidden layer (g_k).

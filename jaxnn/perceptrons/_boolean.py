@@ -19,7 +19,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxnn._validation import check_int_range, check_truth_table
-from jaxnn.perceptrons._learning import learn_perceptron
+from jaxnn.perceptrons._learning import learn
 
 __all__ = [
     "MAX_ENUMERATION_N",
@@ -28,9 +28,9 @@ __all__ = [
     "Separability",
     "boolean_functions",
     "boolean_inputs",
-    "classify_boolean_functions",
+    "classify",
     "function_number",
-    "linear_separability",
+    "separability",
     "separable_by_lp",
 ]
 
@@ -221,9 +221,7 @@ def _witnesses(
     inputs: jax.Array, tables: np.ndarray, max_steps: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cyclic perceptron from zero for each table, vmapped: integer (b, w) and whether exact."""
-    fit = jax.vmap(lambda t: learn_perceptron(inputs, t, algorithm="cyclic", max_steps=max_steps))(
-        tables
-    )
+    fit = jax.vmap(lambda t: learn(inputs, t, algorithm="cyclic", max_steps=max_steps))(tables)
     wb = np.concatenate([np.asarray(fit.params.b)[:, None], np.asarray(fit.params.w)], axis=1)
     wb_int = np.rint(wb).astype(np.int64)
     a = np.concatenate([np.ones((inputs.shape[0], 1), np.int64), np.asarray(inputs, np.int64)], 1)
@@ -249,7 +247,7 @@ def _classify(n: int, separable: np.ndarray, tables: np.ndarray) -> np.ndarray:
     return wb
 
 
-def classify_boolean_functions(n: int, *, cache: bool = True) -> BooleanFunctions:
+def classify(n: int, *, cache: bool = True) -> BooleanFunctions:
     r"""Classifies every boolean function of n inputs as linearly separable or not, exactly.
 
     f is not separable iff some ``lambda >= 0, lambda != 0`` has ``sum_i lambda_i s_i a_i = 0``
@@ -294,7 +292,7 @@ def _classify_all(n: int) -> BooleanFunctions:
     )
 
 
-def linear_separability(table: ArrayLike) -> Separability:
+def separability(table: ArrayLike) -> Separability:
     """Whether one truth table is linearly separable, with a certificate either way.
 
     Args:
@@ -334,7 +332,7 @@ def separable_by_lp(x: ArrayLike, outputs: ArrayLike) -> bool:
     .. math:: \exists\, (b, w):\ s_i (b + w \cdot x_i) \ge 1 \ \forall i, \quad
         s_i = +1 \text{ if output}_i = 1 \text{ else } -1
 
-    One LP per function (needs scipy, from the ``test`` extra); `classify_boolean_functions` does
+    One LP per function (needs scipy, from the ``test`` extra); `jaxnn.perceptrons.classify` does
     all functions at once without it.
 
     Args:

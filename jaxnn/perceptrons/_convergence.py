@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_int_range, check_positive, is_concrete
-from jaxnn.perceptrons._learning import perceptron_points
+from jaxnn._validation import check_int_range, check_positive, is_concrete, keyword_key
+from jaxnn.perceptrons._learning import points
 from jaxnn.perceptrons._perceptron import PerceptronParams
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "convergence_bound",
     "convergence_trials",
     "separable_data",
-    "separation_margin",
+    "margin",
 ]
 
 
@@ -28,7 +28,7 @@ def _unit(params: PerceptronParams) -> jax.Array:
     return w / jnp.linalg.norm(w)
 
 
-def separation_margin(
+def margin(
     w_star: PerceptronParams, x: ArrayLike, y: ArrayLike, *, normalize: bool = True
 ) -> jax.Array:
     r"""The margin delta of a separating unit in the notes' proof.
@@ -46,7 +46,7 @@ def separation_margin(
     Returns:
       delta, a scalar: positive exactly when ``w_star`` puts every point strictly on its side.
     """
-    p = perceptron_points(x, y, normalize=normalize)
+    p = points(x, y, normalize=normalize)
     return jnp.min(p @ _unit(w_star).astype(p.dtype))
 
 
@@ -83,7 +83,7 @@ def convergence_bound(
     Returns:
       The bound on k, a scalar; ``inf`` when ``w_star`` does not separate the points (delta <= 0).
     """
-    p = perceptron_points(x, y, normalize=normalize)
+    p = points(x, y, normalize=normalize)
     u = _unit(w_star).astype(p.dtype)
     delta = jnp.min(p @ u)
     r2 = jnp.max(jnp.sum(p * p, axis=1))
@@ -179,10 +179,10 @@ class ConvergenceTrials(NamedTuple):
 
 
 def convergence_trials(
-    key: jax.Array,
     margin: ArrayLike,
     dim: ArrayLike,
-    *,
+    *key_first: ArrayLike,
+    key: jax.Array | None = None,
     datasets: int,
     num_points: int,
     max_dim: int | None = None,
@@ -197,14 +197,18 @@ def convergence_trials(
     once: the data live in ``max_dim`` columns, those from ``dim`` on zero, which changes neither
     the algorithm's corrections nor the bound (padded coordinates of every p are 0).
 
+    ``convergence_trials(margin, dim, key=key, ...)`` is the call; the earlier form
+    ``convergence_trials(key, margin, dim, ...)`` gives the same trials.
+
     Args:
-      key: a PRNG key.
       margin: the smallest normalized margin of the data, in (0, 1) (traced).
       dim: the input dimension, 1 to ``max_dim`` (traced).
+      *key_first: ``dim``, when the key comes first (the earlier form).
+      key: a PRNG key (keyword-only).
       datasets: how many data sets (static).
       num_points: points per data set (static).
       max_dim: the number of columns (static); ``dim`` when ``None`` (then ``dim`` must be an int).
-      algorithm: as in :func:`jaxnn.learn_perceptron` (static); the bound uses normalized points
+      algorithm: as in :func:`jaxnn.perceptrons.learn` (static); the bound uses normalized points
         for ``modified`` and raw ones otherwise.
       init_scale: the start w_0 is ``init_scale`` times a standard normal draw (on the live
         coordinates); 0 starts from zeros, where the bound is ``1 / delta^2`` (traced).
@@ -215,6 +219,9 @@ def convergence_trials(
     """
     from jaxnn.perceptrons._learning import ALGORITHMS
 
+    key, margin, dim = keyword_key("convergence_trials", key, key_first, leading=(margin, dim))
+    if key is None:
+        raise TypeError("convergence_trials needs a PRNG key: convergence_trials(m, d, key=key)")
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     datasets = check_int_range("datasets", datasets, 1, 10**6)
@@ -232,20 +239,20 @@ def convergence_trials(
 
 
 @functools.partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
-def _trials(key, margin, dim, init_scale, datasets, num_points, max_dim, algorithm, max_steps):
-    from jaxnn.perceptrons._learning import learn_perceptron
-    from jaxnn.perceptrons._perceptron import init_perceptron
+def _trials(key, min_margin, dim, init_scale, datasets, num_points, max_dim, algorithm, max_steps):
+    from jaxnn.perceptrons._learning import learn
+    from jaxnn.perceptrons._perceptron import init as init_perceptron
 
     normalize = algorithm == "modified"
 
     def one(i):
         k_data, k_init, k_fit = jax.random.split(jax.random.fold_in(key, i), 3)
-        x, y, w_star, kept = _separable_data(k_data, margin, dim, num_points, max_dim, 64)
-        w, b = init_perceptron(k_init, max_dim)
+        x, y, w_star, kept = _separable_data(k_data, min_margin, dim, num_points, max_dim, 64)
+        w, b = init_perceptron(max_dim, key=k_init)
         live = jnp.arange(max_dim) < dim
         init = PerceptronParams(init_scale * jnp.where(live, w, 0.0), init_scale * b)
-        fit = learn_perceptron(x, y, k_fit, algorithm=algorithm, init=init, max_steps=max_steps)
-        delta = separation_margin(w_star, x, y, normalize=normalize)
+        fit = learn(x, y, key=k_fit, algorithm=algorithm, init=init, max_steps=max_steps)
+        delta = margin(w_star, x, y, normalize=normalize)
         bound = convergence_bound(w_star, x, y, init=init, normalize=normalize)
         met = kept >= num_points
         return ConvergenceTrials(delta, bound, fit.corrections, fit.steps, fit.converged, met)

@@ -18,10 +18,11 @@ from jaxnn._validation import (
     check_matrix,
     check_same_length,
     float_dtype,
+    keyword_key,
 )
 from jaxnn.perceptrons._perceptron import PerceptronParams
 
-__all__ = ["ALGORITHMS", "PerceptronFit", "learn_perceptron", "perceptron_points"]
+__all__ = ["ALGORITHMS", "PerceptronFit", "learn", "points"]
 
 ALGORITHMS = ("random", "modified", "cyclic")
 """``random``: Algorithm 1; ``modified``: Algorithm 2 (normalized P'); ``cyclic``: Algorithm 1 with
@@ -47,7 +48,7 @@ class PerceptronFit(NamedTuple):
     history: PerceptronParams | None
 
 
-def perceptron_points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) -> jax.Array:
+def points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) -> jax.Array:
     r"""The set P' = P union N^- of the notes' proof, in augmented coordinates.
 
     .. math::
@@ -72,11 +73,11 @@ def perceptron_points(x: ArrayLike, y: ArrayLike, *, normalize: bool = False) ->
     return p
 
 
-def learn_perceptron(
+def learn(
     x: ArrayLike,
     y: ArrayLike,
+    *positional_key: jax.Array,
     key: jax.Array | None = None,
-    *,
     algorithm: str = "random",
     init: PerceptronParams | None = None,
     max_steps: int = 10_000,
@@ -105,7 +106,9 @@ def learn_perceptron(
     Args:
       x: inputs, shape (m points, n), real (0/1 for boolean functions).
       y: 0/1 labels, shape (m points,): P is ``y == 1``, N is ``y == 0``.
-      key: a PRNG key for the random picks; unused (may be ``None``) for ``cyclic``.
+      *positional_key: the key, in the earlier form ``learn(x, y, key)`` (still accepted).
+      key: a PRNG key for the random picks (keyword-only); unused (may be ``None``) for
+        ``cyclic``.
       algorithm: ``"random"`` (Algorithm 1), ``"modified"`` (Algorithm 2, normalized points) or
         ``"cyclic"`` (Algorithm 1, points in turn). Static.
       init: the starting params (``w`` of shape (n,), scalar ``b``); zeros when ``None``.
@@ -116,6 +119,7 @@ def learn_perceptron(
       A :class:`PerceptronFit`: the params, the number of corrections and steps, whether it
       converged and, if asked, the history.
     """
+    key = keyword_key("learn", key, positional_key)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     max_steps = check_int_range("max_steps", max_steps, 1, 2**30)
@@ -145,7 +149,7 @@ def learn_perceptron(
 
 @functools.partial(jax.jit, static_argnames=("algorithm", "max_steps", "history"))
 def _learn(x, y, key, init, *, algorithm, max_steps, history):
-    p = perceptron_points(x, y, normalize=algorithm == "modified")
+    p = points(x, y, normalize=algorithm == "modified")
     m = p.shape[0]
     positive = jnp.asarray(y) == 1
     w0 = jnp.concatenate([jnp.asarray(init.b, p.dtype)[None], jnp.asarray(init.w, p.dtype)])

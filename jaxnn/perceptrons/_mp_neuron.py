@@ -21,8 +21,8 @@ from jaxnn._validation import (
 __all__ = [
     "MPNeuronSearch",
     "mp_neuron",
-    "mp_neuron_search",
-    "mp_neuron_settings",
+    "mp_search",
+    "mp_settings",
     "mp_representable",
 ]
 
@@ -81,7 +81,7 @@ def mp_neuron(x: ArrayLike, theta: ArrayLike, inhibitory: ArrayLike) -> jax.Arra
     return jnp.where(inhibited, 0, (g >= theta).astype(jnp.int32))
 
 
-def mp_neuron_settings(n: int) -> tuple[jax.Array, jax.Array]:
+def mp_settings(n: int) -> tuple[jax.Array, jax.Array]:
     """Every distinct MP-neuron setting for ``n`` inputs.
 
     A threshold of 0 already fires for every input and n + 1 for none, so thresholds 0 to n + 1 and
@@ -102,7 +102,7 @@ def mp_neuron_settings(n: int) -> tuple[jax.Array, jax.Array]:
     return thetas, inhibitory
 
 
-def mp_neuron_search(table: ArrayLike) -> MPNeuronSearch:
+def mp_search(table: ArrayLike) -> MPNeuronSearch:
     """Searches every threshold and inhibitory set for MP neurons that give ``table`` exactly.
 
     Args:
@@ -116,7 +116,7 @@ def mp_neuron_search(table: ArrayLike) -> MPNeuronSearch:
     from jaxnn.perceptrons._boolean import boolean_inputs
 
     outputs = _all_settings(boolean_inputs(n))  # (n + 2, 2**n sets, 2**n rows)
-    thetas, inhibitory = mp_neuron_settings(n)
+    thetas, inhibitory = mp_settings(n)
     table = jnp.asarray(table, jnp.int32)
     matches = jnp.all(outputs == table[None, None, :], axis=2)
     return MPNeuronSearch(jnp.any(matches), matches, thetas, inhibitory)
@@ -147,5 +147,5 @@ def mp_representable(n: int) -> jax.Array:
 @jax.jit
 def _all_settings(x: jax.Array) -> jax.Array:
     """The outputs on rows ``x`` of every setting: shape (n + 2, 2**n sets, rows)."""
-    thetas, inhibitory = mp_neuron_settings(x.shape[1])
+    thetas, inhibitory = mp_settings(x.shape[1])
     return jax.vmap(lambda t: jax.vmap(lambda m: mp_neuron(x, t, m))(inhibitory))(thetas)

@@ -22,17 +22,18 @@ from jaxnn._validation import (
     check_matrix,
     check_plus_minus_one,
     check_truth_table,
+    keyword_key,
 )
 from jaxnn.perceptrons._boolean import MAX_ENUMERATION_N, boolean_functions, boolean_inputs
-from jaxnn.perceptrons._learning import learn_perceptron
+from jaxnn.perceptrons._learning import learn
 from jaxnn.perceptrons._perceptron import PerceptronParams, perceptron
 
 __all__ = [
     "PerceptronNetwork",
-    "fit_perceptron_network",
-    "perceptron_network",
-    "perceptron_network_apply",
-    "perceptron_network_exact",
+    "fit_network",
+    "network",
+    "network_apply",
+    "network_exact",
 ]
 
 
@@ -54,7 +55,7 @@ def _hidden(n: int) -> PerceptronParams:
     return PerceptronParams(w, jnp.full((2**n,), -float(n), jnp.float32))
 
 
-def perceptron_network(table: ArrayLike) -> PerceptronNetwork:
+def network(table: ArrayLike) -> PerceptronNetwork:
     r"""The network for a truth table with its output weights set directly.
 
     Exactly one hidden unit fires for each input (``h_k = 1`` iff x is row k), so the output
@@ -75,10 +76,10 @@ def perceptron_network(table: ArrayLike) -> PerceptronNetwork:
     return PerceptronNetwork(_hidden(n), PerceptronParams(w, jnp.zeros((), jnp.float32)))
 
 
-def fit_perceptron_network(
+def fit_network(
     table: ArrayLike,
+    *positional_key: jax.Array,
     key: jax.Array | None = None,
-    *,
     algorithm: str = "cyclic",
     max_steps: int = 1000,
 ) -> tuple[PerceptronNetwork, jax.Array]:
@@ -90,21 +91,24 @@ def fit_perceptron_network(
 
     Args:
       table: 0/1 outputs, shape (2**n,), in the row order of :func:`jaxnn.boolean_inputs`.
-      key: a PRNG key for the random picks; unused for ``cyclic``.
-      algorithm: as in :func:`jaxnn.learn_perceptron` (static).
+      *positional_key: the key, in the earlier form ``fit_network(table, key)`` (still
+        accepted).
+      key: a PRNG key for the random picks (keyword-only); unused for ``cyclic``.
+      algorithm: as in :func:`jaxnn.perceptrons.learn` (static).
       max_steps: the cap on points inspected (static).
 
     Returns:
       ``(network, converged)``: the network and a bool scalar.
     """
+    key = keyword_key("fit_network", key, positional_key)
     n = check_truth_table("table", table)
     hidden = _hidden(n)
     h = perceptron(hidden, 2.0 * boolean_inputs(n).astype(jnp.float32) - 1.0)
-    fit = learn_perceptron(h, table, key, algorithm=algorithm, max_steps=max_steps)
+    fit = learn(h, table, key=key, algorithm=algorithm, max_steps=max_steps)
     return PerceptronNetwork(hidden, fit.params), fit.converged
 
 
-def perceptron_network_apply(network: PerceptronNetwork, x: ArrayLike) -> jax.Array:
+def network_apply(network: PerceptronNetwork, x: ArrayLike) -> jax.Array:
     r"""The network's output for +-1 inputs.
 
     .. math::
@@ -126,7 +130,7 @@ def perceptron_network_apply(network: PerceptronNetwork, x: ArrayLike) -> jax.Ar
     return perceptron(network.output, h)
 
 
-def perceptron_network_exact(n: int, *, learned: bool = True) -> jax.Array:
+def network_exact(n: int, *, learned: bool = True) -> jax.Array:
     """Checks the network on every boolean function of n inputs in one vmapped, jitted call.
 
     Args:
@@ -154,8 +158,8 @@ def _network_exact(tables: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Exactness with output weights set directly and learned, for every table."""
     n = tables.shape[1].bit_length() - 1
     x = 2 * boolean_inputs(n) - 1
-    apply = jax.vmap(perceptron_network_apply, in_axes=(0, None))
-    direct = jnp.all(apply(jax.vmap(perceptron_network)(tables), x) == tables, axis=1)
-    networks, converged = jax.vmap(fit_perceptron_network)(tables)
+    apply = jax.vmap(network_apply, in_axes=(0, None))
+    direct = jnp.all(apply(jax.vmap(network)(tables), x) == tables, axis=1)
+    networks, converged = jax.vmap(fit_network)(tables)
     fitted = jnp.all(apply(networks, x) == tables, axis=1) & converged
     return direct, fitted

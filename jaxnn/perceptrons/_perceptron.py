@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxnn._validation import check_numeric, float_dtype
+from jaxnn._validation import check_numeric, float_dtype, keyword_key
 
-__all__ = ["PerceptronParams", "init_perceptron", "perceptron"]
+__all__ = ["PerceptronParams", "init", "perceptron"]
 
 
 class PerceptronParams(NamedTuple):
@@ -26,17 +26,26 @@ class PerceptronParams(NamedTuple):
     b: jax.Array
 
 
-def init_perceptron(key: jax.Array, n: int, *, scale: float = 1.0) -> PerceptronParams:
+def init(
+    n: int, *key_first: int, key: jax.Array | None = None, scale: float = 1.0
+) -> PerceptronParams:
     """Random weights and bias for one perceptron ("initialize w randomly" in Algorithm 1).
 
+    ``init(n, key=key)`` is the call; the earlier form ``init(key, n)`` (``jaxnn.init_perceptron``,
+    the same function) gives the same unit.
+
     Args:
-      key: a PRNG key.
       n: the number of inputs (static).
+      *key_first: ``n``, when the key comes first (the earlier form).
+      key: a PRNG key (keyword-only).
       scale: the standard deviation of the normal draw.
 
     Returns:
       :class:`PerceptronParams` with ``w`` of shape (n,) and a scalar ``b``, float32.
     """
+    key, n = keyword_key("init", key, key_first, leading=(n,))
+    if key is None:
+        raise TypeError("init needs a PRNG key: init(n, key=jax.random.key(0))")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
     wb = scale * jax.random.normal(key, (int(n) + 1,))

@@ -2,19 +2,20 @@
 gradient descent (Algorithms 3 and 4, one implementation) and universal approximation by towers
 of sigmoid neurons (3.4).
 
-Names lose the prefixes of their flat aliases: ``jaxnn.sigmoid.neuron`` is ``jaxnn.sigmoid_neuron``,
-``jaxnn.sigmoid.grads`` is ``jaxnn.sigmoid_neuron_grads``.
+Names lose the prefixes of their flat aliases and are defined under these names:
+``jaxnn.sigmoid.neuron`` is ``jaxnn.sigmoid_neuron``, ``jaxnn.sigmoid.grads`` is
+``jaxnn.sigmoid_neuron_grads`` (`jaxnn` keeps the flat names as aliases).
 """
 
 from jaxnn.sigmoid._gradient_descent import GradientDescentResult as GradientDescentResult
 from jaxnn.sigmoid._gradient_descent import gradient_descent as gradient_descent
 from jaxnn.sigmoid._neuron import SigmoidNeuronParams as SigmoidNeuronParams
 from jaxnn.sigmoid._neuron import SigmoidNeuronTrajectory as SigmoidNeuronTrajectory
-from jaxnn.sigmoid._neuron import sigmoid_neuron as neuron
-from jaxnn.sigmoid._neuron import sigmoid_neuron_error_surface as error_surface
-from jaxnn.sigmoid._neuron import sigmoid_neuron_gradient_descent as neuron_gradient_descent
-from jaxnn.sigmoid._neuron import sigmoid_neuron_grads as grads
-from jaxnn.sigmoid._neuron import sigmoid_neuron_loss as loss
+from jaxnn.sigmoid._neuron import error_surface as error_surface
+from jaxnn.sigmoid._neuron import grads as grads
+from jaxnn.sigmoid._neuron import loss as loss
+from jaxnn.sigmoid._neuron import neuron as neuron
+from jaxnn.sigmoid._neuron import neuron_gradient_descent as neuron_gradient_descent
 from jaxnn.sigmoid._towers import BIN_STEEPNESS as BIN_STEEPNESS
 from jaxnn.sigmoid._towers import THRESHOLD_STEEPNESS as THRESHOLD_STEEPNESS
 from jaxnn.sigmoid._towers import tower as tower

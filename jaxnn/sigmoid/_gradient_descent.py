@@ -77,7 +77,8 @@ def gradient_descent(
     Args:
       loss: ``loss(params, *args) -> scalar``. Pass the same function object each call (not a new
         lambda) so the compiled program is reused.
-      params: theta_0, any pytree of float arrays (e.g. the tuple of `Dense` from `init_mlp`).
+      params: theta_0, any pytree of float arrays (e.g. the tuple of `Dense` of
+        `jaxnn.feedforward.init`).
       learning_rate: eta > 0; traced, so sweeping it (or vmapping over it) compiles once.
       steps: T, the number of updates (max_iterations); static.
       grad_fn: ``grad_fn(params, *args)`` returning the gradient with the structure of

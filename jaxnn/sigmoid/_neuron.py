@@ -5,8 +5,8 @@ f(x) = sigma(w x + b), with the squared-error loss of 3.3 and the gradients writ
 Convention: the loss is the notes' objective, the mean over the N examples,
 L(w, b) = (1/N) sum_i (f(x_i) - y_i)^2. The notes' per-example gradient
 (f(x) - y) f(x) (1 - f(x)) x is the derivative of (1/2)(f(x) - y)^2; differentiating the mean
-above brings the factor 2/N, which `sigmoid_neuron_grads` includes, so that it equals
-``jax.grad(sigmoid_neuron_loss)`` exactly. (With the notes' gradient instead, the same path is
+above brings the factor 2/N, which `jaxnn.sigmoid.grads` includes, so that it
+equals ``jax.grad(jaxnn.sigmoid.loss)`` exactly. (With the notes' gradient instead, the same path is
 followed with a learning rate N/2 times larger.)
 """
 
@@ -32,11 +32,11 @@ from jaxnn.sigmoid._gradient_descent import gradient_descent
 __all__ = [
     "SigmoidNeuronParams",
     "SigmoidNeuronTrajectory",
-    "sigmoid_neuron",
-    "sigmoid_neuron_error_surface",
-    "sigmoid_neuron_gradient_descent",
-    "sigmoid_neuron_grads",
-    "sigmoid_neuron_loss",
+    "neuron",
+    "error_surface",
+    "neuron_gradient_descent",
+    "grads",
+    "loss",
 ]
 
 
@@ -103,7 +103,7 @@ def _loss(params: SigmoidNeuronParams, x: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.mean((jax.nn.sigmoid(_pre_activation(params, x)) - y) ** 2)
 
 
-def sigmoid_neuron(params: SigmoidNeuronParams, x: ArrayLike) -> jax.Array:
+def neuron(params: SigmoidNeuronParams, x: ArrayLike) -> jax.Array:
     r"""The sigmoid neuron's output for every example.
 
     .. math:: f(x) = \frac{1}{1 + e^{-(w x + b)}}
@@ -119,7 +119,7 @@ def sigmoid_neuron(params: SigmoidNeuronParams, x: ArrayLike) -> jax.Array:
     return jax.nn.sigmoid(_pre_activation(params, x))
 
 
-def sigmoid_neuron_loss(params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike) -> jax.Array:
+def loss(params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike) -> jax.Array:
     r"""The squared-error loss of notes 3.3, a mean over the N examples.
 
     .. math:: \mathcal{L}(w, b) = \frac{1}{N} \sum_{i=1}^N (f(x_i) - y_i)^2
@@ -144,10 +144,8 @@ def _grads(params: SigmoidNeuronParams, x: jax.Array, y: jax.Array) -> SigmoidNe
     return SigmoidNeuronParams(grad_w, jnp.sum(delta))
 
 
-def sigmoid_neuron_grads(
-    params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike
-) -> SigmoidNeuronParams:
-    r"""The notes' explicit gradients of `sigmoid_neuron_loss` (notes 3.3).
+def grads(params: SigmoidNeuronParams, x: ArrayLike, y: ArrayLike) -> SigmoidNeuronParams:
+    r"""The notes' explicit gradients of `jaxnn.sigmoid.loss` (notes 3.3).
 
     .. math::
         \nabla w = \frac{2}{N} \sum_i (f(x_i) - y_i)\, f(x_i)\, (1 - f(x_i))\, x_i, \qquad
@@ -168,7 +166,7 @@ def sigmoid_neuron_grads(
     return _grads(params, x, y)
 
 
-def sigmoid_neuron_gradient_descent(
+def neuron_gradient_descent(
     params: SigmoidNeuronParams,
     x: ArrayLike,
     y: ArrayLike,
@@ -215,10 +213,8 @@ def sigmoid_neuron_gradient_descent(
     return SigmoidNeuronTrajectory(result.path.w, result.path.b, result.losses)
 
 
-def sigmoid_neuron_error_surface(
-    x: ArrayLike, y: ArrayLike, w_grid: ArrayLike, b_grid: ArrayLike
-) -> jax.Array:
-    """`sigmoid_neuron_loss` for a one-input neuron over a grid of (w, b).
+def error_surface(x: ArrayLike, y: ArrayLike, w_grid: ArrayLike, b_grid: ArrayLike) -> jax.Array:
+    """`jaxnn.sigmoid.loss` for a one-input neuron over a grid of (w, b).
 
     Args:
       x: inputs, shape (N,).

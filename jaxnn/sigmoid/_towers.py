@@ -41,8 +41,6 @@ from jaxnn.feedforward._network import Dense
 __all__ = [
     "BIN_STEEPNESS",
     "THRESHOLD_STEEPNESS",
-    "fit_towers",
-    "fit_towers_2d",
     "tower_approximation",
     "tower_approximation_2d",
     "tower",
@@ -437,8 +435,8 @@ def tower_approximation_2d(
 ) -> tuple[Dense, Dense, Dense]:
     r"""The 2-D tower network approximating ``f(x, y)`` on the rectangle [lo, hi].
 
-    Each axis is cut into bins as in `fit_towers` (outer edges half a bin outside); the tower on
-    cell (i, j) is as high as f at the cell's centre:
+    Each axis is cut into bins as in `tower_approximation` (outer edges half a bin outside);
+    the tower on cell (i, j) is as high as f at the cell's centre:
 
     .. math:: \hat f(x, y) = \sum_{i, j} f(c^x_i, c^y_j) \, \operatorname{tower}_{2, ij}(x, y)
 
@@ -477,9 +475,3 @@ def tower_approximation_2d(
     return tower_network_2d(
         heights, ex, ey, steepness=steepness, threshold_steepness=threshold_steepness
     )
-
-
-fit_towers = tower_approximation
-"""The earlier name of `tower_approximation` (it builds the towers; it fits nothing)."""
-fit_towers_2d = tower_approximation_2d
-"""The earlier name of `tower_approximation_2d`."""

@@ -4,11 +4,11 @@ successive halving and parameter importance.
 """
 
 from jaxnn.sweeps._bayes import bayes_search as bayes_search
-from jaxnn.sweeps._config import Hyperband as Hyperband
-from jaxnn.sweeps._config import SweepConfigError as SweepConfigError
 from jaxnn.sweeps._config import SweepSpec as SweepSpec
 from jaxnn.sweeps._config import load_sweep_config as load_sweep_config
 from jaxnn.sweeps._config import parse_sweep_config as parse_sweep_config
+from jaxnn.sweeps._config_file import SweepConfigError as SweepConfigError
+from jaxnn.sweeps._early_terminate import Hyperband as Hyperband
 from jaxnn.sweeps._hyperband import HyperbandResult as HyperbandResult
 from jaxnn.sweeps._hyperband import successive_halving as successive_halving
 from jaxnn.sweeps._importance import parameter_importance as parameter_importance

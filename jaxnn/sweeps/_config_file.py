@@ -1,22 +1,33 @@
-"""Reading a sweep config file (YAML or JSON) within limits, before anything is built.
+"""Reading a sweep config file (YAML or JSON) within limits, before anything is built, and the
+one-line error of a bad config with the checks of its values.
 
 A config is at most `MAX_CONFIG_BYTES`, nested at most `MAX_DEPTH` deep, and holds at most
 `MAX_NODES` values once YAML's aliases are expanded: the size is counted from the parser's events,
 so a 1 KB alias bomb is refused without being expanded, and deep nesting is refused before any
-recursive parser runs. The checked values go to `jaxnn.sweeps._config.parse_sweep_config`.
+recursive parser runs. The values read go to `jaxnn.sweeps._config.parse_sweep_config`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from jaxnn._util import require
-from jaxnn.sweeps._config import SweepConfigError
 
-__all__ = ["MAX_CONFIG_BYTES", "MAX_DEPTH", "MAX_NODES", "read_config_file"]
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "SweepConfigError",
+    "check_keys",
+    "mapping",
+    "number",
+    "read_config_file",
+    "shown",
+]
 
 MAX_CONFIG_BYTES = 1 << 20
 """The largest sweep config read (1 MiB)."""
@@ -24,6 +35,49 @@ MAX_DEPTH = 32
 """The deepest nesting of mappings and lists a sweep config may have."""
 MAX_NODES = 100_000
 """The most values (scalars, lists, mappings) a sweep config may hold, aliases expanded."""
+
+
+class SweepConfigError(ValueError):
+    """A bad sweep config: one line naming the file, the key and what was expected."""
+
+
+def shown(raw: Any) -> str:
+    """A value for a message: its repr, shortened (a config's value can be huge)."""
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxstring, short.maxother, short.maxlist, short.maxdict, short.maxlevel = 60, 60, 6, 6, 3
+    return short.repr(raw)
+
+
+def number(source: str, key: str, raw: Any, *, integer: bool = False) -> float | int:
+    """A number of the file: a number, or a string of one (``"1e-3"``)."""
+    from jaxnn.sweeps._search_space import parse_number
+
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        what = "an integer" if integer else "a number"
+        raise SweepConfigError(f"{source}: {key}: expected {what}, got {shown(raw)}")
+    try:
+        value = parse_number(f"{source}: {key}", str(raw), integer=integer)
+    except ValueError as e:
+        raise SweepConfigError(str(e)) from None
+    return int(raw) if isinstance(raw, int) else value
+
+
+def mapping(source: str, key: str, raw: Any, what: str) -> Mapping:
+    """``raw`` if it is a mapping, else the error naming ``key`` and what was expected."""
+    if not isinstance(raw, Mapping):
+        raise SweepConfigError(f"{source}: {key}: expected {what}, got {shown(raw)}")
+    return raw
+
+
+def check_keys(source: str, key: str, raw: Mapping, valid: Sequence[str]) -> None:
+    """Refuses the first key of ``raw`` that is not in ``valid``, listing the valid ones."""
+    bad = [k for k in raw if k not in valid]
+    if bad:
+        raise SweepConfigError(
+            f"{source}: {key}.{bad[0]}: unknown key; expected one of {', '.join(valid)}"
+        )
 
 
 def read_config_file(path: str | os.PathLike) -> tuple[Any, str]:

@@ -34,6 +34,7 @@ import numpy as np
 from jaxnn.sweeps._config import Hyperband
 from jaxnn.sweeps._packed import member_params
 from jaxnn.sweeps._plan import ENVELOPE, _bucket, plan
+from jaxnn.sweeps._ranking import oriented
 from jaxnn.sweeps._run import (
     Collected,
     Envelope,
@@ -219,12 +220,6 @@ class _Group:
 _LAST = ("test_loss", "test_accuracy", "finite", "confusion", "test_errors")
 
 
-def _oriented(values: np.ndarray, goal: str) -> np.ndarray:
-    """Values where smaller is better, NaN as the worst."""
-    v = -values if goal == "maximize" else values.copy()
-    return np.where(np.isnan(v), np.inf, v)
-
-
 def successive_halving(
     config: TrainConfig,
     settings: Sequence[Mapping[str, Any]],
@@ -312,7 +307,7 @@ def _cut(groups, b: int, hyperband: Hyperband, metric, goal, rung_values) -> Run
     values = np.array([g.value_at(j, b, metric) for g, j in reached])
     pool = rung_values.setdefault(b, [])
     pool.extend(float(v) for v in values)
-    oriented_pool = np.sort(_oriented(np.asarray(pool, float), goal))
+    oriented_pool = np.sort(oriented(np.asarray(pool, float), goal))
     threshold = float(oriented_pool[int((1.0 / hyperband.eta) * len(oriented_pool))])
     stopped = 0
     for (g, j), v in zip(reached, values):
@@ -320,7 +315,7 @@ def _cut(groups, b: int, hyperband: Hyperband, metric, goal, rung_values) -> Run
             continue
         strict = hyperband.strict or metric not in _EPOCH_METRICS
         compared = v if strict else g.best_so_far(j, metric, goal)
-        if _oriented(np.array([compared]), goal)[0] > threshold:
+        if oriented(np.array([compared]), goal)[0] > threshold:
             g.live[j] = False
             stopped += 1
     shown = -threshold if goal == "maximize" else threshold

@@ -245,27 +245,15 @@ def random_settings(
     return [_setting(checked, int(i)) for i in indices]
 
 
-def _course_names() -> dict[str, str]:
-    """Every spelling of a setting that a member may use (``lr``, ``epsilon``, ``nhl``, ...) ->
-    the setting's name; ``num_layers`` and ``hidden_size`` stay: they build ``sizes``."""
-    from jaxnn.training._settings import SETTINGS
-
-    out: dict[str, str] = {}
-    for s in SETTINGS:
-        for name in (s.name, s.dest, *(f.lstrip("-").replace("-", "_") for f in s.flags)):
-            out.setdefault(name, s.name)
-    return out
-
-
 def _translated(i: int, s: Mapping[str, Any], sizes: tuple | None) -> dict[str, Any]:
     """One member's setting under the settings' names, ``num_layers``/``hidden_size`` made
     ``sizes`` around the base config's input and output widths."""
-    from jaxnn.training._settings import check_setting, setting
+    from jaxnn.training._settings import SETTINGS, check_setting
 
-    names = _course_names()
     out: dict[str, Any] = {}
     for key, value in s.items():
-        name = names.get(key, key) if isinstance(key, str) else key
+        row = SETTINGS.get(key)
+        name = row.name if row is not None else key
         if name in out:
             raise ValueError(f"settings[{i}] gives {name} twice ({key!r} is another spelling)")
         out[name] = value
@@ -281,7 +269,7 @@ def _translated(i: int, s: Mapping[str, Any], sizes: tuple | None) -> dict[str, 
     layers = shape.get("num_layers", len(hidden))
     width = shape.get("hidden_size", default_width)
     if width is None:
-        width = setting("hidden_size").default
+        width = SETTINGS.named("hidden_size").default
     layers = check_setting("num_layers", layers, label=f"settings[{i}].num_layers")
     width = check_setting("hidden_size", width, label=f"settings[{i}].hidden_size")
     out["sizes"] = (sizes[0], *[width] * layers, sizes[-1])

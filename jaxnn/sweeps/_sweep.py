@@ -34,6 +34,7 @@ from jaxnn._util import cache_counts, progress_bar
 from jaxnn._validation import check_int_range
 from jaxnn.sweeps._packed import member_params
 from jaxnn.sweeps._plan import ENVELOPE, MODES, SweepMemoryError, check_memory, plan
+from jaxnn.sweeps._ranking import rank
 from jaxnn.sweeps._run import (
     Collected,
     Envelope,
@@ -132,9 +133,7 @@ class SweepResult(NamedTuple):
     def ranked(self) -> np.ndarray:
         """Member indices, best first: by validation accuracy (by validation loss for
         regression), ties by validation loss; diverged members last."""
-        accuracy = np.nan_to_num(self.val_accuracy, nan=-np.inf)
-        loss = np.nan_to_num(self.val_loss, nan=np.inf, posinf=np.inf)
-        return np.lexsort((loss, -accuracy, self.diverged))
+        return rank(self.val_accuracy, "maximize", diverged=self.diverged, ties=self.val_loss)
 
     def members(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per member: its setting and its results (with its test confusion

@@ -366,28 +366,9 @@ def load_checkpoint(
     path = _path(path)
     arrays, meta = _open(path)
     old_format = meta["version"] != VERSION
-    if config is None:
-        custom = dict(activation=activation, output=output, loss=loss)
-        custom.update(optimizer=optimizer, lr_schedule=lr_schedule)
-        config = saved = saved_config(
-            path, meta, **{k: v for k, v in custom.items() if v is not None}
-        )
-    else:
-        if old_format:
-            raise ValueError(
-                f"{path} is a checkpoint of format {meta['version']}, whose optimizer state this "
-                f"version of jaxnn no longer has: it loads for predict and evaluate "
-                f"(jaxnn.load_model), but cannot be resumed; train again"
-            )
-        config = check_config(config)
-        given = {f: getattr(config, f) for f in _CODE if _is_custom(f, getattr(config, f))}
-        saved = saved_config(path, meta, **given)
-        _compare(
-            path,
-            "settings",
-            config_json(saved._replace(epochs=0)),
-            config_json(config._replace(epochs=0)),
-        )
+    custom = dict(activation=activation, output=output, loss=loss)
+    custom.update(optimizer=optimizer, lr_schedule=lr_schedule)
+    config, saved = _configs(path, meta, config, custom)
     _check_x64(path, saved)
     if dataset is not None and meta.get("dataset") not in (None, dataset):
         raise ValueError(f"{path} was trained on {meta['dataset']!r}, this run uses {dataset!r}")
@@ -402,6 +383,41 @@ def load_checkpoint(
     if old_format:  # the parameters, epoch and key; not the optimizer state of format 1
         like = like._replace(opt_state=None)
         arrays = {k: v for k, v in arrays.items() if not k.startswith("opt_state")}
+    return Checkpoint(
+        _state(path, arrays, like),
+        saved,
+        meta.get("hparams"),
+        meta.get("dataset"),
+        meta.get("history"),
+        _preprocessing(path, meta, saved),
+        meta.get("data"),
+        _preprocessing(path, meta, saved, target=True),
+    )
+
+
+def _configs(path: Path, meta: dict, config, custom: dict) -> tuple:
+    """``(config, saved)``: the run's config (the stored one when None) and the stored one, which
+    must equal it but for the epochs; a format-1 file resumes nothing."""
+    if config is None:
+        saved = saved_config(path, meta, **{k: v for k, v in custom.items() if v is not None})
+        return saved, saved
+    if meta["version"] != VERSION:
+        raise ValueError(
+            f"{path} is a checkpoint of format {meta['version']}, whose optimizer state this "
+            f"version of jaxnn no longer has: it loads for predict and evaluate "
+            f"(jaxnn.load_model), but cannot be resumed; train again"
+        )
+    config = check_config(config)
+    given = {f: getattr(config, f) for f in _CODE if _is_custom(f, getattr(config, f))}
+    saved = saved_config(path, meta, **given)
+    now, stored = (config_json(c._replace(epochs=0)) for c in (config, saved))
+    _compare(path, "settings", stored, now)
+    return config, saved
+
+
+def _state(path: Path, arrays: dict, like):
+    """The state of the file's arrays in the structure of ``like``: every leaf there, with the
+    shape and dtype expected (each named in the error)."""
     names = leaf_paths(like)
     templates, treedef = jax.tree_util.tree_flatten(like)
     extra = sorted(set(arrays) - set(names))
@@ -421,14 +437,4 @@ def load_checkpoint(
                 f"{path}: {name}: dtype {a.dtype} in checkpoint, {np.dtype(t.dtype)} expected"
             )
         leaves.append(jax.device_put(a))  # placed (an eager conversion compiles per shape)
-    state = jax.tree_util.tree_unflatten(treedef, leaves)
-    return Checkpoint(
-        state,
-        saved,
-        meta.get("hparams"),
-        meta.get("dataset"),
-        meta.get("history"),
-        _preprocessing(path, meta, saved),
-        meta.get("data"),
-        _preprocessing(path, meta, saved, target=True),
-    )
+    return jax.tree_util.tree_unflatten(treedef, leaves)

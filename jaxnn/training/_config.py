@@ -1,12 +1,14 @@
 """What a training run is: the static `TrainConfig`, the traced `HParams`, the `TrainState` a
 checkpoint holds, the `EpochMetrics` of an epoch, and their checks (at the boundary, in NumPy).
 
-Both NamedTuples of settings are derived from the settings table (`jaxnn.training.SETTINGS`).
+Both NamedTuples of settings are written here with static types, one field per row of the
+settings table (`jaxnn.training.SETTINGS`) of their kind; a test checks them against it.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
@@ -16,11 +18,19 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxnn._validation import check_labels, is_concrete
-from jaxnn.feedforward._activations import get_activation
-from jaxnn.feedforward._losses import Output, check_targets, get_loss, resolve_loss, targets_for
+from jaxnn.feedforward._activations import Activation, get_activation
+from jaxnn.feedforward._losses import (
+    Loss,
+    Output,
+    auto_output,
+    check_targets,
+    get_loss,
+    resolve_loss,
+    targets_for,
+)
 from jaxnn.feedforward._network import Dense
 from jaxnn.training._data import Dataset
-from jaxnn.training._settings import check_setting, namedtuple_of, settings_of_kind
+from jaxnn.training._settings import SETTINGS, check_setting
 
 __all__ = [
     "EpochMetrics",
@@ -38,20 +48,70 @@ __all__ = [
     "targets",
 ]
 
-TrainConfig = namedtuple_of(
-    "static",
-    "TrainConfig",
-    "What fixes the shapes and the program of a training run (static, hashable).\n\n"
-    "Derived from `jaxnn.training.SETTINGS` (the static settings, in table order). "
-    "``activation``, ``output`` and ``loss`` may also be `Activation`, `Output` and `Loss` values.",
-)
-HParams = namedtuple_of(
-    "traced",
-    "HParams",
-    "The hyperparameters a sweep varies: float32 arrays, scalar or with a leading member axis.\n\n"
-    "Derived from `jaxnn.training.SETTINGS` (the traced settings); they live in the optimizer "
-    "state, so changing them never recompiles.",
-)
+
+class TrainConfig(NamedTuple):
+    """What fixes the shapes and the program of a training run (static, hashable).
+
+    One field per static setting of `jaxnn.training.SETTINGS`, in table order, with the table's
+    defaults (``tests/training/test_settings.py`` checks that they agree). ``activation``,
+    ``output`` and ``loss`` may also be `Activation`, `Output` and `Loss` values, ``optimizer``
+    an optax transformation and ``lr_schedule`` a schedule (a function of the step).
+
+    Attributes:
+      sizes: layer sizes (n_in, hidden..., n_out).
+      activation: hidden activation g.
+      output: output function O; auto: softmax for cross_entropy, sigmoid for
+        binary_cross_entropy, for mse softmax on class labels and linear on regression targets.
+      loss: loss (mean_squared_error is mse).
+      optimizer: optimizer (nesterov is nag).
+      batch_size: minibatch size; the last partial batch of an epoch is dropped.
+      epochs: epochs (when resuming: the total to reach).
+      weight_init: initial weights: normal with std 0.1, sqrt(2/(n_in+n_out)) or sqrt(2/n_in).
+      grad: gradients by Algorithm 6 (explicit) or jax.grad (autodiff).
+      lr_schedule: learning-rate schedule; cosine decays to lr/100 over the run.
+      dtype: the dtype of parameters, optimizer state and data.
+    """
+
+    sizes: tuple[int, ...]
+    activation: str | Activation = "tanh"
+    output: str | Output = "auto"
+    loss: str | Loss = "cross_entropy"
+    optimizer: str | optax.GradientTransformation = "adam"
+    batch_size: int = 32
+    epochs: int = 30
+    weight_init: str = "xavier"
+    grad: str = "explicit"
+    lr_schedule: str | Callable[[jax.Array], jax.Array] = "constant"
+    dtype: str = "float32"
+
+
+class HParams(NamedTuple):
+    """The hyperparameters a sweep varies: float32 arrays, scalar or with a leading member axis.
+
+    One field per traced setting of `jaxnn.training.SETTINGS`, in table order, with the table's
+    defaults (``tests/training/test_settings.py`` checks that they agree). They live in the
+    optimizer state (``init_scale`` in the initial network), so changing them never recompiles;
+    `make_hparams` checks them.
+
+    Attributes:
+      learning_rate: learning rate eta.
+      momentum: momentum of momentum and nag.
+      beta: decay of rmsprop.
+      beta1: first-moment decay of adam, nadam and adamw.
+      beta2: second-moment decay of adam, nadam and adamw.
+      eps: epsilon of rmsprop, adagrad, adam, nadam and adamw.
+      weight_decay: L2 coefficient on the weight matrices (not the biases); decoupled for adamw.
+      init_scale: multiplies the initial weights.
+    """
+
+    learning_rate: ArrayLike = 1e-3
+    momentum: ArrayLike = 0.9
+    beta: ArrayLike = 0.9
+    beta1: ArrayLike = 0.9
+    beta2: ArrayLike = 0.999
+    eps: ArrayLike = 1e-8
+    weight_decay: ArrayLike = 0.0
+    init_scale: ArrayLike = 1.0
 
 
 class TrainState(NamedTuple):
@@ -143,16 +203,16 @@ def make_hparams(*args: ArrayLike, **kwargs: ArrayLike) -> HParams:
 make_hparams.__signature__ = inspect.Signature(
     [
         inspect.Parameter(s.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=s.default)
-        for s in settings_of_kind("traced")
+        for s in SETTINGS.of_kind("traced")
     ],
     return_annotation="HParams",
 )
 
 
 def _resolve_output(config) -> str | Output:
-    """The output function of ``config``: ``auto`` becomes the loss's default output."""
+    """The output function of ``config``: ``auto`` becomes the loss's (`auto_output`)."""
     if isinstance(config.output, str) and config.output == "auto":
-        return get_loss(config.loss).outputs[0]
+        return auto_output(config.loss)
     return config.output
 
 
@@ -206,7 +266,7 @@ make_config.__signature__ = inspect.Signature(
     [inspect.Parameter("sizes", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     + [
         inspect.Parameter(s.name, inspect.Parameter.KEYWORD_ONLY, default=s.default)
-        for s in settings_of_kind("static")
+        for s in SETTINGS.of_kind("static")
         if s.name != "sizes"
     ],
     return_annotation="TrainConfig",

@@ -43,7 +43,6 @@ from jaxnn.training._data import (
     check_dataset,
     default_output,
     is_classification,
-    load_dataset,
     output_width,
     split_dataset,
 )
@@ -52,6 +51,7 @@ from jaxnn.training._optimizers import HYPERPARAMETERS, check_schedule, is_trans
 from jaxnn.training._precision import check_dtype, data_dtype
 from jaxnn.training._programs import Request, compiled
 from jaxnn.training._settings import SETTINGS, check_setting
+from jaxnn.training._sources import load_dataset
 from jaxnn.training._targets import regression_problem
 
 __all__ = ["FitResult", "fit"]
@@ -134,27 +134,20 @@ class FitResult(NamedTuple):
         )
 
 
-_FIT_SETTINGS = tuple(
-    s for s in SETTINGS if s.kind in ("static", "traced", "shape", "run") and s.name != "sizes"
-) + tuple(s for s in SETTINGS if s.kind == "data" and s.name != "dataset")
-_DATA_SETTINGS = (
-    "data_seed",
-    "val_fraction",
-    "standardize",
-    "label_column",
-    "task",
-    "standardize_targets",
-)
-DEFAULTS = {s.name: s.default for s in SETTINGS}
-
-
 def _fit_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """Every setting of `fit`: the caller's values over the table's defaults, names checked."""
-    known = {s.name for s in _FIT_SETTINGS}
-    unknown = sorted(set(settings) - known)
+    """Every setting of `fit`: the caller's values over the table's defaults, names checked (every
+    row of the table but ``sizes`` and ``dataset``, read now)."""
+    rows = [s for s in SETTINGS if s.name not in ("sizes", "dataset")]
+    unknown = sorted(set(settings) - {s.name for s in rows})
     if unknown:
-        raise TypeError(f"fit got unknown setting(s) {unknown}; valid: {', '.join(sorted(known))}")
-    return {s.name: settings.get(s.name, s.default) for s in _FIT_SETTINGS}
+        valid = ", ".join(sorted(s.name for s in rows))
+        raise TypeError(f"fit got unknown setting(s) {unknown}; valid: {valid}")
+    return {s.name: settings.get(s.name, s.default) for s in rows}
+
+
+def _data_settings() -> tuple[str, ...]:
+    """The data settings a checkpoint stores (``jaxnn evaluate`` splits the data the same way)."""
+    return tuple(s.name for s in SETTINGS.of_kind("data") if s.name not in ("dataset", "data_dir"))
 
 
 def fit(
@@ -233,7 +226,7 @@ def _custom_optimizer(s: dict[str, Any], given: dict[str, Any]) -> None:
                 f"another: give one of them"
             )
         s["lr_schedule"] = check_schedule(s["learning_rate"], "learning_rate")
-        s["learning_rate"] = DEFAULTS["learning_rate"]
+        s["learning_rate"] = SETTINGS.named("learning_rate").default
     if is_transformation(s["optimizer"]):
         clash = [k for k in HYPERPARAMETERS if k in given]
         if clash or given.get("lr_schedule", "constant") != "constant":
@@ -285,7 +278,7 @@ def _prepare(data, s, hidden_sizes, config, hparams, name) -> _Run:
         "preprocessing": data.preprocessing,
         "target_preprocessing": data.target_preprocessing,
         "data": {
-            **{k: s[k] for k in _DATA_SETTINGS},
+            **{k: s[k] for k in _data_settings()},
             "task": task,
             "source": getattr(data, "source", None),
         },

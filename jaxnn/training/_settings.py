@@ -1,26 +1,38 @@
-"""Every training setting, declared once: name, flags, type, default, range, static or traced, help.
+"""Every training setting, declared once: `SETTINGS`, the one table and the one index.
 
-`SETTINGS` is the one table. Everything else is derived from it: the fields and defaults of
-`TrainConfig` (the static settings, which fix shapes and programs) and `HParams` (the traced ones,
-which a sweep varies without recompiling), the checks of `make_config` and `make_hparams`, the
-keyword arguments of `jaxnn.fit`, the flags of ``jaxnn train`` and ``jaxnn sweep``, the sweep's
-axes and the JSON keys. Adding a hyperparameter is one entry here plus its use in the update rule.
+Each row (`Setting`) gives a name, the command-line flags (the course's ``train.py`` names), a
+kind, a type, a default, a range or the valid choices and a help line. Everything else is derived
+from it when it is used: the fields and defaults of `TrainConfig` (the static settings, which fix
+shapes and programs) and `HParams` (the traced ones, which a sweep varies without recompiling; a
+test checks both types against the table), the checks of `make_config` and `make_hparams`, the
+keywords of `jaxnn.fit`, the flags of ``jaxnn train`` and ``jaxnn sweep``, a sweep's axes and the
+spellings a sweep config takes, the JSON keys (the name) and the course's names in wandb's config
+(the long flag). Every lookup is a method of `SETTINGS` (`Settings`): by name, by destination, by
+any spelling.
 
-Kinds:
+**A new hyperparameter** is
 
-- ``static``: a `TrainConfig` field; a new value compiles a new program.
-- ``traced``: an `HParams` field, a float32 array; a sweep vmaps over it.
-- ``shape``: builds the layer sizes (``num_layers`` hidden layers of ``hidden_size``).
-- ``data``: which data set, and how it is split.
-- ``run``: the PRNG seed: a traced key.
+1. one row here, of kind ``traced`` with ``used_by="optimizer"`` (its name, flags, default,
+   range and help);
+2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, and its line
+   under the class's Attributes, so that it has a static type (``tests/training/test_settings.py``
+   names a missing or different field);
+3. its use in the update rule (``jaxnn/training/_optimizers.py``): a keyword of `optimizer`,
+   its entry in ``HYPERPARAMETERS`` (what the optimizer state holds; the test checks it against
+   the rows of ``used_by="optimizer"``) and the coefficient or step that reads it.
+
+Nothing else changes: `jaxnn.fit` takes it as a keyword, ``jaxnn train`` and ``jaxnn sweep`` as a
+flag (a sweep as a list of values), a sweep config as a parameter under any of its spellings,
+`jaxnn.sweep` as an axis, and it is in the JSON of every run under its name
+(``tests/training/test_settings.py`` adds one and follows it through). A new static setting is a
+row of kind ``static`` and its `TrainConfig` field. A new choice of a setting (activation, loss,
+output, optimizer, init) is an entry of its registry, which the row reads when it checks.
 """
 
 from __future__ import annotations
 
-import collections
 import math
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -28,21 +40,20 @@ from jaxnn._validation import is_concrete
 from jaxnn.feedforward._activations import ACTIVATIONS, Activation
 from jaxnn.feedforward._losses import LOSS_ALIASES, LOSSES, OUTPUTS, Loss, Output
 from jaxnn.feedforward._network import INITS
-from jaxnn.training._optimizers import OPTIMIZERS, SCHEDULES, check_schedule, is_transformation
+from jaxnn.training._table import Range, Setting, Settings
 
 __all__ = [
     "DTYPES",
     "GRADS",
+    "MAX_SEED",
+    "SETTINGS",
     "STANDARDIZE",
     "STANDARDIZE_TARGETS",
     "TASKS",
-    "MAX_SEED",
-    "SETTINGS",
     "Range",
     "Setting",
-    "by_flag",
+    "Settings",
     "check_setting",
-    "settings_of_kind",
 ]
 
 GRADS = ("explicit", "autodiff")
@@ -58,403 +69,334 @@ MAX_SEED = 2**31 - 1
 """Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
 
 
-class Range(NamedTuple):
-    """The valid interval of a number: ``low <(=) value <(=) high``."""
+def _optimizer_names() -> tuple[str, ...]:
+    from jaxnn.training._optimizers import OPTIMIZERS
 
-    low: float
-    high: float = math.inf
-    low_inclusive: bool = True
-    high_inclusive: bool = False
-
-    def contains(self, a: np.ndarray) -> np.ndarray:
-        lo = a >= self.low if self.low_inclusive else a > self.low
-        hi = a <= self.high if self.high_inclusive else a < self.high
-        return lo & hi
-
-    def describe(self, integer: bool = False) -> str:
-        if integer and self.low_inclusive and self.high_inclusive:
-            return f"between {int(self.low)} and {int(self.high)}"
-        if integer and self.high == math.inf:
-            return f"{'>=' if self.low_inclusive else '>'} {int(self.low)}"
-        if self.high == math.inf:
-            return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
-        left, right = "[" if self.low_inclusive else "(", "]" if self.high_inclusive else ")"
-        return f"in {left}{self.low:g}, {self.high:g}{right}"
+    return tuple(OPTIMIZERS)
 
 
-class Setting(NamedTuple):
-    """One row of the settings table.
+def _schedule_names() -> tuple[str, ...]:
+    from jaxnn.training._optimizers import SCHEDULES
 
-    Attributes:
-      name: the Python name: a `TrainConfig` or `HParams` field, a `jaxnn.fit` keyword and the
-        JSON key.
-      flags: the command-line spellings, the course's ``train.py`` names first
-        (``("-lr", "--learning_rate")``); empty for a setting with no flag.
-      kind: ``static``, ``traced``, ``shape``, ``data`` or ``run`` (see the module docstring).
-      type: ``int``, ``float``, ``str`` or ``tuple`` (the layer sizes).
-      default: the default value.
-      valid: a `Range` for numbers, or a function returning the valid names for choices (read when
-        checked, so that entries added to a registry count); None for anything.
-      help: one line for ``--help`` and the docs.
-      sweep: whether ``jaxnn sweep`` takes a list of values for it.
-      aliases: other accepted spellings of choices, mapped to the canonical name.
-      packed: for a static or shape setting, whether members with different values share one
-        compiled program (traced, or packed for the sizes); the other static settings group
-        members.
-    """
-
-    name: str
-    flags: tuple[str, ...]
-    kind: str
-    type: type
-    default: Any
-    valid: Range | Callable[[], tuple[str, ...]] | None
-    help: str
-    sweep: bool = True
-    aliases: Mapping[str, str] = {}
-    packed: bool = False
-
-    @property
-    def flag(self) -> str:
-        """The flags as a user reads them in a message (``-lr/--learning_rate``), or the name."""
-        return "/".join(self.flags) or self.name
-
-    @property
-    def dest(self) -> str:
-        """The argparse destination: the long flag without dashes (``epsilon`` for eps)."""
-        return self.flags[-1].lstrip("-").replace("-", "_") if self.flags else self.name
-
-    def choices(self) -> tuple[str, ...]:
-        return self.valid() if callable(self.valid) else ()
+    return tuple(SCHEDULES)
 
 
-def _names(registry) -> Callable[[], tuple[str, ...]]:
-    return lambda: tuple(registry)
-
-
-SETTINGS: tuple[Setting, ...] = (
-    # --- data ---
-    Setting(
-        "dataset",
-        ("-d", "--dataset"),
-        "data",
-        str,
-        "digits",
-        None,
-        "digits, iris, wine, breast_cancer, diabetes (regression), mnist1d, mnist, "
-        "fashion_mnist, kmnist (downloaded once into $XDG_CACHE_HOME/jaxnn/data and verified, "
-        "unless --data-dir), xor, blobs, sine, or a file: npz:PATH, csv:PATH, idx:PATH",
-        sweep=False,
-    ),
-    Setting(
-        "data_dir",
-        ("--data-dir",),
-        "data",
-        str,
-        None,
-        None,
-        "directory of the IDX files for mnist / fashion_mnist / kmnist; nothing is downloaded "
-        "then (default: download once into $XDG_CACHE_HOME/jaxnn/data, checksums verified)",
-        sweep=False,
-    ),
-    Setting(
-        "data_seed",
-        ("--data-seed",),
-        "data",
-        int,
-        0,
-        Range(0, MAX_SEED, True, True),
-        "seed of the train/validation/test split and of synthetic data",
-        sweep=False,
-    ),
-    Setting(
-        "val_fraction",
-        ("--val-fraction",),
-        "data",
-        float,
-        0.1,
-        Range(0.0, 1.0, False, False),
-        "share of the training data held out for validation",
-        sweep=False,
-    ),
-    Setting(
-        "standardize",
-        ("--standardize",),
-        "data",
-        str,
-        "auto",
-        lambda: STANDARDIZE,
-        "input scaling, statistics from the training split, saved with the model: auto "
-        "(default: uint8 inputs / 255, anything else z-scores), none, zscore, minmax",
-        sweep=False,
-    ),
-    Setting(
-        "label_column",
-        ("--label-column",),
-        "data",
-        str,
-        None,
-        None,
-        "the label column of a csv:PATH data set: a header name or a 0-based index (default: "
-        "the last column; none: no labels)",
-        sweep=False,
-    ),
-    Setting(
-        "task",
-        ("--task",),
-        "data",
-        str,
-        "auto",
-        lambda: TASKS,
-        "classification (integer class labels 0..k-1) or regression (real targets); auto: "
-        "integer targets are labels, float targets regression targets",
-        sweep=False,
-    ),
-    Setting(
-        "standardize_targets",
-        ("--standardize-targets",),
-        "data",
-        str,
-        "zscore",
-        lambda: STANDARDIZE_TARGETS,
-        "regression targets: zscore (training-split statistics, saved with the model; "
-        "predictions come back in the original units) or none",
-        sweep=False,
-    ),
-    # --- the static config, in the order of TrainConfig's fields ---
-    Setting(
-        "sizes",
-        (),
-        "static",
-        tuple,
-        None,
-        None,
-        "layer sizes (n_in, hidden..., n_out)",
-        packed=True,
-    ),
-    Setting(
-        "activation",
-        ("-a", "--activation"),
-        "static",
-        str,
-        "tanh",
-        _names(ACTIVATIONS),
-        "hidden activation g",
-        packed=True,
-    ),
-    Setting(
-        "output",
-        ("--output",),
-        "static",
-        str,
-        "auto",
-        lambda: ("auto", *OUTPUTS),
-        "output function O; auto: softmax for cross_entropy, sigmoid for binary_cross_entropy, "
-        "for mse softmax on class labels and linear on regression targets",
-    ),
-    Setting(
-        "loss",
-        ("-l", "--loss"),
-        "static",
-        str,
-        "cross_entropy",
-        _names(LOSSES),
-        "loss (mean_squared_error is mse); regression targets default to mse",
-        aliases=LOSS_ALIASES,
-    ),
-    Setting(
-        "optimizer",
-        ("-o", "--optimizer"),
-        "static",
-        str,
-        "adam",
-        _names(OPTIMIZERS),
-        "optimizer (nesterov is nag)",
-        aliases={"nesterov": "nag"},
-        packed=True,
-    ),
-    Setting(
-        "batch_size",
-        ("-b", "--batch_size"),
-        "static",
-        int,
-        32,
-        Range(1),
-        "minibatch size; the last partial batch of an epoch is dropped",
-    ),
-    Setting(
-        "epochs",
-        ("-e", "--epochs"),
-        "static",
-        int,
-        30,
-        Range(1),
-        "epochs (when resuming: the total to reach)",
-        packed=True,
-    ),
-    Setting(
-        "weight_init",
-        ("-w_i", "--weight_init"),
-        "static",
-        str,
-        "xavier",
-        lambda: INITS,
-        "initial weights: normal with std 0.1, sqrt(2/(n_in+n_out)) or sqrt(2/n_in)",
-        packed=True,
-    ),
-    Setting(
-        "grad",
-        ("--grad",),
-        "static",
-        str,
-        "explicit",
-        lambda: GRADS,
-        "gradients by Algorithm 6 (explicit) or jax.grad (autodiff)",
-        sweep=False,
-    ),
-    Setting(
-        "lr_schedule",
-        ("--lr_schedule",),
-        "static",
-        str,
-        "constant",
-        _names(SCHEDULES),
-        "learning-rate schedule; cosine decays to lr/100 over the run",
-        packed=True,
-    ),
-    Setting(
-        "dtype",
-        ("--dtype",),
-        "static",
-        str,
-        "float32",
-        lambda: DTYPES,
-        "the dtype of parameters, optimizer state and data (default float32; float64 turns on "
-        "64-bit JAX)",
-        sweep=False,
-    ),
-    # --- the architecture, from which the sizes are built ---
-    Setting(
-        "num_layers",
-        ("-nhl", "--num_layers"),
-        "shape",
-        int,
-        2,
-        Range(0),
-        "number of hidden layers (0: softmax regression)",
-        packed=True,
-    ),
-    Setting(
-        "hidden_size",
-        ("-sz", "--hidden_size"),
-        "shape",
-        int,
-        128,
-        Range(1),
-        "width of every hidden layer",
-        packed=True,
-    ),
-    # --- traced hyperparameters, in the order of HParams' fields ---
-    Setting(
-        "learning_rate",
-        ("-lr", "--learning_rate"),
-        "traced",
-        float,
-        1e-3,
-        Range(0.0, math.inf, False),
-        "learning rate eta",
-    ),
-    Setting(
-        "momentum",
-        ("-m", "--momentum"),
-        "traced",
-        float,
-        0.9,
-        Range(0.0, 1.0),
-        "momentum of momentum and nag",
-    ),
-    Setting(
-        "beta",
-        ("-beta", "--beta"),
-        "traced",
-        float,
-        0.9,
-        Range(0.0, 1.0),
-        "decay of rmsprop",
-    ),
-    Setting(
-        "beta1",
-        ("-beta1", "--beta1"),
-        "traced",
-        float,
-        0.9,
-        Range(0.0, 1.0),
-        "first-moment decay of adam, nadam and adamw",
-    ),
-    Setting(
-        "beta2",
-        ("-beta2", "--beta2"),
-        "traced",
-        float,
-        0.999,
-        Range(0.0, 1.0),
-        "second-moment decay of adam, nadam and adamw",
-    ),
-    Setting(
-        "eps",
-        ("-eps", "--epsilon"),
-        "traced",
-        float,
-        1e-8,
-        Range(0.0, math.inf, False),
-        "epsilon of rmsprop, adagrad, adam, nadam and adamw",
-    ),
-    Setting(
-        "weight_decay",
-        ("-w_d", "--weight_decay"),
-        "traced",
-        float,
-        0.0,
-        Range(0.0),
-        "L2 coefficient on the weight matrices (not the biases); decoupled for adamw",
-    ),
-    Setting(
-        "init_scale",
-        ("--init_scale",),
-        "traced",
-        float,
-        1.0,
-        Range(0.0, math.inf, False),
-        "multiplies the initial weights",
-    ),
-    # --- the run ---
-    Setting(
-        "seed",
-        ("--seed",),
-        "run",
-        int,
-        0,
-        Range(0, MAX_SEED, True, True),
-        f"training seed, 0 to {MAX_SEED}: the key is jax.random.PRNGKey(seed)",
-    ),
+SETTINGS = Settings(
+    (
+        # --- data ---
+        Setting(
+            "dataset",
+            ("-d", "--dataset"),
+            "data",
+            str,
+            "digits",
+            None,
+            "digits, iris, wine, breast_cancer, diabetes (regression), mnist1d, mnist, "
+            "fashion_mnist, kmnist (downloaded once into $XDG_CACHE_HOME/jaxnn/data and verified, "
+            "unless --data-dir), xor, blobs, sine, or a file: npz:PATH, csv:PATH, idx:PATH",
+            sweep=False,
+        ),
+        Setting(
+            "data_dir",
+            ("--data-dir",),
+            "data",
+            str,
+            None,
+            None,
+            "directory of the IDX files for mnist / fashion_mnist / kmnist; nothing is downloaded "
+            "then (default: download once into $XDG_CACHE_HOME/jaxnn/data, checksums verified)",
+            sweep=False,
+        ),
+        Setting(
+            "data_seed",
+            ("--data-seed",),
+            "data",
+            int,
+            0,
+            Range(0, MAX_SEED, True, True),
+            "seed of the train/validation/test split and of synthetic data",
+            sweep=False,
+        ),
+        Setting(
+            "val_fraction",
+            ("--val-fraction",),
+            "data",
+            float,
+            0.1,
+            Range(0.0, 1.0, False, False),
+            "share of the training data held out for validation",
+            sweep=False,
+        ),
+        Setting(
+            "standardize",
+            ("--standardize",),
+            "data",
+            str,
+            "auto",
+            lambda: STANDARDIZE,
+            "input scaling, statistics from the training split, saved with the model: auto "
+            "(default: uint8 inputs / 255, anything else z-scores), none, zscore, minmax",
+            sweep=False,
+        ),
+        Setting(
+            "label_column",
+            ("--label-column",),
+            "data",
+            str,
+            None,
+            None,
+            "the label column of a csv:PATH data set: a header name or a 0-based index (default: "
+            "the last column; none: no labels)",
+            sweep=False,
+        ),
+        Setting(
+            "task",
+            ("--task",),
+            "data",
+            str,
+            "auto",
+            lambda: TASKS,
+            "classification (integer class labels 0..k-1) or regression (real targets); auto: "
+            "integer targets are labels, float targets regression targets",
+            sweep=False,
+        ),
+        Setting(
+            "standardize_targets",
+            ("--standardize-targets",),
+            "data",
+            str,
+            "zscore",
+            lambda: STANDARDIZE_TARGETS,
+            "regression targets: zscore (training-split statistics, saved with the model; "
+            "predictions come back in the original units) or none",
+            sweep=False,
+        ),
+        # --- the static config, in the order of TrainConfig's fields ---
+        Setting(
+            "sizes",
+            (),
+            "static",
+            tuple,
+            None,
+            None,
+            "layer sizes (n_in, hidden..., n_out)",
+            packed=True,
+        ),
+        Setting(
+            "activation",
+            ("-a", "--activation"),
+            "static",
+            str,
+            "tanh",
+            lambda: tuple(ACTIVATIONS),
+            "hidden activation g",
+            packed=True,
+        ),
+        Setting(
+            "output",
+            ("--output",),
+            "static",
+            str,
+            "auto",
+            lambda: ("auto", *OUTPUTS),
+            "output function O; auto: softmax for cross_entropy, sigmoid for binary_cross_entropy, "
+            "for mse softmax on class labels and linear on regression targets",
+        ),
+        Setting(
+            "loss",
+            ("-l", "--loss"),
+            "static",
+            str,
+            "cross_entropy",
+            lambda: tuple(LOSSES),
+            "loss (mean_squared_error is mse); regression targets default to mse",
+            aliases=LOSS_ALIASES,
+        ),
+        Setting(
+            "optimizer",
+            ("-o", "--optimizer"),
+            "static",
+            str,
+            "adam",
+            _optimizer_names,
+            "optimizer (nesterov is nag)",
+            aliases={"nesterov": "nag"},
+            packed=True,
+        ),
+        Setting(
+            "batch_size",
+            ("-b", "--batch_size"),
+            "static",
+            int,
+            32,
+            Range(1),
+            "minibatch size; the last partial batch of an epoch is dropped",
+        ),
+        Setting(
+            "epochs",
+            ("-e", "--epochs"),
+            "static",
+            int,
+            30,
+            Range(1),
+            "epochs (when resuming: the total to reach)",
+            packed=True,
+        ),
+        Setting(
+            "weight_init",
+            ("-w_i", "--weight_init"),
+            "static",
+            str,
+            "xavier",
+            lambda: INITS,
+            "initial weights: normal with std 0.1, sqrt(2/(n_in+n_out)) or sqrt(2/n_in)",
+            packed=True,
+        ),
+        Setting(
+            "grad",
+            ("--grad",),
+            "static",
+            str,
+            "explicit",
+            lambda: GRADS,
+            "gradients by Algorithm 6 (explicit) or jax.grad (autodiff)",
+            sweep=False,
+        ),
+        Setting(
+            "lr_schedule",
+            ("--lr_schedule",),
+            "static",
+            str,
+            "constant",
+            _schedule_names,
+            "learning-rate schedule; cosine decays to lr/100 over the run",
+            packed=True,
+        ),
+        Setting(
+            "dtype",
+            ("--dtype",),
+            "static",
+            str,
+            "float32",
+            lambda: DTYPES,
+            "the dtype of parameters, optimizer state and data (default float32; float64 turns on "
+            "64-bit JAX)",
+            sweep=False,
+        ),
+        # --- the architecture, from which the sizes are built ---
+        Setting(
+            "num_layers",
+            ("-nhl", "--num_layers"),
+            "shape",
+            int,
+            2,
+            Range(0),
+            "number of hidden layers (0: softmax regression)",
+            packed=True,
+        ),
+        Setting(
+            "hidden_size",
+            ("-sz", "--hidden_size"),
+            "shape",
+            int,
+            128,
+            Range(1),
+            "width of every hidden layer",
+            packed=True,
+        ),
+        # --- traced hyperparameters, in the order of HParams' fields ---
+        Setting(
+            "learning_rate",
+            ("-lr", "--learning_rate"),
+            "traced",
+            float,
+            1e-3,
+            Range(0.0, math.inf, False),
+            "learning rate eta",
+            used_by="optimizer",
+        ),
+        Setting(
+            "momentum",
+            ("-m", "--momentum"),
+            "traced",
+            float,
+            0.9,
+            Range(0.0, 1.0),
+            "momentum of momentum and nag",
+            used_by="optimizer",
+        ),
+        Setting(
+            "beta",
+            ("-beta", "--beta"),
+            "traced",
+            float,
+            0.9,
+            Range(0.0, 1.0),
+            "decay of rmsprop",
+            used_by="optimizer",
+        ),
+        Setting(
+            "beta1",
+            ("-beta1", "--beta1"),
+            "traced",
+            float,
+            0.9,
+            Range(0.0, 1.0),
+            "first-moment decay of adam, nadam and adamw",
+            used_by="optimizer",
+        ),
+        Setting(
+            "beta2",
+            ("-beta2", "--beta2"),
+            "traced",
+            float,
+            0.999,
+            Range(0.0, 1.0),
+            "second-moment decay of adam, nadam and adamw",
+            used_by="optimizer",
+        ),
+        Setting(
+            "eps",
+            ("-eps", "--epsilon"),
+            "traced",
+            float,
+            1e-8,
+            Range(0.0, math.inf, False),
+            "epsilon of rmsprop, adagrad, adam, nadam and adamw",
+            used_by="optimizer",
+        ),
+        Setting(
+            "weight_decay",
+            ("-w_d", "--weight_decay"),
+            "traced",
+            float,
+            0.0,
+            Range(0.0),
+            "L2 coefficient on the weight matrices (not the biases); decoupled for adamw",
+            used_by="optimizer",
+        ),
+        Setting(
+            "init_scale",
+            ("--init_scale",),
+            "traced",
+            float,
+            1.0,
+            Range(0.0, math.inf, False),
+            "multiplies the initial weights",
+            used_by="init",
+        ),
+        # --- the run ---
+        Setting(
+            "seed",
+            ("--seed",),
+            "run",
+            int,
+            0,
+            Range(0, MAX_SEED, True, True),
+            f"training seed, 0 to {MAX_SEED}: the key is jax.random.PRNGKey(seed)",
+        ),
+    )
 )
-
-_BY_NAME = {s.name: s for s in SETTINGS}
-
-
-def settings_of_kind(*kinds: str) -> tuple[Setting, ...]:
-    """The settings of the given kinds, in table order."""
-    return tuple(s for s in SETTINGS if s.kind in kinds)
-
-
-def by_flag() -> dict[str, Setting]:
-    """Every setting with a flag, by its argparse destination (``epsilon`` -> eps)."""
-    return {s.dest: s for s in SETTINGS if s.flags}
-
-
-def setting(name: str) -> Setting:
-    """The row of ``name``."""
-    return _BY_NAME[name]
 
 
 def _check_number(s: Setting, value: Any, label: str) -> np.ndarray:
@@ -502,15 +444,18 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
       ValueError: naming ``label``, the value and the valid range or choices.
       TypeError: for a value of the wrong type.
     """
-    s = _BY_NAME[name]
+    s = SETTINGS.named(name)
     label = label or name
     if s.type is str:
         if isinstance(value, Activation | Loss | Output) or value is None:
             return value
-        if name == "optimizer" and is_transformation(value):
-            return value  # a user's own optimizer
-        if name == "lr_schedule" and callable(value):
-            return check_schedule(value, label)
+        if name in ("optimizer", "lr_schedule") and not isinstance(value, str):
+            from jaxnn.training._optimizers import check_schedule, is_transformation
+
+            if name == "optimizer" and is_transformation(value):
+                return value  # a user's own optimizer
+            if name == "lr_schedule" and callable(value):
+                return check_schedule(value, label)
         if not isinstance(value, str):
             if name == "optimizer":
                 raise TypeError(
@@ -539,19 +484,3 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
     if s.type is int:
         return int(value)
     return float(value)
-
-
-def namedtuple_of(kind: str, typename: str, doc: str):
-    """A NamedTuple class with one field per setting of ``kind``, defaults from the table."""
-    rows = settings_of_kind(kind)
-    cls = collections.namedtuple(
-        typename,
-        [s.name for s in rows],
-        defaults=[s.default for s in rows][1:]
-        if rows[0].default is None
-        else [s.default for s in rows],
-    )
-    lines = [doc, "", "Attributes:"]
-    lines += [f"  {s.name}: {s.help}" for s in rows]
-    cls.__doc__ = "\n".join(lines)
-    return cls

@@ -213,12 +213,12 @@ def test_standardize_flag_and_unknown_value(tmp_path, capsys):
 
 
 def test_mnist1d_without_the_package_names_the_extra(monkeypatch, capsys):
-    from jaxnn.training import _data
+    from jaxnn.training import _sources
 
-    _data._mnist1d_arrays.cache_clear()
+    _sources._mnist1d_arrays.cache_clear()
     monkeypatch.setitem(sys.modules, "mnist1d", None)
     rc, _, err = _main(["train", "-d", "mnist1d", *SMALL], capsys)
-    _data._mnist1d_arrays.cache_clear()
+    _sources._mnist1d_arrays.cache_clear()
     assert rc == 2 and err.count("\n") == 1
     assert 'needs mnist1d: pip install "jaxnn[mnist1d]"' in err
 

@@ -34,15 +34,15 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
     assert len(members) == 4 and out["devices"] == len(jax.devices())
     assert [(m["lr"], m["seed"]) for m in members] == [(1e-3, 0), (1e-3, 1), (3e-2, 0), (3e-2, 1)]
     for m in members:
-        assert m["lr"] == m["learning_rate"] and m["sz"] == m["hidden_size"] == 16
-        assert m["a"] == m["activation"] == "tanh" and m["e"] == m["epochs"] == 2
+        assert m["lr"] == m["learning_rate"] and m["hidden_size"] == 16
+        assert m["activation"] == "tanh" and m["epochs"] == 2
         for key in ("test_loss", "test_accuracy", "val_accuracy"):
             assert 0 < m[key] < 10
         assert m["diverged"] is False
     assert sorted(m["rank"] for m in members) == [1, 2, 3, 4]
     best = max(members, key=lambda m: m["val_accuracy"])
     assert out["best"]["rank"] == 1 and out["best"]["val_accuracy"] == best["val_accuracy"]
-    assert out["axes"] == {"lr": [1e-3, 3e-2], "seed": [0, 1]}
+    assert out["axes"] == {"learning_rate": [1e-3, 3e-2], "seed": [0, 1]}
     assert out["compile_seconds"] >= 0 and out["train_seconds"] > 0 and out["groups"] == 1
     figures = sorted(os.path.basename(f) for f in out["figures"])
     assert figures == ["confusion_matrix.png", "heatmap.png", "importance.png", "parallel.png"]
@@ -52,7 +52,7 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
             m["test_accuracy"], abs=1e-6
         )
     assert out["best_confusion_matrix"] == out["best"]["confusion_matrix"]
-    assert {r["name"] for r in out["importance"]} == {"lr", "seed"}
+    assert {r["name"] for r in out["importance"]} == {"learning_rate", "seed"}
     for f in out["figures"]:
         assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
@@ -96,7 +96,7 @@ def test_groups_and_a_diverged_member(tmp_path, capsys):
     out = run_json(tmp_path, *argv, "--pack", "off")
     # the activation is traced: both share one program of their own network
     assert out["groups"] == out["programs"] == 1 and out["packed_programs"] == 0
-    by = {(m["a"], m["lr"]): m for m in out["members"]}
+    by = {(m["activation"], m["lr"]): m for m in out["members"]}
     assert by["relu", 1e3]["diverged"] is True and by["relu", 1e3]["test_loss"] is None
     assert by["relu", 0.1]["diverged"] is False and by["tanh", 0.1]["diverged"] is False
     assert by["relu", 1e3]["rank"] == 4
@@ -129,7 +129,7 @@ def test_packed_sweep_json_timing_and_history(tmp_path, capsys):
     for m in out["members"]:
         history = m["history"]
         assert set(history) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
-        assert all(len(v) == m["e"] for v in history.values())
+        assert all(len(v) == m["epochs"] for v in history.values())
         assert history["val_loss"][-1] == m["val_loss"]
 
 

@@ -176,7 +176,7 @@ def test_hyperband_from_the_config(tmp_path, capsys):
 def test_flag_sweeps_report_importance_and_logs(tmp_path):
     log = tmp_path / "log.jsonl"
     out = run_json(tmp_path, "-lr", "1e-3,3e-2", "--seed", "0,1,2", *CHEAP, "--log", str(log))
-    assert {r["parameter"] for r in out["importance"]} == {"lr", "seed"}
+    assert {r["parameter"] for r in out["importance"]} == {"learning_rate", "seed"}
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(lines) == 6 * 2 and {"learning_rate", "seed", "member", "epoch"} <= set(lines[0])
 

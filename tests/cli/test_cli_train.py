@@ -8,15 +8,16 @@ import sys
 import numpy as np
 import pytest
 
+from jaxnn import write_idx
 from jaxnn._cli import main
 from jaxnn._cli._train_args import (
-    SWEEPABLE,
     add_train_arguments,
-    dataset_spec,
+    data_settings,
     load_data,
     setting_from_args,
+    sweepable,
 )
-from jaxnn.training._data import IDX_FILES, write_idx
+from jaxnn.training._formats import IDX_FILES
 
 SMALL = ["-d", "xor", "-sz", "8", "-nhl", "1", "-e", "2", "-b", "64", "--quiet"]
 
@@ -186,7 +187,7 @@ def test_sweep_mode_flags_are_strings_without_choices():
     assert args.learning_rate == "1e-3,1e-2" and args.optimizer == "sgd,adam"
     assert args.hidden_size == "32,64" and args.seed == "0,1"
     for action in p._actions:
-        if action.dest in SWEEPABLE:
+        if action.dest in {s.dest for s in sweepable()}:
             assert action.type is str and action.choices is None, action.dest
 
 
@@ -211,7 +212,7 @@ def test_setting_from_args_builds_config_hparams_seed():
             "4",
         ]
     )
-    data = load_data(dataset_spec(args))
+    data = load_data(data_settings(args))
     s = setting_from_args(args, data)
     assert s.config.sizes == (64, 16, 16, 16, 10)
     assert s.config.activation == "relu" and s.config.loss == "mse" and s.seed == 4

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import jaxnn
+from jaxnn import load_dataset
 from jaxnn.sweeps._packed import activation_set, envelope, member_params, stack_members
 from jaxnn.sweeps._plan import SweepMemoryError, check_memory, plan, unpackable
 from jaxnn.training import _engine as engine
-from jaxnn.training._data import load_dataset
 from jaxnn.training._loop import (
     TrainConfig,
     check_config,

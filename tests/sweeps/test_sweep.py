@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import jaxnn
+from jaxnn import load_dataset
 from jaxnn._util import compile_count
 from jaxnn.sweeps import _sweep
-from jaxnn.training._data import load_dataset
 from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, predict_classes, train
 from jaxnn.training._model import Model
 
@@ -228,7 +228,7 @@ _CHILD = textwrap.dedent(
     """
     import json
     import jax, jaxnn
-    from jaxnn.training._data import load_dataset
+    from jaxnn import load_dataset
     from jaxnn.training._loop import TrainConfig
     config = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)
     settings = jaxnn.grid(learning_rate=[3e-3, 3e-2, 1e6], seed=[0, 1, 2])

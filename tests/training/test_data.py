@@ -11,14 +11,10 @@ import numpy as np
 import pytest
 
 from jaxnn import Dataset, load_dataset, read_idx, split_dataset, write_idx
-from jaxnn.training._data import (
-    IDX_FILES,
-    check_dataset,
-    is_classification,
-    num_outputs,
-    read_source,
-)
+from jaxnn.training._data import check_dataset, is_classification, num_outputs
 from jaxnn.training._embedded import embedded_arrays, stratified_split
+from jaxnn.training._formats import IDX_FILES
+from jaxnn.training._sources import read_source
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,7 @@ import pytest
 from jaxnn import load_dataset, read_idx, write_idx
 from jaxnn._cli import main
 from jaxnn.training import _download
-from jaxnn.training._data import IDX_FILES
+from jaxnn.training._formats import IDX_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [base + ".gz" for base in IDX_FILES.values()]
@@ -234,7 +234,7 @@ def test_offline_names_the_url_and_the_manual_step(cache, monkeypatch, capsys):
 _CLIENT = """
 import json, sys
 from jaxnn.training import _download
-from jaxnn.training._data import read_source
+from jaxnn.training._sources import read_source
 _download.MD5["mnist"] = json.loads(sys.argv[1])
 raw = read_source("mnist")
 print(json.dumps([int(raw["x"].sum()), len(raw["x_test"])]))

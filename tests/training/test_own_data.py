@@ -12,7 +12,8 @@ import pytest
 
 import jaxnn
 from jaxnn import Dataset, Preprocessing, fit, load_dataset, split_dataset, write_idx
-from jaxnn.training._data import IDX_FILES, check_dataset, num_outputs, read_csv, read_npz
+from jaxnn.training._data import check_dataset, num_outputs
+from jaxnn.training._formats import IDX_FILES, read_csv, read_npz
 
 TINY = {"epochs": 2, "num_layers": 1, "hidden_size": 8, "batch_size": 16}
 
@@ -320,12 +321,12 @@ def test_mnist1d_is_the_papers_data_generated_offline():
 
 
 def test_mnist1d_missing_package_names_the_extra(monkeypatch):
-    from jaxnn.training import _data
+    from jaxnn.training import _sources
 
-    _data._mnist1d_arrays.cache_clear()
+    _sources._mnist1d_arrays.cache_clear()
     monkeypatch.setitem(sys.modules, "mnist1d", None)  # import mnist1d raises ImportError
     with pytest.raises(
         ImportError, match=r'^-d mnist1d .*needs mnist1d: pip install "jaxnn\[mnist1d\]"$'
     ):
         load_dataset("mnist1d")
-    _data._mnist1d_arrays.cache_clear()
+    _sources._mnist1d_arrays.cache_clear()
