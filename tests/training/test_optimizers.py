@@ -136,8 +136,9 @@ def test_schedules_equal_optax_over_100_steps(schedule, ours):
 
 
 def test_names_and_one_row_each():
-    assert OPTIMIZERS == ("sgd", "momentum", "nag", "rmsprop", "adagrad", "adam", "nadam", "adamw")
-    assert set(ORACLE) == set(OPTIMIZERS)
+    required = {"sgd", "momentum", "nag", "rmsprop", "adagrad", "adam", "nadam", "adamw"}
+    assert required <= set(OPTIMIZERS)
+    assert set(ORACLE) == set(OPTIMIZERS)  # a new optimizer comes with its optax row
     with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; valid: sgd, momentum"):
         make_optimizer("lbfgs")
 
