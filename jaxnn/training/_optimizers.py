@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax import lax
 
 from jaxnn.feedforward._network import Dense
 
@@ -173,8 +174,8 @@ def _rows(hp: dict, powers: tuple) -> dict[str, tuple]:
 
 def _coefficients(code, hp: dict, count_inc) -> jax.Array:
     """The row of optimizer ``OPTIMIZERS[code]`` at step ``count_inc`` (1, 2, ...)."""
-    t = count_inc  # an integer power, as optax's bias correction computes it
-    powers = (hp["beta1"] ** t, hp["beta1"] ** (t + 1), hp["beta2"] ** t)
+    t = count_inc  # an integer power, as optax's bias correction computes it (lax.pow: no cast)
+    powers = (lax.pow(hp["beta1"], t), lax.pow(hp["beta1"], t + 1), lax.pow(hp["beta2"], t))
     rows = _rows(hp, powers)
     table = jnp.stack([jnp.stack(rows[name]) for name in OPTIMIZERS])
     return table[code]
