@@ -213,7 +213,7 @@ def test_a_config_grid_of_a_billion_members_is_sized_not_built(tmp_path):
 
 
 def test_hyperband_eta_is_bounded():
-    from jaxnn.sweeps._config import SweepConfigError, parse_sweep_config
+    from jaxnn.sweeps import SweepConfigError, parse_sweep_config
 
     raw = {
         "method": "random",

@@ -16,7 +16,8 @@ from jaxnn._cli._train_args import (
     load_data,
     setting_from_args,
 )
-from jaxnn.training._data import IDX_FILES, write_idx
+from jaxnn.training import write_idx
+from jaxnn.training._data import IDX_FILES
 
 SMALL = ["-d", "xor", "-sz", "8", "-nhl", "1", "-e", "2", "-b", "64", "--quiet"]
 

@@ -14,8 +14,8 @@ import pytest
 import jaxnn
 from jaxnn._util import compile_count
 from jaxnn.sweeps import _sweep
-from jaxnn.training._data import load_dataset
-from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, train
+from jaxnn.training import TrainConfig, load_dataset, make_hparams, train
+from jaxnn.training._loop import evaluate
 
 # One config and chunk size shared by most tests, so they reuse one compiled program.
 CONFIG = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)

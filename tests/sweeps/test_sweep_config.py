@@ -9,12 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaxnn.sweeps._config import (
-    Hyperband,
-    SweepConfigError,
-    load_sweep_config,
-    parse_sweep_config,
-)
+from jaxnn.sweeps import Hyperband, SweepConfigError, load_sweep_config, parse_sweep_config
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sweeps"
 

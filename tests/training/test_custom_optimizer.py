@@ -12,7 +12,8 @@ import pytest
 import jaxnn
 from jaxnn._cli import main
 from jaxnn._util import compile_count
-from jaxnn.training._loop import evaluate, train
+from jaxnn.training import train
+from jaxnn.training._loop import evaluate
 
 V1 = Path(__file__).parent.parent / "data" / "checkpoint_v1.npz"  # written by jaxnn at a1bbde2
 KW = dict(hidden_sizes=(6,), epochs=6, batch_size=64)

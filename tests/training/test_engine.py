@@ -10,7 +10,8 @@ import pytest
 import jaxnn
 from jaxnn._util import compile_count
 from jaxnn.training import _engine as engine
-from jaxnn.training._loop import evaluate, make_config, make_hparams, train
+from jaxnn.training import make_config, make_hparams, train
+from jaxnn.training._loop import evaluate
 
 # A network no other test trains, so that its first fit is a first compile in any test order.
 FIRST = dict(hidden_sizes=(13,), epochs=10, batch_size=50)
