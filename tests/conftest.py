@@ -22,6 +22,8 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count=2".strip()
 
 import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
@@ -31,3 +33,16 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 # No deadline load can break, and no "too slow" health check on a loaded 2-core machine.
 settings.register_profile("jaxnn", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("jaxnn")
+
+
+@pytest.fixture(scope="session")
+def xor():
+    """The XOR data set, loaded once for every test that trains on it (its arrays read-only, so
+    that no test can change what the others see)."""
+    from jaxnn.training import load_dataset
+
+    data = load_dataset("xor")
+    for array in data:
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    return data

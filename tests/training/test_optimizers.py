@@ -11,7 +11,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxnn import OPTIMIZERS, Dense, fit, load_dataset, make_optimizer
+from jaxnn import OPTIMIZERS, Dense, fit, make_optimizer
 from jaxnn.training._optimizers import HYPERPARAMETERS, OptimizerState, optimizer, schedule_factor
 
 HP = dict(
@@ -200,11 +200,6 @@ def test_schedule_factor_is_optax_cosine():
 def test_a_schedule_returning_a_non_scalar_is_refused():
     with pytest.raises(ValueError, match="the schedule .*<lambda>.* must return a scalar"):
         optimizer("adam", learning_rate=lambda t: jnp.ones(3) * 1e-3)
-
-
-@pytest.fixture(scope="module")
-def xor():
-    return load_dataset("xor")
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
