@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/jaxnn demo --out results
 
-# The fast tier: every claim, on small problems (about 6 minutes on 2 cores).
+# The fast tier: every claim, on small problems (target: 6 minutes on 2 cores).
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
