@@ -48,7 +48,8 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
     assert figures == ["confusion_matrix.png", "heatmap.png", "importance.png", "parallel.png"]
     assert {r["name"] for r in out["importance"]} == {"lr", "seed"}
     for f in out["figures"]:
-        assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+        with open(f, "rb") as png:  # closed: an unclosed file is a ResourceWarning, an error
+            assert png.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 def test_member_equals_its_solo_train_run(tmp_path):
