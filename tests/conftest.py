@@ -1,4 +1,10 @@
-"""Strict numerics for every test: no implicit rank promotion, matplotlib off-screen."""
+"""Strict numerics for every test, and the fixtures that share data and compiled programs.
+
+Strictness as equinox's tests take it: no implicit rank promotion, no implicit dtype promotion
+(``jax_numpy_dtype_promotion="strict"``: mixing float32 with float64 or ints with floats must be
+an explicit cast), two CPU devices so that the sharding paths run with more than one device, and
+every warning an error (pyproject's ``filterwarnings`` holds the short allow list).
+"""
 
 import os
 
@@ -9,13 +15,34 @@ os.environ.setdefault("JAXNN_CACHE", "off")
 # No test downloads from the internet: -d mnist and the like go to a closed local port unless a
 # test serves the files itself (tests/training/test_download.py).
 os.environ.setdefault("JAXNN_DATA_URL", "http://127.0.0.1:9")
+# Two CPU devices (XLA reads the flag once, when the backend starts: before jax is imported), so
+# that sweeps shard their members across devices in every test, as on a multi-core machine.
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    _flags = os.environ.get("XLA_FLAGS", "")
+    os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count=2".strip()
 
 import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 # No deadline load can break, and no "too slow" health check on a loaded 2-core machine.
 settings.register_profile("jaxnn", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("jaxnn")
+
+
+@pytest.fixture(scope="session")
+def xor():
+    """The XOR data set, loaded once for every test that trains on it (its arrays read-only, so
+    that no test can change what the others see)."""
+    from jaxnn.training import load_dataset
+
+    data = load_dataset("xor")
+    for array in data:
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    return data

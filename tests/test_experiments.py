@@ -14,8 +14,19 @@ import pytest
 from jaxnn._cli._report import experiments_dir, find_experiments
 
 EXPERIMENTS = find_experiments()
-# the ones that take longer than about ten seconds on two cores
-SLOW = {"backprop_check", "digits_training", "universal_approximation", "xor_mlp", "mnist1d_paper"}
+# the full runs that take longer than about five seconds on two cores: the slow tier (make
+# test-all); the chapters' tests check the same functions on smaller problems
+SLOW = {
+    "backprop_check",
+    "convergence_bound",
+    "cross_entropy_vs_squared_error",
+    "digits_training",
+    "mnist1d_paper",
+    "sweep",
+    "universal_approximation",
+    "xor_mlp",
+    "xor_perceptron",
+}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FOLDER = experiments_dir()
 SOURCES = sorted(FOLDER.glob("*.py"))

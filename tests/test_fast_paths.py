@@ -106,7 +106,9 @@ def test_weight_grad_writes_the_transpose_out_only_for_narrow_inputs():
     assert "optimization_barrier" not in str(wide)
 
 
-@pytest.mark.parametrize("jit", [False, True])
+# eagerly, a 300-input float64 network op by op takes long: the slow tier (the jitted row checks
+# the same two forms)
+@pytest.mark.parametrize("jit", [pytest.param(False, marks=pytest.mark.slow), True])
 def test_backprop_equals_jax_grad_across_both_weight_grad_forms(jit):
     # layer 1 has 300 inputs (transposed product), layers 2 and 3 have 16 and 8 (transpose first)
     with jax.enable_x64(True):

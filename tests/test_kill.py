@@ -66,7 +66,7 @@ def test_sigkill_of_train_save_never_corrupts_the_checkpoint(tmp_path):
         else:
             time.sleep(rng.uniform(0.0, 0.6))
         child.send_signal(signal.SIGKILL)
-        child.wait()
+        child.communicate()  # waits, and closes its pipe (an open one is a ResourceWarning)
         if _writing(tmp_path):
             during_write += 1  # killed while writing: the half-written file is a temporary
         assert path.exists()  # the final name always holds a whole checkpoint
@@ -140,7 +140,7 @@ def test_demo_killed_between_the_steps_of_its_swap(tmp_path, step, exchange):
         if line.strip() == "between":
             break
     child.send_signal(signal.SIGKILL)
-    child.wait()
+    child.communicate()  # waits, and closes its pipe (an open one is a ResourceWarning)
     if exchange:
         assert (out / "REPORT.md").is_file()  # one atomic step: never missing
     again = subprocess.run([sys.executable, "-m", "jaxnn", *demo], capture_output=True, env=env)
@@ -159,7 +159,7 @@ def test_demo_killed_at_random_moments_keeps_a_report(tmp_path):
         child = subprocess.Popen(demo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(1.0, 4.0))
         child.send_signal(signal.SIGKILL)
-        child.wait()
+        child.communicate()  # waits, and closes its pipe (an open one is a ResourceWarning)
         assert (out / "REPORT.md").is_file()
     assert subprocess.run(demo, capture_output=True).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exps", "results"]

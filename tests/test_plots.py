@@ -8,12 +8,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from jaxnn._plots import (  # noqa: E402
-    default_heatmap_axes,
-    plot_parallel_coordinates,
-    plot_sweep_heatmap,
-)
-from jaxnn.sweeps._search_space import grid  # noqa: E402
+from jaxnn import plot_parallel_coordinates, plot_sweep_heatmap
+from jaxnn._plots import default_heatmap_axes
+from jaxnn.sweeps import grid  # noqa: E402
 
 AXES = {"lr": [1e-3, 1e-2, 1e-1, 10.0], "seed": [0, 1], "a": ["tanh", "relu"]}
 
@@ -171,7 +168,8 @@ def test_heatmap_says_what_empty_cells_mean():
 
 
 def test_parameter_importance_figure_rows_and_bars(tmp_path):
-    from jaxnn._plots import plot_parameter_importance, save_png
+    from jaxnn import save_png
+    from jaxnn._plots import plot_parameter_importance
 
     rows = [
         {"name": "learning_rate", "importance": 0.6, "correlation": 0.8},

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn import _validation
-from jaxnn._util import atomic_write_bytes, markdown_table, optional, require, write_json
+from jaxnn import _validation, markdown_table
+from jaxnn._util import atomic_write_bytes, optional, require, write_json
 
 
 def test_every_public_name_imports():

@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax import lax
 
 from jaxnn.feedforward._network import Dense
 
@@ -173,8 +174,8 @@ def _rows(hp: dict, powers: tuple) -> dict[str, tuple]:
 
 def _coefficients(code, hp: dict, count_inc) -> jax.Array:
     """The row of optimizer ``OPTIMIZERS[code]`` at step ``count_inc`` (1, 2, ...)."""
-    t = count_inc  # an integer power, as optax's bias correction computes it
-    powers = (hp["beta1"] ** t, hp["beta1"] ** (t + 1), hp["beta2"] ** t)
+    t = count_inc  # an integer power, as optax's bias correction computes it (lax.pow: no cast)
+    powers = (lax.pow(hp["beta1"], t), lax.pow(hp["beta1"], t + 1), lax.pow(hp["beta2"], t))
     rows = _rows(hp, powers)
     table = jnp.stack([jnp.stack(rows[name]) for name in OPTIMIZERS])
     return table[code]
@@ -324,15 +325,26 @@ def _step(state: OptimizerState, rate, grads, params):
     l2, decoupled = l2 * decay, decoupled * decay
 
     def leaf(g, m, v, p, decays):
+        # the step in the one dtype standard promotion would give, cast explicitly (strict
+        # promotion refuses bfloat16 meeting float32); g**2 in g's own dtype first, as before
+        with jax.numpy_dtype_promotion("standard"):
+            dt = jnp.result_type(g, m, v, p, rate, a_m)
+        g2 = (g**2).astype(dt)
+        g, m32, v32, p = (x.astype(dt) for x in (g, m, v, p))
+        a_m_, c_m_, a_v_, c_v_, k_m_, q_m_, k_g_, q_g_, q_v_, e_in_, e_out_, l2_, dec_, rate_ = (
+            jnp.asarray(c).astype(dt)
+            for c in (a_m, c_m, a_v, c_v, k_m, q_m, k_g, q_g, q_v, e_in, e_out, l2, decoupled, rate)
+        )
         if decays:
-            g = g + l2 * p
-        m_new = c_m * g + a_m * m
-        v_new = c_v * g**2 + a_v * v
+            g = g + l2_ * p
+            g2 = g**2
+        m_new = c_m_ * g + a_m_ * m32
+        v_new = c_v_ * g2 + a_v_ * v32
         # in the order of optax's operations, so that each row rounds as optax's optimizer does
-        d = (k_m * (m_new / q_m) + k_g * (g / q_g)) / (jnp.sqrt(v_new / q_v + e_in) + e_out)
+        d = (k_m_ * (m_new / q_m_) + k_g_ * (g / q_g_)) / (jnp.sqrt(v_new / q_v_ + e_in_) + e_out_)
         if decays:
-            d = d + decoupled * p
-        return -rate * d, m_new.astype(m.dtype), v_new.astype(v.dtype)
+            d = d + dec_ * p
+        return -rate_ * d, m_new.astype(m.dtype), v_new.astype(v.dtype)
 
     out = jax.tree.map(leaf, grads, state.m, state.v, params, _decay_mask(params))
     pick = lambda i: jax.tree.map(lambda _, o: o[i], params, out)  # noqa: E731

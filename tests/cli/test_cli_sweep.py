@@ -54,7 +54,8 @@ def test_grid_sweep_json_table_and_figures(tmp_path, capsys):
     assert out["best_confusion_matrix"] == out["best"]["confusion_matrix"]
     assert {r["name"] for r in out["importance"]} == {"learning_rate", "seed"}
     for f in out["figures"]:
-        assert open(f, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+        with open(f, "rb") as png:  # closed: an unclosed file is a ResourceWarning, an error
+            assert png.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_regression_sweep_reports_rmse_mae_and_r2_per_member_and_epoch(tmp_path, capsys):

@@ -172,7 +172,7 @@ def test_a_killed_run_keeps_its_log_up_to_the_last_epoch(tmp_path):
         time.sleep(0.05)
     assert child.poll() is None, child.stderr.read()
     child.send_signal(signal.SIGKILL)
-    child.wait()
+    child.communicate()  # waits, and closes its pipe (an open one is a ResourceWarning)
     text = log.read_text()
     complete = text[: text.rfind("\n") + 1].splitlines()
     rows = [json.loads(line) for line in complete]  # every whole line is one epoch's JSON

@@ -22,11 +22,50 @@ def _targets(rng, loss, n, k, dtype=np.float64):
     return rng.normal(size=(n, k)).astype(dtype)
 
 
+# The notes' outputs and losses: the registries must hold them (they may hold more).
+REQUIRED_OUTPUTS = {"linear", "softmax", "sigmoid"}
+REQUIRED_LOSSES = {"cross_entropy", "mse", "binary_cross_entropy"}
+# One row per output function, its oracle from jax.
+OUTPUT_ORACLE = {"linear": lambda a: a, "softmax": jax.nn.softmax, "sigmoid": jax.nn.sigmoid}
+
+
+def _optax_loss(output, loss, a, y):
+    """optax's loss for (output, loss): summed over the outputs, averaged over the batch (the
+    notes' (1/N) sum_i sum_j)."""
+    import optax
+
+    if loss == "cross_entropy":
+        return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(a, y))
+    if loss == "binary_cross_entropy":
+        return jnp.sum(optax.sigmoid_binary_cross_entropy(a, y)) / a.shape[0]
+    return jnp.sum(optax.squared_error(OUTPUT_ORACLE[output](a), y)) / a.shape[0]
+
+
 def test_names():
-    assert tuple(OUTPUTS) == ("linear", "softmax", "sigmoid")
-    assert tuple(LOSSES) == ("cross_entropy", "mse", "binary_cross_entropy")
+    assert REQUIRED_OUTPUTS <= set(OUTPUTS) and REQUIRED_LOSSES <= set(LOSSES)
     for registry in (OUTPUTS, LOSSES):
         assert all(value.name == name for name, value in registry.items())
+    assert {loss for _, loss in PAIRS} <= set(LOSSES)
+
+
+@pytest.mark.parametrize("output", [o for o in OUTPUTS if o in OUTPUT_ORACLE])
+def test_each_output_equals_jax_float64(output):
+    rng = np.random.default_rng(3)
+    with jax.enable_x64(True):
+        a = jnp.asarray(rng.normal(size=(6, 4)) * 5)
+        chex.assert_trees_all_close(
+            output_fn(a, output), OUTPUT_ORACLE[output](a), rtol=1e-12, atol=1e-300
+        )
+
+
+@pytest.mark.parametrize("output,loss", PAIRS)
+def test_each_loss_equals_optax_float64(output, loss):
+    rng = np.random.default_rng(2)
+    with jax.enable_x64(True):
+        a = jnp.asarray(rng.normal(size=(7, 4)) * 3)
+        y = jnp.asarray(_targets(rng, loss, 7, 4))
+        got = loss_from_logits(a, y, output=output, loss=loss)
+        np.testing.assert_allclose(got, _optax_loss(output, loss, a, y), rtol=1e-12)
 
 
 @jax.jit

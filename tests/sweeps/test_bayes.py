@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from jaxnn.sweeps._config import parse_sweep_config
+from jaxnn.sweeps import parse_sweep_config
 
 optuna = pytest.importorskip("optuna")
 
-from jaxnn.sweeps._bayes import bayes_search  # noqa: E402
+from jaxnn.sweeps import bayes_search  # noqa: E402
 
 SPEC = parse_sweep_config(
     {

@@ -7,8 +7,7 @@ import pytest
 
 import jaxnn
 from jaxnn._util import compile_count
-from jaxnn.sweeps import Hyperband
-from jaxnn.sweeps._hyperband import successive_halving
+from jaxnn.sweeps import Hyperband, successive_halving
 
 RTOL = 1e-4  # a member against its solo run: other batch shapes, other float rounding
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from jaxnn.sweeps._importance import parameter_importance
+from jaxnn.sweeps import parameter_importance
 
 
 def members(n=60, seed=0):

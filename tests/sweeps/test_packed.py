@@ -6,18 +6,11 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn import load_dataset
 from jaxnn.sweeps._packed import activation_set, envelope, member_params, stack_members
 from jaxnn.sweeps._plan import SweepMemoryError, check_memory, plan, unpackable
+from jaxnn.training import TrainConfig, init_state, load_dataset, make_hparams, train
 from jaxnn.training import _engine as engine
-from jaxnn.training._loop import (
-    TrainConfig,
-    check_config,
-    evaluate,
-    init_state,
-    make_hparams,
-    train,
-)
+from jaxnn.training._loop import check_config, evaluate
 
 BASE = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)
 # A mixed sweep: depths 1-3, widths 8-32 (uneven layers too), six optimizers, three activations,

@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 import jaxnn
-from jaxnn import load_dataset
 from jaxnn._util import compile_count
 from jaxnn.sweeps import _sweep
-from jaxnn.training._loop import TrainConfig, evaluate, make_hparams, predict_classes, train
-from jaxnn.training._model import Model
+from jaxnn.training import Model, TrainConfig, load_dataset, make_hparams, train
+from jaxnn.training._loop import evaluate, predict_classes
 
 # One config and chunk size shared by most tests, so they reuse one compiled program.
 CONFIG = TrainConfig(sizes=(64, 16, 10), epochs=2, batch_size=64)

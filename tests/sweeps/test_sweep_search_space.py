@@ -3,15 +3,8 @@
 import numpy as np
 import pytest
 
-from jaxnn.sweeps._search_space import (
-    check_settings,
-    grid,
-    grid_size,
-    log_range,
-    parse_choices,
-    parse_numbers,
-    random_settings,
-)
+from jaxnn.sweeps import grid, log_range, random_settings
+from jaxnn.sweeps._search_space import check_settings, grid_size, parse_choices, parse_numbers
 
 
 def test_log_range_end_points_and_spacing():

@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 
 from jaxnn import init_state, load_dataset, make_config, make_hparams, train_epoch
-from jaxnn.training._checkpoint import (
-    leaf_paths,
-    load_checkpoint,
-    params_sha256,
-    read_checkpoint_metadata,
-    save_checkpoint,
-)
-from jaxnn.training._fit import fit
+from jaxnn.training import fit, load_checkpoint, params_sha256, save_checkpoint
+from jaxnn.training._checkpoint import leaf_paths, read_checkpoint_metadata
 
 CONFIG = make_config((2, 16, 2), epochs=10, optimizer="adam")
 

@@ -12,7 +12,8 @@ import pytest
 import jaxnn
 from jaxnn._cli import main
 from jaxnn._util import compile_count
-from jaxnn.training._loop import evaluate, train
+from jaxnn.training import train
+from jaxnn.training._loop import evaluate
 
 V1 = Path(__file__).parent.parent / "data" / "checkpoint_v1.npz"  # written by jaxnn at a1bbde2
 KW = dict(hidden_sizes=(6,), epochs=6, batch_size=64)
@@ -20,9 +21,15 @@ CLIPPED = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(3e-2))  # a use
 WARMUP = optax.warmup_cosine_decay_schedule(0.0, 0.05, 20, 60)
 
 
-@pytest.fixture(scope="module")
-def xor():
-    return jaxnn.load_dataset("xor")
+@pytest.fixture(autouse=True)
+def _standard_promotion():
+    """optax's transformations and schedules mix Python floats and float32 with the int32 step
+    count, which strict promotion refuses: this module's runs (a user's optax code inside jaxnn's
+    engine) trace under standard promotion, as a user's program does. Set process-wide, not
+    with the thread-local context manager: the engine compiles its programs in threads."""
+    jax.config.update("jax_numpy_dtype_promotion", "standard")
+    yield
+    jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 
 def _pure(result, data):

@@ -5,20 +5,15 @@ import functools
 
 import jax
 import numpy as np
-import pytest
 
 import jaxnn
 from jaxnn._util import compile_count
 from jaxnn.training import _engine as engine
-from jaxnn.training._loop import evaluate, make_config, make_hparams, train
+from jaxnn.training import make_config, make_hparams, train
+from jaxnn.training._loop import evaluate
 
 # A network no other test trains, so that its first fit is a first compile in any test order.
 FIRST = dict(hidden_sizes=(13,), epochs=10, batch_size=50)
-
-
-@pytest.fixture(scope="module")
-def xor():
-    return jaxnn.load_dataset("xor")
 
 
 def test_the_first_fit_compiles_two_programs_and_a_later_one_none(xor):
