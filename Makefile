@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.jaxnn-installed
 DOCS_STAMP := $(VENV)/.jaxnn-docs-installed
 
-.PHONY: demo test test-all bench lint docs clean
+.PHONY: demo test test-slow test-all bench lint docs clean
 
 # $(call install,EXTRAS): .venv (made if missing) with jaxnn and EXTRAS, then the target's stamp
 define install
@@ -27,8 +27,11 @@ test: $(STAMP)
 
 # The slow tier only (CI runs it after make test, so nothing runs twice): process kills, the
 # core-install venv, the full demo experiments and benchmark runs, the large problems.
-test-all: $(STAMP)
+test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# Both tiers, every test once.
+test-all: test test-slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
