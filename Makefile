@@ -21,9 +21,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/jaxnn demo --out results
 
-# The fast tier: every claim, on small problems (target: 6 minutes on 2 cores).
+# The fast tier: every claim, on small problems, one worker per core (pytest-xdist), each test
+# file on one worker so that its tests share their compiled programs.
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n auto --dist loadfile
 
 # The slow tier only (CI runs it after make test, so nothing runs twice): process kills, the
 # core-install venv, the full demo experiments and benchmark runs, the large problems.

@@ -48,6 +48,7 @@ from jaxnn.training._metrics import (
 )
 from jaxnn.training._optimizers import (
     HYPERPARAMETERS,
+    apply_updates,
     is_transformation,
     optimizer,
     optimizer_code,
@@ -407,19 +408,6 @@ def _pieces(static: Static, member: Member, data: Dataset):
     return layer_activations(static, member), transformation(static, member, steps)
 
 
-def _apply_updates(params, updates):
-    """``optax.apply_updates`` with its cast written out, as strict promotion asks: ``p + u`` in
-    the dtype standard promotion gives (bfloat16 parameters take float32 updates), then back to
-    ``p``'s dtype."""
-
-    def one(p, u):
-        with jax.numpy_dtype_promotion("standard"):
-            dt = jnp.result_type(p, u)
-        return (p.astype(dt) + u.astype(dt)).astype(p.dtype)
-
-    return jax.tree.map(one, params, updates)
-
-
 def _epoch(static, member, state, data, gs, tx):
     n, batch = int(data.x_train.shape[0]), static.batch_size
     steps = n // batch
@@ -439,7 +427,7 @@ def _epoch(static, member, state, data, gs, tx):
         new_state = jax.tree.map(lambda new, old: new.astype(old.dtype), new_state, opt_state)
         if mask is not None:
             updates = jax.tree.map(lambda u, m: jnp.where(m, u, jnp.zeros_like(u)), updates, mask)
-        return (_apply_updates(params, updates), new_state), (loss, _accuracy(a_L, y))
+        return (apply_updates(params, updates), new_state), (loss, _accuracy(a_L, y))
 
     (params, opt_state), (losses, accs) = jax.lax.scan(
         step, (state.params, state.opt_state), batches

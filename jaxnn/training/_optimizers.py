@@ -369,3 +369,27 @@ def make_optimizer(name: str) -> Callable[..., optax.GradientTransformation]:
         return optimizer(name, **hyperparameters)
 
     return factory
+
+
+def apply_updates(params, updates):
+    r"""``optax.apply_updates`` with its cast written out, as strict promotion asks.
+
+    .. math:: \theta \leftarrow \theta + u
+
+    ``p + u`` in the dtype standard promotion gives (bfloat16 parameters take float32 updates),
+    then back to ``p``'s dtype.
+
+    Args:
+        params: the parameters, a pytree of arrays.
+        updates: the optimizer's updates, the same pytree.
+
+    Returns:
+        The updated parameters, each leaf in its own dtype.
+    """
+
+    def one(p, u):
+        with jax.numpy_dtype_promotion("standard"):
+            dt = jnp.result_type(p, u)
+        return (p.astype(dt) + u.astype(dt)).astype(p.dtype)
+
+    return jax.tree.map(one, params, updates)
