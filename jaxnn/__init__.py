@@ -11,7 +11,8 @@ and each name is defined there:
 - `jaxnn.sweeps`: vectorized hyperparameter sweeps.
 
 The flat names (``jaxnn.learn_perceptron``, ``jaxnn.init_mlp``, ...) are aliases of namespaced
-names, kept in one block below; the figure and table helpers exist only here.
+names, kept in one block below; the figure and table helpers and
+`compilation_cache` exist only here.
 """
 
 from jaxnn import feedforward as feedforward
