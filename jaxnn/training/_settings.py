@@ -14,19 +14,20 @@ any spelling.
 
 1. one row here, of kind ``traced`` with ``used_by="optimizer"`` (its name, flags, default,
    range and help);
-2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, and its line
-   under the class's Attributes, so that it has a static type (``tests/training/test_settings.py``
-   names a missing or different field);
-3. its use in the update rule (``jaxnn/training/_optimizers.py``): a keyword of `optimizer`,
-   its entry in ``HYPERPARAMETERS`` (what the optimizer state holds; the test checks it against
-   the rows of ``used_by="optimizer"``) and the coefficient or step that reads it.
+2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, with its
+   line under the class's Attributes, so that it has a static type (a test in
+   ``tests/training/test_settings.py`` names a missing or different field);
+3. its use in the update rule (``jaxnn/training/_update_rule.py``): the coefficient or step that
+   reads it from ``state.hyperparams``.
 
-Nothing else changes: `jaxnn.fit` takes it as a keyword, ``jaxnn train`` and ``jaxnn sweep`` as a
-flag (a sweep as a list of values), a sweep config as a parameter under any of its spellings,
-`jaxnn.sweep` as an axis, and it is in the JSON of every run under its name
-(``tests/training/test_settings.py`` adds one and follows it through). A new static setting is a
-row of kind ``static`` and its `TrainConfig` field. A new choice of a setting (activation, loss,
-output, optimizer, init) is an entry of its registry, which the row reads when it checks.
+Nothing else changes: the optimizer takes it as a keyword and its state holds it (its
+``HYPERPARAMETERS`` are the rows of ``used_by="optimizer"``), `jaxnn.fit` takes it as a keyword,
+``jaxnn train`` and ``jaxnn sweep`` as a flag (a sweep as a list of values), a sweep config as a
+parameter under any of its spellings, `jaxnn.sweep` as an axis, and it is in the JSON of every
+run under its name (``tests/training/test_settings.py`` adds one and follows it through). A new
+static setting is a row of kind ``static`` and its `TrainConfig` field. A new choice of a
+setting (activation, loss, output, optimizer, init) is an entry of its registry, which the row
+reads when it checks.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from jaxnn.feedforward._activations import ACTIVATIONS, Activation
 from jaxnn.feedforward._losses import LOSS_ALIASES, LOSSES, OUTPUTS, Loss, Output
 from jaxnn.feedforward._network import INITS
 from jaxnn.training._table import Range, Setting, Settings
+from jaxnn.training._update_rule import OPTIMIZERS, SCHEDULES, check_schedule, is_transformation
 
 __all__ = [
     "DTYPES",
@@ -67,18 +69,6 @@ STANDARDIZE_TARGETS = ("zscore", "none")
 """How regression targets are scaled for training (the statistics are saved with the model)."""
 MAX_SEED = 2**31 - 1
 """Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
-
-
-def _optimizer_names() -> tuple[str, ...]:
-    from jaxnn.training._optimizers import OPTIMIZERS
-
-    return tuple(OPTIMIZERS)
-
-
-def _schedule_names() -> tuple[str, ...]:
-    from jaxnn.training._optimizers import SCHEDULES
-
-    return tuple(SCHEDULES)
 
 
 SETTINGS = Settings(
@@ -218,7 +208,7 @@ SETTINGS = Settings(
             "static",
             str,
             "adam",
-            _optimizer_names,
+            lambda: OPTIMIZERS,
             "optimizer (nesterov is nag)",
             aliases={"nesterov": "nag"},
             packed=True,
@@ -268,7 +258,7 @@ SETTINGS = Settings(
             "static",
             str,
             "constant",
-            _schedule_names,
+            lambda: tuple(SCHEDULES),
             "learning-rate schedule; cosine decays to lr/100 over the run",
             packed=True,
         ),
@@ -450,8 +440,6 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
         if isinstance(value, Activation | Loss | Output) or value is None:
             return value
         if name in ("optimizer", "lr_schedule") and not isinstance(value, str):
-            from jaxnn.training._optimizers import check_schedule, is_transformation
-
             if name == "optimizer" and is_transformation(value):
                 return value  # a user's own optimizer
             if name == "lr_schedule" and callable(value):
