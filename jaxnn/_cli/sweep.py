@@ -29,13 +29,13 @@ from jaxnn._cli._sweep_run import (
 from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, sweepable
 from jaxnn.training._settings import SETTINGS
 
+EXAMPLE = "jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep"
+
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "sweep",
         help="train many settings at once (vmapped, sharded over devices), ranked",
-        description=__doc__.splitlines()[0],
-        epilog="example: jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep",
     )
     add_train_arguments(p, sweep=True)
     s = p.add_argument_group("sweep")
