@@ -12,8 +12,8 @@ any spelling.
 
 **A new hyperparameter** is
 
-1. one row here, of kind ``traced`` with ``used_by="optimizer"`` (its name, flags, default,
-   range and help);
+1. one row here, ``_optimizer_hyperparameter(name, flags, default, range, help)`` (a `Setting`
+   of kind ``traced`` with ``used_by="optimizer"``);
 2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, with its
    line under the class's Attributes, so that it has a static type (a test in
    ``tests/training/test_settings.py`` names a missing or different field);
@@ -69,6 +69,14 @@ STANDARDIZE_TARGETS = ("zscore", "none")
 """How regression targets are scaled for training (the statistics are saved with the model)."""
 MAX_SEED = 2**31 - 1
 """Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
+
+
+def _optimizer_hyperparameter(
+    name: str, flags: tuple[str, ...], default: float, valid: Range, help: str
+) -> Setting:
+    """A row of a hyperparameter of the update rule: traced (an `HParams` field a sweep varies),
+    a float, held in the optimizer state (``used_by="optimizer"``)."""
+    return Setting(name, flags, "traced", float, default, valid, help, used_by="optimizer")
 
 
 SETTINGS = Settings(
@@ -295,75 +303,46 @@ SETTINGS = Settings(
             packed=True,
         ),
         # --- traced hyperparameters, in the order of HParams' fields ---
-        Setting(
+        _optimizer_hyperparameter(
             "learning_rate",
             ("-lr", "--learning_rate"),
-            "traced",
-            float,
             1e-3,
             Range(0.0, math.inf, False),
             "learning rate eta",
-            used_by="optimizer",
         ),
-        Setting(
-            "momentum",
-            ("-m", "--momentum"),
-            "traced",
-            float,
-            0.9,
-            Range(0.0, 1.0),
-            "momentum of momentum and nag",
-            used_by="optimizer",
+        _optimizer_hyperparameter(
+            "momentum", ("-m", "--momentum"), 0.9, Range(0.0, 1.0), "momentum of momentum and nag"
         ),
-        Setting(
-            "beta",
-            ("-beta", "--beta"),
-            "traced",
-            float,
-            0.9,
-            Range(0.0, 1.0),
-            "decay of rmsprop",
-            used_by="optimizer",
+        _optimizer_hyperparameter(
+            "beta", ("-beta", "--beta"), 0.9, Range(0.0, 1.0), "decay of rmsprop"
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "beta1",
             ("-beta1", "--beta1"),
-            "traced",
-            float,
             0.9,
             Range(0.0, 1.0),
             "first-moment decay of adam, nadam and adamw",
-            used_by="optimizer",
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "beta2",
             ("-beta2", "--beta2"),
-            "traced",
-            float,
             0.999,
             Range(0.0, 1.0),
             "second-moment decay of adam, nadam and adamw",
-            used_by="optimizer",
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "eps",
             ("-eps", "--epsilon"),
-            "traced",
-            float,
             1e-8,
             Range(0.0, math.inf, False),
             "epsilon of rmsprop, adagrad, adam, nadam and adamw",
-            used_by="optimizer",
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "weight_decay",
             ("-w_d", "--weight_decay"),
-            "traced",
-            float,
             0.0,
             Range(0.0),
             "L2 coefficient on the weight matrices (not the biases); decoupled for adamw",
-            used_by="optimizer",
         ),
         Setting(
             "init_scale",

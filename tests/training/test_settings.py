@@ -128,15 +128,8 @@ def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
         assert text.count(anchor) == 1, f"{path}: the anchor {anchor!r} moved"
         file.write_text(text.replace(anchor, new))
 
-    row = """        Setting(
-            "gamma",
-            ("-gm", "--gamma"),
-            "traced",
-            float,
-            1.0,
-            Range(0.0, 1.0, True, True),
-            "a factor of every step (a test's hyperparameter)",
-            used_by="optimizer",
+    row = """        _optimizer_hyperparameter(
+            "gamma", ("-gm", "--gamma"), 1.0, Range(0.0, 1.0, True, True), "a factor of every step"
         ),
 """
     seed = '        Setting(\n            "seed",\n'
