@@ -6,10 +6,9 @@ optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: the 
 flag, and ``inputs``, returning ``(paths, allowed)``: the paths the command reads by flag, and the
 (output, input) pairs that may coincide. A command's ``--help`` opens with the first line of its
 module's docstring and closes with its module's ``EXAMPLE``, where it has one. Every subcommand
-takes ``--json PATH``. All output paths
-are checked before any work starts (empty, a directory where a file is written, unwritable, two
-flags naming one path, a path the command reads). Bad input
-exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
+takes ``--json PATH``. All output paths are checked before any work starts (empty, a directory
+where a file is written, unwritable, two flags naming one path, a path the command reads). Bad
+input exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
 JAX's persistent compilation cache is on (``--cache-dir DIR``; ``--no-cache`` or
 ``JAXNN_CACHE=off`` turns it off).
 """
