@@ -143,15 +143,21 @@ def check_finite_scalar(name: str, value: float) -> None:
         raise ValueError(f"{name} must be finite, got {value}")
 
 
-def check_binary(name: str, x: ArrayLike) -> None:
-    """Raises ``ValueError`` if a concrete ``x`` holds values other than 0 and 1."""
+def _check_two_values(name: str, x: ArrayLike, low: int, high: int, expected: str) -> None:
+    """Raises ``ValueError`` (``name`` must ``expected``) if a concrete ``x`` holds values other
+    than ``low`` and ``high``."""
     check_numeric(name, x)
     if not is_concrete(x):
         return
     a = np.asarray(x)
-    bad = np.unique(a[(a != 0) & (a != 1)])
+    bad = np.unique(a[(a != low) & (a != high)])
     if bad.size:
-        raise ValueError(f"{name} must be binary (0 or 1), got value(s) {bad[:5].tolist()}")
+        raise ValueError(f"{name} must {expected}, got value(s) {bad[:5].tolist()}")
+
+
+def check_binary(name: str, x: ArrayLike) -> None:
+    """Raises ``ValueError`` if a concrete ``x`` holds values other than 0 and 1."""
+    _check_two_values(name, x, 0, 1, "be binary (0 or 1)")
 
 
 def check_labels(name: str, y: ArrayLike, num_classes: int) -> None:
@@ -299,10 +305,4 @@ def check_finite_positive(name: str, x: ArrayLike, *, allow_zero: bool = False) 
 
 def check_plus_minus_one(name: str, x: ArrayLike) -> None:
     """Raises ``ValueError`` if a concrete ``x`` holds values other than -1 and +1."""
-    check_numeric(name, x)
-    if not is_concrete(x):
-        return
-    a = np.asarray(x)
-    bad = np.unique(a[(a != -1) & (a != 1)])
-    if bad.size:
-        raise ValueError(f"{name} must hold -1 or +1 (False/True), got value(s) {bad[:5].tolist()}")
+    _check_two_values(name, x, -1, 1, "hold -1 or +1 (False/True)")

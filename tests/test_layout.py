@@ -12,7 +12,6 @@ MAX_FUNCTION_LINES = 80  # counting its docstring
 CEILINGS = {
     "training/_fit.py:_fit": 176,
     "training/_fit.py:fit": 104,
-    "training/_optimizers.py:optimizer": 96,
     "sweeps/_sweep.py:sweep": 157,
     "sweeps/_hyperband.py:successive_halving": 126,
     "sweeps/_plan.py:plan": 89,

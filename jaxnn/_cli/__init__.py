@@ -4,10 +4,11 @@ Each subcommand module defines ``register(subparsers)``, which adds its parser a
 to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict,
 optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: the output paths by
 flag, and ``inputs``, returning ``(paths, allowed)``: the paths the command reads by flag, and the
-(output, input) pairs that may coincide. Every subcommand takes ``--json PATH``. All output paths
-are checked before any work starts (empty, a directory where a file is written, unwritable, two
-flags naming one path, a path the command reads). Bad input
-exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
+(output, input) pairs that may coincide. A command's ``--help`` opens with the first line of its
+module's docstring and closes with its module's ``EXAMPLE``, where it has one. Every subcommand
+takes ``--json PATH``. All output paths are checked before any work starts (empty, a directory
+where a file is written, unwritable, two flags naming one path, a path the command reads). Bad
+input exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
 JAX's persistent compilation cache is on (``--cache-dir DIR``; ``--no-cache`` or
 ``JAXNN_CACHE=off`` turns it off).
 """
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in discover(__name__, __path__):
         sub = module.register(subparsers)
+        sub.description = sub.description or module.__doc__.splitlines()[0]
+        if hasattr(module, "EXAMPLE"):
+            sub.epilog = f"example: {module.EXAMPLE}"
         sub.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
         cache = sub.add_argument_group("compilation cache")
         cache.add_argument(

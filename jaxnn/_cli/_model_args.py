@@ -19,7 +19,7 @@ import numpy as np
 from jaxnn._cli._train_args import usage_error
 from jaxnn.training._settings import SETTINGS
 
-__all__ = ["ModelData", "add_model_arguments", "load_model_data", "measure", "model_inputs"]
+__all__ = ["ModelData", "model_command", "load_model_data", "measure", "model_inputs"]
 
 SPLITS = ("test", "all")
 _HELP = {
@@ -45,11 +45,12 @@ class ModelData(NamedTuple):
     training: bool = True
 
 
-def add_model_arguments(p: argparse.ArgumentParser, run=None) -> argparse.ArgumentParser:
-    """``--model`` and the data flags of the settings table (defaults: the model's own); with
-    ``run``, the command's function, which reads the paths of `model_inputs`."""
-    if run is not None:
-        p.set_defaults(func=run, inputs=model_inputs)
+def model_command(subparsers, name: str, help: str, run) -> argparse.ArgumentParser:
+    """The parser of command ``name`` on a saved model: ``--model`` and the data flags of the
+    settings table (defaults: the model's own); ``run`` is the command's function, which reads
+    the paths of `model_inputs`."""
+    p = subparsers.add_parser(name, help=help)
+    p.set_defaults(func=run, inputs=model_inputs)
     p.add_argument(
         "--model", required=True, metavar="PATH", help="a checkpoint (jaxnn train --save)"
     )

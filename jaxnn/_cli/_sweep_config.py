@@ -20,22 +20,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from jaxnn._cli import _sweep_run  # the steps a flag sweep takes too
 from jaxnn._cli._run_log import SweepLogs
-from jaxnn._cli._sweep_report import (
-    KEPT,
-    best_member,
-    importance_report,
-    member_history,
-    results_table,
-)
-from jaxnn._cli._sweep_run import (
-    MAX_MEMBERS,
-    RESULTS,
-    axis_values,
-    members_of,
-    run_sweep,
-    sweep_figures,
-)
+from jaxnn._cli._sweep_report import best_member, importance_report, results_table
 from jaxnn._cli._train_args import (
     data_settings,
     load_data,
@@ -136,7 +123,7 @@ def _override(spec, given: set[str], args: argparse.Namespace):
     for dest in given:
         if dest in swept:
             try:
-                values = axis_values(swept[dest], getattr(args, dest))
+                values = _sweep_run.axis_values(swept[dest], getattr(args, dest))
             except ValueError as e:
                 raise usage_error(str(e)) from None
             spec = spec.with_values(dest, dest, values)
@@ -196,11 +183,7 @@ def _count(spec, args: argparse.Namespace) -> int:
     elif count is None:
         count = DEFAULT_COUNT
         print(f"{spec.source}: no run_cap: running {count} members (set run_cap or --count N)")
-    if count > MAX_MEMBERS and not args.force:
-        raise usage_error(
-            f"the sweep has {count} members, more than the limit of {MAX_MEMBERS}: pass --force "
-            f"to run it anyway, or lower run_cap / --count"
-        )
+    _sweep_run.check_count(count, args.force, "lower run_cap / --count")
     return count
 
 
@@ -249,7 +232,7 @@ class _Rounds:
         envelope = space_envelope(spec, config) if spec.method == "bayes" else None
         if spec.early_terminate is None:
             kwargs = {"progress": not args.quiet}
-            return run_sweep(
+            return _sweep_run.run_sweep(
                 args,
                 config,
                 settings,
@@ -276,16 +259,14 @@ class _Rounds:
     def evaluate(self, proposals: list[dict[str, Any]], round_index: int) -> list[float]:
         """Trains one round's proposals (values by destination); returns their metrics."""
         named = [{SETTINGS.by_dest(d).name: v for d, v in p.items()} for p in proposals]
-        config, settings, batch = members_of(self.args, named, self.data)
+        config, settings, batch = _sweep_run.members_of(self.args, named, self.data)
         result = self._train(config, settings)
         for key in self.timing:
             self.timing[key] += getattr(result, key)
         first = len(self.records)
-        regression = result.regression or [None] * len(batch)
-        for record, row, h, r in zip(batch, result.members(), result.history, regression):
-            record.update({k: row[k] for k in (*RESULTS, *KEPT) if k in row})
-            record.update(round=round_index, member=len(self.records), history=member_history(h, r))
-            self.records.append(record)
+        members = range(first, first + len(batch))
+        _sweep_run.add_results(batch, result, round=[round_index] * len(batch), member=members)
+        self.records.extend(batch)
         best = _rank(self.records, self.metric, self.goal)[0]
         if best >= first:
             cm = result.confusion_matrix
@@ -396,7 +377,7 @@ def run_config(args: argparse.Namespace, given: set[str]) -> dict:
     figures = list(best.pop("figures"))
     if args.out:
         pair = _heatmap_axes(swept, heatmap)
-        figures += sweep_figures(args.out, records, swept, pair, metric, report)
+        figures += _sweep_run.sweep_figures(args.out, records, swept, pair, metric, report)
         for f in figures:
             print(f"figure: {f}")
     if args.log:

@@ -14,9 +14,12 @@ from jaxnn.training._settings import SETTINGS, Setting
 __all__ = [
     "MAX_MEMBERS",
     "RESULTS",
+    "add_results",
     "axis_values",
+    "check_count",
     "members_of",
     "run_sweep",
+    "sweep_figures",
 ]
 
 MAX_MEMBERS = 4096
@@ -32,6 +35,30 @@ RESULTS = (
     "stopped",
 )
 """The result keys a member's record takes from the sweep (those it has)."""
+
+
+def check_count(count: int, force: bool, smaller: str) -> None:
+    """Refuses a sweep of more than `MAX_MEMBERS` members unless ``--force``; ``smaller`` says
+    how to ask for fewer."""
+    if count > MAX_MEMBERS and not force:
+        raise usage_error(
+            f"the sweep has {count} members, more than the limit of {MAX_MEMBERS}: pass --force "
+            f"to run it anyway, or {smaller}"
+        )
+
+
+def add_results(records: list[dict[str, Any]], result, **columns: Any) -> None:
+    """Adds to each member's record its results from a sweep's ``result`` (`RESULTS`, and the
+    regression metrics and confusion matrix where it has them), then ``columns`` (a sequence of
+    one value per member each), then its history."""
+    from jaxnn._cli._sweep_report import KEPT, member_history
+
+    regression = result.regression or [None] * len(records)
+    rows = zip(records, result.members(), result.history, regression)
+    for i, (record, row, h, r) in enumerate(rows):
+        record.update({k: row[k] for k in (*RESULTS, *KEPT) if k in row})
+        record.update({k: values[i] for k, values in columns.items()})
+        record["history"] = member_history(h, r)
 
 
 def axis_values(s: Setting, raw: Any) -> list:

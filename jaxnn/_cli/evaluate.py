@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import argparse
 
-from jaxnn._cli._model_args import add_model_arguments
+from jaxnn._cli._model_args import model_command
+
+EXAMPLE = "jaxnn evaluate --model model.npz -d digits"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "evaluate",
-        help="loss, accuracy and confusion matrix of a saved model on a data set",
-        description=__doc__.splitlines()[0],
-        epilog="example: jaxnn evaluate --model model.npz -d digits",
-    )
-    return add_model_arguments(p, run)
+    help = "loss, accuracy and confusion matrix of a saved model on a data set"
+    return model_command(subparsers, "evaluate", help, run)
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import argparse
 
-from jaxnn._cli._model_args import add_model_arguments
+from jaxnn._cli._model_args import model_command
 
 SHOWN = 10
 
+EXAMPLE = (
+    "jaxnn predict --model model.npz -d csv:new.csv --label-column none --json predictions.json"
+)
+
 
 def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "predict",
-        help="predictions of a saved model on a data set (class probabilities or outputs)",
-        description=__doc__.splitlines()[0],
-        epilog="example: jaxnn predict --model model.npz -d csv:new.csv --label-column none "
-        "--json predictions.json",
-    )
-    return add_model_arguments(p, run)
+    help = "predictions of a saved model on a data set (class probabilities or outputs)"
+    return model_command(subparsers, "predict", help, run)
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -16,18 +16,12 @@ from typing import Any
 
 from jaxnn._cli._run_log import add_run_log_arguments
 from jaxnn._cli._sweep_config import add_config_arguments, given_flags, mark_given, run_config
-from jaxnn._cli._sweep_report import (
-    KEPT,
-    REGRESSION,
-    best_member,
-    flag_sweep_logs,
-    member_history,
-    results_table,
-)
+from jaxnn._cli._sweep_report import REGRESSION, best_member, flag_sweep_logs, results_table
 from jaxnn._cli._sweep_run import (
     MAX_MEMBERS,
-    RESULTS,
+    add_results,
     axis_values,
+    check_count,
     members_of,
     run_sweep,
     sweep_figures,
@@ -35,13 +29,13 @@ from jaxnn._cli._sweep_run import (
 from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, sweepable
 from jaxnn.training._settings import SETTINGS
 
+EXAMPLE = "jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep"
+
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "sweep",
         help="train many settings at once (vmapped, sharded over devices), ranked",
-        description=__doc__.splitlines()[0],
-        epilog="example: jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep",
     )
     add_train_arguments(p, sweep=True)
     s = p.add_argument_group("sweep")
@@ -162,11 +156,7 @@ def _chosen(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, l
     if args.random is not None and not 1 <= args.random <= total:
         raise UsageError(f"--random {args.random}: the grid has {total} settings; pick 1..{total}")
     count = args.random if args.random is not None else total
-    if count > MAX_MEMBERS and not args.force:
-        raise UsageError(
-            f"the sweep has {count} members, more than the limit of {MAX_MEMBERS}: "
-            f"pass --force to run it anyway, or sample with --random N"
-        )
+    check_count(count, args.force, "sample with --random N")
     if args.chunk_size < 1:
         raise UsageError(f"--chunk-size must be >= 1, got {args.chunk_size}")
     if args.top < 0:
@@ -237,10 +227,7 @@ def run(args: argparse.Namespace) -> dict:
         data,
         progress=not args.quiet and main_process,
     )
-    regression = result.regression or [None] * len(members)
-    for member, record, h, r in zip(members, result.members(), result.history, regression):
-        member.update({k: record[k] for k in (*RESULTS, *KEPT) if k in record})
-        member["history"] = member_history(h, r)
+    add_results(members, result)
     order = result.ranked().tolist()
     # the course's short flags head the swept columns (lr, sz), as the flags were typed
     short = {name: SETTINGS.named(name).short for name in swept}

@@ -17,7 +17,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         "train",
         help="train a network on an embedded data set, your own npz/csv/IDX files, or synthetic "
         "data",
-        description=__doc__.splitlines()[0],
     )
     add_train_arguments(p)
     o = p.add_argument_group("output")

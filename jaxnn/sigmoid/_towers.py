@@ -387,11 +387,11 @@ def tower_network_2d(
         \hat f = \sum_{i, j} h_{ij} \, h^{(2)}_{ij}
 
     Args:
-      heights: h_ij, shape (n_x, n_y).
-      x_edges: strictly increasing edges in x, shape (n_x + 1,).
-      y_edges: strictly increasing edges in y, shape (n_y + 1,).
-      steepness: the first-layer weight w > 0: a scalar, or a pair (w_x, w_y).
-      threshold_steepness: the second-layer weight v > 0, a scalar.
+      heights: the output weights h_ij, shape (n_x, n_y).
+      x_edges: where the x-steps sit (layer-1 biases -w e), strictly increasing, (n_x + 1,).
+      y_edges: where the y-steps sit, the same in y, (n_y + 1,).
+      steepness: layer 1's weight w > 0 on its input, or a pair (w_x, w_y).
+      threshold_steepness: layer 2's weight v > 0 (a scalar), its bias -3v/2.
 
     Returns:
       Three `Dense` layers for ``jaxnn.forward(params, xy, activation="sigmoid",

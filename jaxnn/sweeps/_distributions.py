@@ -19,20 +19,14 @@ from jaxnn.training._settings import SETTINGS, Setting, check_setting
 
 __all__ = ["CHOICE", "DISTRIBUTIONS", "GRIDDABLE", "Parameter", "parse_parameter"]
 
-DISTRIBUTIONS = (
-    "constant",
-    "categorical",
-    "categorical_w_probabilities",
-    "int_uniform",
-    "uniform",
-    "q_uniform",
-    "log_uniform",
-    "log_uniform_values",
-    "q_log_uniform_values",
-)
-LOG = ("log_uniform_values", "q_log_uniform_values")
 CHOICE = ("constant", "categorical", "categorical_w_probabilities")
+"""The distributions that list their values (a grid takes them as they are)."""
+LOG = ("log_uniform_values", "q_log_uniform_values")
+"""The distributions uniform in log space whose min and max are values (so must be > 0)."""
 GRIDDABLE = (*CHOICE, "int_uniform", "q_uniform")
+"""The distributions a grid search can enumerate: the listed values and the quantized ranges."""
+DISTRIBUTIONS = (*CHOICE, "int_uniform", "uniform", "q_uniform", "log_uniform", *LOG)
+"""Every distribution of a wandb sweep config's parameter."""
 _PARAMETER_KEYS = ("values", "value", "distribution", "min", "max", "q", "probabilities")
 
 

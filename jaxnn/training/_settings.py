@@ -12,21 +12,22 @@ any spelling.
 
 **A new hyperparameter** is
 
-1. one row here, of kind ``traced`` with ``used_by="optimizer"`` (its name, flags, default,
-   range and help);
-2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, and its line
-   under the class's Attributes, so that it has a static type (``tests/training/test_settings.py``
-   names a missing or different field);
-3. its use in the update rule (``jaxnn/training/_optimizers.py``): a keyword of `optimizer`,
-   its entry in ``HYPERPARAMETERS`` (what the optimizer state holds; the test checks it against
-   the rows of ``used_by="optimizer"``) and the coefficient or step that reads it.
+1. one row here, ``_optimizer_hyperparameter(name, flags, default, range, help)`` (a `Setting`
+   of kind ``traced`` with ``used_by="optimizer"``);
+2. its field in `HParams` (``jaxnn/training/_config.py``), the same name and default, with its
+   line under the class's Attributes, so that it has a static type (a test in
+   ``tests/training/test_settings.py`` names a missing or different field);
+3. its use in the update rule (``jaxnn/training/_update_rule.py``): the coefficient or step that
+   reads it from ``state.hyperparams``.
 
-Nothing else changes: `jaxnn.fit` takes it as a keyword, ``jaxnn train`` and ``jaxnn sweep`` as a
-flag (a sweep as a list of values), a sweep config as a parameter under any of its spellings,
-`jaxnn.sweep` as an axis, and it is in the JSON of every run under its name
-(``tests/training/test_settings.py`` adds one and follows it through). A new static setting is a
-row of kind ``static`` and its `TrainConfig` field. A new choice of a setting (activation, loss,
-output, optimizer, init) is an entry of its registry, which the row reads when it checks.
+Nothing else changes: the optimizer takes it as a keyword and its state holds it (its
+``HYPERPARAMETERS`` are the rows of ``used_by="optimizer"``), `jaxnn.fit` takes it as a keyword,
+``jaxnn train`` and ``jaxnn sweep`` as a flag (a sweep as a list of values), a sweep config as a
+parameter under any of its spellings, `jaxnn.sweep` as an axis, and it is in the JSON of every
+run under its name (``tests/training/test_settings.py`` adds one and follows it through). A new
+static setting is a row of kind ``static`` and its `TrainConfig` field. A new choice of a
+setting (activation, loss, output, optimizer, init) is an entry of its registry, which the row
+reads when it checks.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from jaxnn.feedforward._activations import ACTIVATIONS, Activation
 from jaxnn.feedforward._losses import LOSS_ALIASES, LOSSES, OUTPUTS, Loss, Output
 from jaxnn.feedforward._network import INITS
 from jaxnn.training._table import Range, Setting, Settings
+from jaxnn.training._update_rule import OPTIMIZERS, SCHEDULES, check_schedule, is_transformation
 
 __all__ = [
     "DTYPES",
@@ -69,16 +71,12 @@ MAX_SEED = 2**31 - 1
 """Seeds are integers in [0, 2**31 - 1] everywhere: the API, ``train``, ``sweep``, checkpoints."""
 
 
-def _optimizer_names() -> tuple[str, ...]:
-    from jaxnn.training._optimizers import OPTIMIZERS
-
-    return tuple(OPTIMIZERS)
-
-
-def _schedule_names() -> tuple[str, ...]:
-    from jaxnn.training._optimizers import SCHEDULES
-
-    return tuple(SCHEDULES)
+def _optimizer_hyperparameter(
+    name: str, flags: tuple[str, ...], default: float, valid: Range, help: str
+) -> Setting:
+    """A row of a hyperparameter of the update rule: traced (an `HParams` field a sweep varies),
+    a float, held in the optimizer state (``used_by="optimizer"``)."""
+    return Setting(name, flags, "traced", float, default, valid, help, used_by="optimizer")
 
 
 SETTINGS = Settings(
@@ -218,7 +216,7 @@ SETTINGS = Settings(
             "static",
             str,
             "adam",
-            _optimizer_names,
+            lambda: OPTIMIZERS,
             "optimizer (nesterov is nag)",
             aliases={"nesterov": "nag"},
             packed=True,
@@ -268,7 +266,7 @@ SETTINGS = Settings(
             "static",
             str,
             "constant",
-            _schedule_names,
+            lambda: tuple(SCHEDULES),
             "learning-rate schedule; cosine decays to lr/100 over the run",
             packed=True,
         ),
@@ -305,75 +303,46 @@ SETTINGS = Settings(
             packed=True,
         ),
         # --- traced hyperparameters, in the order of HParams' fields ---
-        Setting(
+        _optimizer_hyperparameter(
             "learning_rate",
             ("-lr", "--learning_rate"),
-            "traced",
-            float,
             1e-3,
             Range(0.0, math.inf, False),
             "learning rate eta",
-            used_by="optimizer",
         ),
-        Setting(
-            "momentum",
-            ("-m", "--momentum"),
-            "traced",
-            float,
-            0.9,
-            Range(0.0, 1.0),
-            "momentum of momentum and nag",
-            used_by="optimizer",
+        _optimizer_hyperparameter(
+            "momentum", ("-m", "--momentum"), 0.9, Range(0.0, 1.0), "momentum of momentum and nag"
         ),
-        Setting(
-            "beta",
-            ("-beta", "--beta"),
-            "traced",
-            float,
-            0.9,
-            Range(0.0, 1.0),
-            "decay of rmsprop",
-            used_by="optimizer",
+        _optimizer_hyperparameter(
+            "beta", ("-beta", "--beta"), 0.9, Range(0.0, 1.0), "decay of rmsprop"
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "beta1",
             ("-beta1", "--beta1"),
-            "traced",
-            float,
             0.9,
             Range(0.0, 1.0),
             "first-moment decay of adam, nadam and adamw",
-            used_by="optimizer",
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "beta2",
             ("-beta2", "--beta2"),
-            "traced",
-            float,
             0.999,
             Range(0.0, 1.0),
             "second-moment decay of adam, nadam and adamw",
-            used_by="optimizer",
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "eps",
             ("-eps", "--epsilon"),
-            "traced",
-            float,
             1e-8,
             Range(0.0, math.inf, False),
             "epsilon of rmsprop, adagrad, adam, nadam and adamw",
-            used_by="optimizer",
         ),
-        Setting(
+        _optimizer_hyperparameter(
             "weight_decay",
             ("-w_d", "--weight_decay"),
-            "traced",
-            float,
             0.0,
             Range(0.0),
             "L2 coefficient on the weight matrices (not the biases); decoupled for adamw",
-            used_by="optimizer",
         ),
         Setting(
             "init_scale",
@@ -450,8 +419,6 @@ def check_setting(name: str, value: Any, *, label: str | None = None) -> Any:
         if isinstance(value, Activation | Loss | Output) or value is None:
             return value
         if name in ("optimizer", "lr_schedule") and not isinstance(value, str):
-            from jaxnn.training._optimizers import check_schedule, is_transformation
-
             if name == "optimizer" and is_transformation(value):
                 return value  # a user's own optimizer
             if name == "lr_schedule" and callable(value):

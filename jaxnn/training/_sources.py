@@ -28,20 +28,6 @@ from jaxnn.training._formats import IDX_FILES, read_csv, read_idx, read_npz
 
 __all__ = ["DATASETS", "FILE_FORMATS", "load_dataset", "read_source", "source_of"]
 
-DATASETS = (
-    "digits",
-    "mnist",
-    "fashion_mnist",
-    "kmnist",
-    "xor",
-    "blobs",
-    "sine",
-    "iris",
-    "wine",
-    "breast_cancer",
-    "diabetes",
-    "mnist1d",
-)
 FILE_FORMATS = ("npz", "csv", "idx")
 """The prefixes of the user's own files: ``npz:PATH``, ``csv:PATH``, ``idx:PATH`` (a directory)."""
 _DOWNLOADED = ("mnist", "fashion_mnist", "kmnist")  # 10-class IDX sets: data_dir, or the cache
@@ -66,6 +52,12 @@ def _sine(rng: np.random.Generator, n: int = 1000) -> tuple[np.ndarray, np.ndarr
     """The 1-D regression target y = sin(x) + 0.05 noise, x uniform on [-pi, pi]."""
     x = rng.uniform(-np.pi, np.pi, size=(n, 1))
     return x, (np.sin(x) + 0.05 * rng.standard_normal((n, 1))).astype(np.float32)
+
+
+_SYNTHETIC = {"xor": _xor, "blobs": _blobs, "sine": _sine}  # generated from the seed
+DATASETS = (*EMBEDDED, "mnist1d", *_DOWNLOADED, *_SYNTHETIC)
+"""The data sets by name: those inside jaxnn, the generated MNIST-1D, the downloaded IDX sets and
+the synthetic ones."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -209,7 +201,7 @@ def read_source(
         return embedded_source(name, seed)
     if name == "mnist1d":
         return _mnist1d_source()
-    x, y = {"xor": _xor, "blobs": _blobs, "sine": _sine}[name](np.random.default_rng(seed))
+    x, y = _SYNTHETIC[name](np.random.default_rng(seed))
     return {"x": x, "y": y}
 
 

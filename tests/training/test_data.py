@@ -267,5 +267,5 @@ def test_diabetes_is_embedded_regression_data():
 
 
 def test_unknown_dataset():
-    with pytest.raises(ValueError, match="unknown dataset 'cifar'; valid: digits, mnist"):
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'; valid: digits, iris"):
         load_dataset("cifar")

@@ -115,10 +115,10 @@ def test_defaults_agree_with_the_table(fn, renamed):
 
 def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
     """The recipe of the settings module's docstring, applied to a copy of jaxnn: a row, its
-    HParams field and its use in the update rule (a keyword of the optimizer, its entry in
-    HYPERPARAMETERS, the step scaled by gamma). Nothing else is edited, and gamma is a fit
-    keyword, a train and sweep flag, a sweep axis, a sweep config parameter and a JSON key, and
-    it reaches the update rule."""
+    HParams field (with its Attributes line) and its use in the update rule (the step scaled by
+    gamma). Nothing else is edited, and gamma is a keyword of the optimizer, a fit keyword, a
+    train and sweep flag, a sweep axis, a sweep config parameter and a JSON key, and it reaches
+    the update rule."""
     package = tmp_path / "jaxnn"
     shutil.copytree(ROOT / "jaxnn", package, ignore=shutil.ignore_patterns("__pycache__"))
 
@@ -128,15 +128,8 @@ def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
         assert text.count(anchor) == 1, f"{path}: the anchor {anchor!r} moved"
         file.write_text(text.replace(anchor, new))
 
-    row = """        Setting(
-            "gamma",
-            ("-gm", "--gamma"),
-            "traced",
-            float,
-            1.0,
-            Range(0.0, 1.0, True, True),
-            "a factor of every step (a test's hyperparameter)",
-            used_by="optimizer",
+    row = """        _optimizer_hyperparameter(
+            "gamma", ("-gm", "--gamma"), 1.0, Range(0.0, 1.0, True, True), "a factor of every step"
         ),
 """
     seed = '        Setting(\n            "seed",\n'
@@ -145,18 +138,13 @@ def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
     edit("training/_config.py", field, field + "    gamma: ArrayLike = 1.0\n")
     documented = "      init_scale: multiplies the initial weights.\n"
     edit("training/_config.py", documented, documented + "      gamma: a factor of every step.\n")
-    keyword = "    weight_decay: Any = 0.0,\n"
-    edit("training/_optimizers.py", keyword, keyword + "    gamma: Any = 1.0,\n")
-    given = "        weight_decay=weight_decay,\n"
-    edit("training/_optimizers.py", given, given + "        gamma=gamma,\n")
-    listed = '    "weight_decay",\n)\n'
-    edit("training/_optimizers.py", listed, '    "weight_decay",\n    "gamma",\n)\n')
     use = "    hp = state.hyperparams\n"
-    edit("training/_optimizers.py", use, use + '    rate = rate * hp["gamma"]\n')
+    edit("training/_update_rule.py", use, use + '    rate = rate * hp["gamma"]\n')
 
     script = textwrap.dedent(
         """
         import json, sys
+        import numpy as np
         import jaxnn
         from jaxnn._cli import main
         from jaxnn.sweeps import parse_sweep_config
@@ -165,6 +153,10 @@ def test_a_new_hyperparameter_is_a_row_its_field_and_its_use(tmp_path):
         traced = tuple(s.name for s in jaxnn.SETTINGS.of_kind("traced"))
         assert jaxnn.HParams._fields == traced and traced[-1] == "gamma"
         assert "\\n      gamma: " in jaxnn.HParams.__doc__
+        from jaxnn.training._optimizers import HYPERPARAMETERS, optimizer
+        assert HYPERPARAMETERS[-1] == "gamma"
+        state = optimizer("sgd", gamma=0.25).init((jaxnn.Dense(np.ones((1, 1)), np.ones(1)),))
+        assert float(state.hyperparams["gamma"]) == 0.25
         small = dict(num_layers=1, hidden_size=4, epochs=1, batch_size=64, optimizer="sgd")
         fit = lambda **kw: jaxnn.fit("xor", **small, **kw)
         frozen = fit(gamma=0.0, learning_rate=0.5)
