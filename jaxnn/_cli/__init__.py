@@ -1,16 +1,16 @@
 """The ``jaxnn`` command line: one subcommand per module in this package.
 
-Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``func``
-to a function of the parsed ``args`` that prints a readable table and returns a JSON-ready dict,
-optionally ``outputs``, a function of ``args`` returning ``(files, dirs)``: the output paths by
-flag, and ``inputs``, returning ``(paths, allowed)``: the paths the command reads by flag, and the
-(output, input) pairs that may coincide. A command's ``--help`` opens with the first line of its
-module's docstring and closes with its module's ``EXAMPLE``, where it has one. Every subcommand
-takes ``--json PATH``. All output paths are checked before any work starts (empty, a directory
-where a file is written, unwritable, two flags naming one path, a path the command reads). Bad
-input exits with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it).
-JAX's persistent compilation cache is on (``--cache-dir DIR``; ``--no-cache`` or
-``JAXNN_CACHE=off`` turns it off).
+Each subcommand module, named as its command, defines ``HELP`` (its line in ``jaxnn --help``) and
+``register(p)``, which adds its arguments to its parser ``p`` and sets ``func`` to a function of
+the parsed ``args`` that prints a readable table and returns a JSON-ready dict, optionally
+``outputs``, a function of ``args`` returning ``(files, dirs)``: the output paths by flag, and
+``inputs``, returning ``(paths, allowed)``: the paths the command reads by flag, and the (output,
+input) pairs that may coincide. A command's ``--help`` opens with the first line of its module's
+docstring and closes with its module's ``EXAMPLE``, where it has one. Every subcommand takes
+``--json PATH``. All output paths are checked before any work starts (empty, a directory where a
+file is written, unwritable, two flags naming one path, a path the command reads). Bad input exits
+with status 2 and one line, never a traceback (set ``JAXNN_DEBUG=1`` to see it). JAX's persistent
+compilation cache is on (``--cache-dir DIR``; ``--no-cache`` or ``JAXNN_CACHE=off`` turns it off).
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in discover(__name__, __path__):
-        sub = module.register(subparsers)
+        sub = subparsers.add_parser(module.__name__.rsplit(".", 1)[1], help=module.HELP)
+        module.register(sub)
         sub.description = sub.description or module.__doc__.splitlines()[0]
         if hasattr(module, "EXAMPLE"):
             sub.epilog = f"example: {module.EXAMPLE}"

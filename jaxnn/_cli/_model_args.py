@@ -45,11 +45,10 @@ class ModelData(NamedTuple):
     training: bool = True
 
 
-def model_command(subparsers, name: str, help: str, run) -> argparse.ArgumentParser:
-    """The parser of command ``name`` on a saved model: ``--model`` and the data flags of the
-    settings table (defaults: the model's own); ``run`` is the command's function, which reads
-    the paths of `model_inputs`."""
-    p = subparsers.add_parser(name, help=help)
+def model_command(p: argparse.ArgumentParser, run) -> None:
+    """Makes ``p`` a command on a saved model: ``--model`` and the data flags of the settings
+    table (defaults: the model's own); ``run`` is the command's function, which reads the paths
+    of `model_inputs`."""
     p.set_defaults(func=run, inputs=model_inputs)
     p.add_argument(
         "--model", required=True, metavar="PATH", help="a checkpoint (jaxnn train --save)"
@@ -73,7 +72,6 @@ def model_command(subparsers, name: str, help: str, run) -> argparse.ArgumentPar
         help="test: the test split as training made it (default on the model's training data); "
         "all: every row (default on any other file: held-out data are evaluated whole)",
     )
-    return p
 
 
 def model_inputs(args: argparse.Namespace) -> tuple[dict, tuple]:

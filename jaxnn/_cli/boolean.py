@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 
+HELP = (
+    "count the boolean functions of 1..N inputs that are linearly separable, that an MP "
+    "neuron represents and that the network of perceptrons reproduces"
+)
+"""The command's one line in ``jaxnn --help``."""
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "boolean",
-        help="count the boolean functions of 1..N inputs that are linearly separable, that an MP "
-        "neuron represents and that the network of perceptrons reproduces",
-    )
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=int, default=4, help="largest number of inputs, 1 to 4 (default 4)")
     p.add_argument(
         "--count",
@@ -33,7 +34,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         "--force", action="store_true", help="with --count: run N >= 8 (minutes to days)"
     )
     p.set_defaults(func=run, outputs=lambda args: ({"--witnesses": args.witnesses}, {}))
-    return p
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from jaxnn._cli._report import add_experiment_arguments
 
+HELP = "run every experiment and write DIR/REPORT.md"
+"""The command's one line in ``jaxnn --help``."""
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("demo", help="run every experiment and write DIR/REPORT.md")
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out",
         default="results",
@@ -23,7 +25,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     add_experiment_arguments(p)
     p.set_defaults(func=run)
-    return p
 
 
 def run(args: argparse.Namespace) -> dict:

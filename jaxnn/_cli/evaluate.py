@@ -15,9 +15,12 @@ from jaxnn._cli._model_args import model_command
 EXAMPLE = "jaxnn evaluate --model model.npz -d digits"
 
 
-def register(subparsers) -> argparse.ArgumentParser:
-    help = "loss, accuracy and confusion matrix of a saved model on a data set"
-    return model_command(subparsers, "evaluate", help, run)
+HELP = "loss, accuracy and confusion matrix of a saved model on a data set"
+"""The command's one line in ``jaxnn --help``."""
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    model_command(p, run)
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -7,15 +7,16 @@ from pathlib import Path
 
 from jaxnn._cli._report import add_experiment_arguments
 
+HELP = "run one experiment, or --list them"
+"""The command's one line in ``jaxnn --help``."""
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("experiment", help="run one experiment, or --list them")
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", help="experiment name (see --list)")
     p.add_argument("--list", action="store_true", help="list the experiments")
     p.add_argument("--out", default=None, help="output directory (default results/NAME)")
     add_experiment_arguments(p)
     p.set_defaults(func=run)
-    return p
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+HELP = "check explicit backprop against jax.grad and finite differences (float64)"
+"""The command's one line in ``jaxnn --help``."""
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "gradcheck",
-        help="check explicit backprop against jax.grad and finite differences (float64)",
-        description="Builds a random network and random data, then compares the gradient of "
-        "Algorithm 6 with jax.grad and with central finite differences, layer by layer.",
+
+def register(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Builds a random network and random data, then compares the gradient of "
+        "Algorithm 6 with jax.grad and with central finite differences, layer by layer."
     )
     p.add_argument("--sizes", default="64,32,10", help="layer sizes n_0,...,n_L (default 64,32,10)")
     p.add_argument("-a", "--activation", default="tanh", help="hidden activation (default tanh)")
@@ -29,7 +30,6 @@ def register(subparsers) -> argparse.ArgumentParser:
         help="finite differences for at most this many entries per layer (default 512)",
     )
     p.set_defaults(func=run)
-    return p
 
 
 def _sizes(text: str) -> tuple[int, ...]:

@@ -7,12 +7,14 @@ import argparse
 ALGORITHMS = ("random", "modified", "cyclic")
 
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "perceptron",
-        help="run the perceptron learning algorithm on random separable data sets and compare "
-        "its corrections with the bound of the convergence proof",
-    )
+HELP = (
+    "run the perceptron learning algorithm on random separable data sets and compare "
+    "its corrections with the bound of the convergence proof"
+)
+"""The command's one line in ``jaxnn --help``."""
+
+
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--datasets", type=int, default=20, help="number of data sets (default 20)")
     p.add_argument("--points", type=int, default=100, help="points per data set (default 100)")
     p.add_argument("--dim", type=int, default=5, help="input dimension n (default 5)")
@@ -38,7 +40,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=100_000, help="cap on points inspected")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
-    return p
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -20,9 +20,12 @@ EXAMPLE = (
 )
 
 
-def register(subparsers) -> argparse.ArgumentParser:
-    help = "predictions of a saved model on a data set (class probabilities or outputs)"
-    return model_command(subparsers, "predict", help, run)
+HELP = "predictions of a saved model on a data set (class probabilities or outputs)"
+"""The command's one line in ``jaxnn --help``."""
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    model_command(p, run)
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -32,11 +32,11 @@ from jaxnn.training._settings import SETTINGS
 EXAMPLE = "jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep"
 
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "sweep",
-        help="train many settings at once (vmapped, sharded over devices), ranked",
-    )
+HELP = "train many settings at once (vmapped, sharded over devices), ranked"
+"""The command's one line in ``jaxnn --help``."""
+
+
+def register(p: argparse.ArgumentParser) -> None:
     add_train_arguments(p, sweep=True)
     s = p.add_argument_group("sweep")
     s.add_argument("--random", type=int, metavar="N", help="sample N settings of the grid (seeded)")
@@ -81,7 +81,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_run_log_arguments(p, sweep=True)
     mark_given(p)
     p.set_defaults(func=run, outputs=outputs, inputs=inputs)
-    return p
 
 
 def outputs(args: argparse.Namespace) -> tuple[dict, dict]:

@@ -11,13 +11,11 @@ import math
 from jaxnn._cli._run_log import TrainLogs, add_run_log_arguments, course_config
 from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, setting_from_args
 
+HELP = "train a network on an embedded data set, your own npz/csv/IDX files, or synthetic data"
+"""The command's one line in ``jaxnn --help``."""
 
-def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "train",
-        help="train a network on an embedded data set, your own npz/csv/IDX files, or synthetic "
-        "data",
-    )
+
+def register(p: argparse.ArgumentParser) -> None:
     add_train_arguments(p)
     o = p.add_argument_group("output")
     o.add_argument("--save", metavar="PATH", help="write the checkpoint to PATH (.npz)")
@@ -35,7 +33,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     o.add_argument("--quiet", action="store_true", help="no progress bar")
     add_run_log_arguments(p)
     p.set_defaults(func=run, outputs=outputs, inputs=inputs)
-    return p
 
 
 def outputs(args: argparse.Namespace) -> tuple[dict, dict]:

@@ -33,33 +33,7 @@ from jaxnn.feedforward._network import forward as forward
 from jaxnn.feedforward._network import init as init
 from jaxnn.feedforward._network import layer_sizes as layer_sizes
 
-__all__ = [
-    "ACTIVATIONS",
-    "INITS",
-    "LOSS_ALIASES",
-    "LOSSES",
-    "OUTPUTS",
-    "Activation",
-    "backprop",
-    "check_gradients",
-    "Dense",
-    "forward",
-    "ForwardCache",
-    "get_activation",
-    "get_loss",
-    "get_output",
-    "init",
-    "layer_sizes",
-    "LayerGradientCheck",
-    "leaky_relu",
-    "Loss",
-    "loss_fn",
-    "loss_from_logits",
-    "loss_grad_wrt_logits",
-    "make_activation",
-    "Output",
-    "output_fn",
-    "per_example_grads",
-]
+# every name imported above, and nothing else, is public (a private one starts with "_")
+__all__ = sorted((name for name in globals() if not name.startswith("_")), key=str.lower)
 
 init_mlp = init  # the earlier name of init (not in __all__: jaxnn.init_mlp is its flat alias)

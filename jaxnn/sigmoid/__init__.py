@@ -27,24 +27,5 @@ from jaxnn.sigmoid._towers import tower_network_2d as tower_network_2d
 from jaxnn.sigmoid._towers import tower_sum as tower_sum
 from jaxnn.sigmoid._towers import tower_sum_2d as tower_sum_2d
 
-__all__ = [
-    "BIN_STEEPNESS",
-    "THRESHOLD_STEEPNESS",
-    "error_surface",
-    "gradient_descent",
-    "GradientDescentResult",
-    "grads",
-    "loss",
-    "neuron",
-    "neuron_gradient_descent",
-    "SigmoidNeuronParams",
-    "SigmoidNeuronTrajectory",
-    "tower",
-    "tower_2d",
-    "tower_approximation",
-    "tower_approximation_2d",
-    "tower_network",
-    "tower_network_2d",
-    "tower_sum",
-    "tower_sum_2d",
-]
+# every name imported above, and nothing else, is public (a private one starts with "_")
+__all__ = sorted((name for name in globals() if not name.startswith("_")), key=str.lower)

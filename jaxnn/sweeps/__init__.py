@@ -19,20 +19,5 @@ from jaxnn.sweeps._search_space import random_settings as random_settings
 from jaxnn.sweeps._sweep import SweepResult as SweepResult
 from jaxnn.sweeps._sweep import sweep as sweep
 
-__all__ = [
-    "bayes_search",
-    "Envelope",
-    "grid",
-    "Hyperband",
-    "HyperbandResult",
-    "load_sweep_config",
-    "log_range",
-    "parameter_importance",
-    "parse_sweep_config",
-    "random_settings",
-    "successive_halving",
-    "sweep",
-    "SweepConfigError",
-    "SweepResult",
-    "SweepSpec",
-]
+# every name imported above, and nothing else, is public (a private one starts with "_")
+__all__ = sorted((name for name in globals() if not name.startswith("_")), key=str.lower)
