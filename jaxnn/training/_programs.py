@@ -5,12 +5,13 @@ where asked), and ``init`` (`init_member`: the initial state from its seed) for 
 ``solo`` (`init_and_test`: the initial state, and the test split's evaluation) for a solo run.
 A solo run compiles them under ``jit``; a sweep vmaps them over a leading member axis and shards
 that axis over a mesh.
-The cache is keyed only by what fixes shapes or code: the `Static` (layer sizes or envelope,
-batch size, loss, output, gradient method, dtype, the activation set, the metrics buffer, a
-user's transformation or schedule by identity), the shapes and dtypes of the arguments (the data,
-the members per call) and the devices. So a `jaxnn.fit` that changes only the optimizer,
-activation, init, learning rate, seed or epochs (within the buffer), a second sweep of the same
-shapes, the rounds of a Bayesian search and the segments of successive halving reuse programs.
+The cache is keyed only by what fixes shapes or code: the `Static` (layer sizes or envelope, batch
+size, loss, output, gradient method, dtype, the activation set, the metrics buffer, a user's
+transformation or schedule by identity), the shapes and dtypes of the arguments (the data, the
+members per call), the devices, and whether XLA optimizes (``jax_disable_most_optimizations``). So
+a `jaxnn.fit` that changes only the optimizer, activation, init, learning rate, seed or epochs
+(within the buffer), a second sweep of the same shapes, the rounds of a Bayesian search and the
+segments of successive halving reuse programs.
 
 Programs missing from the cache are compiled together, one thread each: XLA compiles outside
 Python's lock, so on a machine with several cores they compile side by side.
@@ -83,7 +84,9 @@ def _key(r: Request) -> tuple:
     else:
         shapes = (_avals(r.args[:-1], skip=1), _avals(r.args[-1]))
     devices = None if r.mesh is None else tuple(d.id for d in r.mesh.devices.flat)
-    return (r.kind, static, r.divergence, r.test, devices, r.chunk, shapes)
+    # programs compiled with XLA's optimizations off are not handed to a run with them on
+    optimized = not jax.config.read("jax_disable_most_optimizations")
+    return (r.kind, static, r.divergence, r.test, devices, r.chunk, shapes, optimized)
 
 
 def _function(r: Request):
