@@ -21,6 +21,13 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     _flags = os.environ.get("XLA_FLAGS", "")
     os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count=2".strip()
 
+# Tests compile hundreds of small programs and run each for milliseconds, so XLA's backend (LLVM)
+# optimizations cost far more than they save: the tests compile with them off (the same HLO
+# programs, fusions and layouts; LLVM at -O0), which halves the fast tier's CPU time. Child
+# processes inherit it. `make test-slow` (long runs, benchmarks) sets it to 0: fully optimized, as
+# a user's programs are; so does JAX_DISABLE_MOST_OPTIMIZATIONS=0 for any run.
+os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
