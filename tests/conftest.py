@@ -53,3 +53,21 @@ def xor():
         if isinstance(array, np.ndarray):
             array.flags.writeable = False
     return data
+
+
+@pytest.fixture(autouse=True)
+def _optimized(request):
+    """A test marked ``optimized`` compiles with XLA's backend optimizations on, as a user's
+    programs do (its claim, such as bit-for-bit equality of two differently fused programs, holds
+    for the optimized code; LLVM at -O0 rounds some fused expressions differently). The in-memory
+    caches are cleared first, so that nothing compiled at -O0 runs in it."""
+    flag = "jax_disable_most_optimizations"
+    if request.node.get_closest_marker("optimized") is None or not jax.config.read(flag):
+        yield
+        return
+    jax.clear_caches()
+    jax.config.update(flag, False)
+    try:
+        yield
+    finally:
+        jax.config.update(flag, True)
