@@ -23,9 +23,9 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
 
 # Tests compile hundreds of small programs and run each for milliseconds, so XLA's backend (LLVM)
 # optimizations cost far more than they save: the tests compile with them off (the same HLO
-# programs, fusions and layouts; LLVM at -O0), which halves the fast tier's CPU time. Child
-# processes inherit it. `make test-slow` (long runs, benchmarks) sets it to 0: fully optimized, as
-# a user's programs are; so does JAX_DISABLE_MOST_OPTIMIZATIONS=0 for any run.
+# programs, fusions and layouts; LLVM at -O0), which cuts the fast tier's CPU time by more than a
+# quarter. Child processes inherit it. `make test-slow` (long runs, benchmarks) sets it to 0:
+# fully optimized, as a user's programs are; JAX_DISABLE_MOST_OPTIMIZATIONS=0 does so for any run.
 os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 
 import jax  # noqa: E402
