@@ -27,9 +27,10 @@ test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" -n auto --dist loadfile
 
 # The slow tier only (CI runs it after make test, so nothing runs twice): process kills, the
-# core-install venv, the full demo experiments and benchmark runs, the large problems.
+# core-install venv, the full demo experiments and benchmark runs, the large problems. Compiled
+# fully optimized, as a user's programs are (the fast tier compiles with LLVM at -O0: conftest).
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	JAX_DISABLE_MOST_OPTIMIZATIONS=0 $(PY) -m pytest -q -m slow
 
 # Both tiers, every test once.
 test-all: test test-slow

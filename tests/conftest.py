@@ -21,6 +21,13 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     _flags = os.environ.get("XLA_FLAGS", "")
     os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count=2".strip()
 
+# Tests compile hundreds of small programs and run each for milliseconds, so XLA's backend (LLVM)
+# optimizations cost far more than they save: the tests compile with them off (the same HLO
+# programs, fusions and layouts; LLVM at -O0), which cuts the fast tier's CPU time by more than a
+# quarter. Child processes inherit it. `make test-slow` (long runs, benchmarks) sets it to 0:
+# fully optimized, as a user's programs are; JAX_DISABLE_MOST_OPTIMIZATIONS=0 does so for any run.
+os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -46,3 +53,30 @@ def xor():
         if isinstance(array, np.ndarray):
             array.flags.writeable = False
     return data
+
+
+@pytest.fixture(autouse=True)
+def _optimized(request):
+    """A test marked ``optimized`` compiles with XLA's backend optimizations on, as a user's
+    programs do (its claim, such as bit-for-bit equality of two differently fused programs, holds
+    for the optimized code; LLVM at -O0 rounds some fused expressions differently). Nothing
+    compiled at -O0 runs in it: jax's caches are cleared, and the engine's program cache is set
+    aside for the test and given back after it, for the tests that follow."""
+    flag = "jax_disable_most_optimizations"
+    if request.node.get_closest_marker("optimized") is None or not jax.config.read(flag):
+        yield
+        return
+    from jaxnn.training import _programs
+
+    with _programs._LOCK:
+        kept = _programs._CACHE.copy()  # in its LRU order
+    _programs.clear()
+    jax.clear_caches()
+    jax.config.update(flag, False)
+    try:
+        yield
+    finally:
+        jax.config.update(flag, True)
+        with _programs._LOCK:
+            _programs._CACHE.clear()
+            _programs._CACHE.update(kept)

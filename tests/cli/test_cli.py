@@ -1,6 +1,7 @@
 """The CLI framework: subcommands, one-line errors with exit 2, and the demo's report swap."""
 
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,15 @@ import pytest
 from jaxnn._cli import _report, main
 
 
-def test_python_dash_m_jaxnn_help():
-    out = subprocess.run(
-        [sys.executable, "-m", "jaxnn", "--help"], capture_output=True, text=True, check=True
-    )
+def test_python_dash_m_jaxnn_help(monkeypatch, capsys):
+    # jaxnn/__main__.py as ``python -m jaxnn --help`` runs it, in this process
+    monkeypatch.setattr(sys, "argv", ["jaxnn", "--help"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("jaxnn", run_name="__main__", alter_sys=True)
+    assert done.value.code == 0
+    out = capsys.readouterr().out
     for command in ("demo", "experiment"):
-        assert command in out.stdout
+        assert command in out
 
 
 def test_unknown_subcommand_exits_2_with_one_line(capsys):
