@@ -60,23 +60,15 @@ def _optimized(request):
     """A test marked ``optimized`` compiles with XLA's backend optimizations on, as a user's
     programs do (its claim, such as bit-for-bit equality of two differently fused programs, holds
     for the optimized code; LLVM at -O0 rounds some fused expressions differently). Nothing
-    compiled at -O0 runs in it: jax's caches are cleared, and the engine's program cache is set
-    aside for the test and given back after it, for the tests that follow."""
+    compiled at -O0 runs in it: jax's caches are cleared, and the engine's program cache is keyed
+    by the flag (its -O0 programs stay for the tests that follow)."""
     flag = "jax_disable_most_optimizations"
     if request.node.get_closest_marker("optimized") is None or not jax.config.read(flag):
         yield
         return
-    from jaxnn.training import _programs
-
-    with _programs._LOCK:
-        kept = _programs._CACHE.copy()  # in its LRU order
-    _programs.clear()
     jax.clear_caches()
     jax.config.update(flag, False)
     try:
         yield
     finally:
         jax.config.update(flag, True)
-        with _programs._LOCK:
-            _programs._CACHE.clear()
-            _programs._CACHE.update(kept)

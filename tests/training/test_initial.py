@@ -7,6 +7,7 @@ import pytest
 from jaxnn.training import _initial
 
 
+@pytest.mark.optimized  # bit for bit, as a user's optimized programs compute it
 @pytest.mark.parametrize(
     "sizes",
     [
