@@ -12,7 +12,6 @@ HELP = (
     "count the boolean functions of 1..N inputs that are linearly separable, that an MP "
     "neuron represents and that the network of perceptrons reproduces"
 )
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 from jaxnn._cli._report import add_experiment_arguments
 
 HELP = "run every experiment and write DIR/REPORT.md"
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

@@ -16,7 +16,6 @@ EXAMPLE = "jaxnn evaluate --model model.npz -d digits"
 
 
 HELP = "loss, accuracy and confusion matrix of a saved model on a data set"
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

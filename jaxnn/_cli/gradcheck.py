@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 HELP = "check explicit backprop against jax.grad and finite differences (float64)"
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

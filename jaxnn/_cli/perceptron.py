@@ -11,7 +11,6 @@ HELP = (
     "run the perceptron learning algorithm on random separable data sets and compare "
     "its corrections with the bound of the convergence proof"
 )
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

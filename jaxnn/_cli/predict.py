@@ -21,7 +21,6 @@ EXAMPLE = (
 
 
 HELP = "predictions of a saved model on a data set (class probabilities or outputs)"
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

@@ -33,7 +33,6 @@ EXAMPLE = "jaxnn sweep -lr 1e-4:1e-1:8 --seed 0,1,2,3 -e 10 --out results/sweep"
 
 
 HELP = "train many settings at once (vmapped, sharded over devices), ranked"
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:

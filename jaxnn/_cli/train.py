@@ -12,7 +12,6 @@ from jaxnn._cli._run_log import TrainLogs, add_run_log_arguments, course_config
 from jaxnn._cli._train_args import add_train_arguments, data_settings, load_data, setting_from_args
 
 HELP = "train a network on an embedded data set, your own npz/csv/IDX files, or synthetic data"
-"""The command's one line in ``jaxnn --help``."""
 
 
 def register(p: argparse.ArgumentParser) -> None:
