@@ -7,8 +7,9 @@ seed and evaluates a network on the test split (loss, accuracy, confusion matrix
 hyperparameters, seed and epochs are arrays of the programs, so a later fit of the same
 architecture compiles nothing. With a progress bar, ``on_epoch`` or ``save_every`` the training
 program is called once per epoch (or per chunk) with a new target, updating the bar between calls
-(nothing is printed from inside jitted code). It times training apart from compilation and can
-save and resume checkpoints.
+(nothing is printed from inside jitted code); each call is dispatched before the last one's
+metrics are fetched, so the host's work overlaps training. It times training apart from
+compilation and can save and resume checkpoints.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import contextlib
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -77,7 +78,8 @@ class FitResult(NamedTuple):
       test_accuracy: the accuracy on the test split (NaN for regression).
       confusion_matrix: (k, k) int counts on the test split (rows true, columns predicted), or
         None for regression.
-      train_seconds: wall time of the epochs run by this call, compilation excluded.
+      train_seconds: wall time of the epochs run by this call, from the first call of the
+        training program to the last epoch's metrics; compilation and checkpoint saving excluded.
       compile_seconds: the time to compile the run's programs (0 when an earlier fit of the same
         shapes compiled them).
       samples_trained: examples in the minibatches of this call's epochs.
@@ -368,12 +370,13 @@ def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult
     chunk = 1 if progress or on_epoch is not None else config.epochs - first
     if save_every is not None:
         chunk = min(chunk, save_every)
+    stops = list(range(first + chunk, config.epochs, chunk)) + [config.epochs]
+    held = {u for u in stops if save_every is not None and u % save_every == 0}
     bar = progress_bar(config.epochs, desc="train", unit="epoch", enabled=progress, initial=first)
     derive = _regression_history(run.data)
+    start, saving = time.perf_counter(), 0.0
     try:
-        for epoch in range(first, config.epochs, chunk):
-            until = min(epoch + chunk, config.epochs)
-            state, rows = solo.train(state, until)
+        for until, rows, done in solo.calls(state, stops, held):
             for row in rows:
                 errors = row.pop("val_errors")
                 if derive is not None:
@@ -382,14 +385,19 @@ def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult
                     history[k].append(row[k])
                 if on_epoch is not None:
                     on_epoch(row)
-            if save_every is not None and (until % save_every == 0 or until == config.epochs):
-                save_now(state)
-            bar.update(until - epoch)
+            if done is not None:
+                state = done
+                if save_every is not None and (until in held or until == config.epochs):
+                    began = time.perf_counter()
+                    save_now(state)
+                    saving += time.perf_counter() - began
+            bar.update(len(rows))
             bar.set_postfix(
                 **{k: f"{history[v][-1]:.4f}" for k, v in _BAR.items()},
             )
     finally:
         bar.close()
+    solo.train_seconds = time.perf_counter() - start - saving
     if save is not None and save_every is None:
         save_now(state)
     return _result(run, solo, state, history, first)
@@ -431,19 +439,38 @@ class _Solo:
         """The member's initial state (from its seed)."""
         return self.solo(self.member, self.zeros, self.data.x_test, self.data.y_test)[0]
 
-    def train(self, state: TrainState, until: int) -> tuple[TrainState, list[dict[str, Any]]]:
-        """Trains from ``state`` (taken over: do not use it after) to epoch ``until``; the
-        state, and one row of metrics per epoch run (with its ``val_errors``)."""
-        first = int(state.epoch)
-        start = time.perf_counter()
-        out = self.program(self.member, state, np.int32(until), np.bool_(False), self.data)
+    def calls(
+        self, state: TrainState, stops: Sequence[int], held: set[int]
+    ) -> Iterator[tuple[int, list[dict[str, Any]], TrainState | None]]:
+        """Trains from ``state`` (taken over: do not use it after) through each target epoch of
+        ``stops``, one call each: ``(until, rows, state)`` per call, one row of metrics per
+        epoch run (with its ``val_errors``).
+
+        The next call is dispatched before this call's metrics are fetched, so that the host's
+        work between calls (a progress bar, ``on_epoch``) runs while the device trains. The
+        state is given (else None) at each stop in ``held`` and at the last, where the next
+        call waits for the caller (to save it).
+        """
+        first, waiting = int(state.epoch), None
+        for until in stops:
+            out = self.program(self.member, state, np.int32(until), np.bool_(False), self.data)
+            state = out.state
+            if waiting is not None:
+                yield waiting[1], self._rows(*waiting), None
+            waiting = (first, until, out)
+            first = until
+            if until in held or until == stops[-1]:
+                yield until, self._rows(*waiting), state
+                waiting = None
+
+    @staticmethod
+    def _rows(first: int, until: int, out: engine.Outcome) -> list[dict[str, Any]]:
         metrics, errors = jax.device_get((out.metrics, out.val_errors))  # waits for the call
-        self.train_seconds += time.perf_counter() - start
         rows = []
         for i in range(first, until):
             row = {"epoch": i + 1, **{k: float(v[i]) for k, v in metrics._asdict().items()}}
             rows.append({**row, "val_errors": errors[i]})
-        return out.state, rows
+        return rows
 
     def test(self, params) -> engine.Test:
         """The test split's `Test` (what ``jaxnn evaluate`` computes), on the host."""

@@ -313,3 +313,48 @@ def test_digits_default_model_reaches_target_accuracy(digits):
     _, acc = evaluate(config, state.params, digits.x_test, digits.y_test)
     assert float(acc) >= 0.96
     assert m.train_loss[-1] < 0.01
+
+
+@pytest.mark.parametrize(
+    ("save_every", "order"),
+    [
+        # each epoch's call is dispatched before the last one's metrics are fetched
+        (None, "call 1, call 2, fetch 1, call 3, fetch 2, call 4, fetch 3, fetch 4"),
+        # a state to save is fetched before the next call takes it over
+        (2, "call 1, call 2, fetch 1, fetch 2, call 3, call 4, fetch 3, fetch 4"),
+    ],
+)
+def test_fit_epoch_by_epoch_overlaps_the_host_and_equals_one_call(
+    xor, tmp_path, monkeypatch, save_every, order
+):
+    from jaxnn.training import _fit
+
+    kw = dict(hidden_sizes=(4,), epochs=4, batch_size=2)
+    whole = jaxnn.fit(xor, **kw)  # one call of the training program
+    events, rows = [], []
+    real_compiled, real_rows = _fit.compiled, _fit._Solo._rows
+
+    def compiled(requests):
+        (solo, program), seconds = real_compiled(requests)
+
+        def call(member, state, until, *args):
+            events.append(f"call {int(until)}")
+            return program(member, state, until, *args)
+
+        return [solo, call], seconds
+
+    def fetch(first, until, out):
+        events.append(f"fetch {until}")
+        return real_rows(first, until, out)
+
+    monkeypatch.setattr(_fit, "compiled", compiled)
+    monkeypatch.setattr(_fit._Solo, "_rows", staticmethod(fetch))
+    save = None if save_every is None else tmp_path / "ck.npz"
+    stepped = jaxnn.fit(xor, **kw, on_epoch=rows.append, save=save, save_every=save_every)
+    assert ", ".join(events) == order
+    assert [r["epoch"] for r in rows] == [1, 2, 3, 4]
+    assert stepped.params_sha256 == whole.params_sha256
+    assert stepped.history == whole.history
+    assert stepped.train_seconds > 0
+    if save is not None:
+        assert jaxnn.load_checkpoint(save, stepped.config).state.epoch == 4
