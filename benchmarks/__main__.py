@@ -1,4 +1,4 @@
-"""``python -m benchmarks [NAME ...] [--quick]``: run benchmarks and rewrite RESULTS.md.
+"""``python -m benchmarks [NAME ...] [--quick] [--assemble]``: run benchmarks, rewrite RESULTS.md.
 
 Each benchmark's section is kept in ``benchmarks/results/NAME.md`` (with the machine it ran on), so
 running one benchmark updates its section and RESULTS.md is assembled from all of them. Sections
@@ -24,8 +24,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check they work")
     parser.add_argument("--sections", default=str(HERE / "results"), help="per-benchmark sections")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument(
+        "--assemble",
+        action="store_true",
+        help="only rebuild RESULTS.md from the stored sections (after copying in a GPU's)",
+    )
     args = parser.parse_args()
     modules = registry()
+    if args.assemble:
+        assemble(modules, Path(args.sections), Path(args.out))
+        print(f"wrote {args.out}")
+        return
     unknown = [n for n in args.names if n not in modules]
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; valid: {', '.join(modules)}")

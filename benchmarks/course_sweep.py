@@ -16,7 +16,7 @@ import re
 import sys
 import time
 
-from benchmarks._common import Bench, child_json, torch_run
+from benchmarks._common import Bench, child_json, fresh_json, torch_run
 
 TITLE = "The course's sweep: 100 settings in one program per batch size vs a loop of fit"
 ORDER = 55
@@ -57,6 +57,8 @@ def _sizes(s: dict) -> tuple[int, ...]:
 
 
 def _jaxnn_sweep(drawn: list[dict], pack: str) -> dict:
+    import jax
+
     from jaxnn import TrainConfig, load_dataset, sweep
 
     data = load_dataset("digits")
@@ -80,6 +82,7 @@ def _jaxnn_sweep(drawn: list[dict], pack: str) -> dict:
         "padded_fraction": result.padded_fraction,
         "choices": list(result.choices),
         "devices": result.devices,
+        "backend": jax.default_backend(),
         "test_loss": result.test_loss.tolist(),
         "diverged": result.diverged.tolist(),
     }
@@ -155,41 +158,79 @@ def _have_torch() -> bool:
     return True
 
 
-def run(quick: bool = False) -> Bench:
-    import numpy as np
+def plan(quick: bool = False) -> tuple[list[int], list[str]]:
+    """The member counts and contenders to run.
 
+    ``COURSE_SWEEP_MEMBERS`` (comma-separated counts) and ``COURSE_SWEEP_COLUMNS`` (names of
+    `COLUMNS`) set them. Otherwise: 100 members with every contender on a CPU; 100 and 1024
+    with the packed sweep and PyTorch on a GPU (a loop of fit or one program per network over
+    1024 members would outlast a lent GPU's time). ``quick``: 12 members.
+    """
+    gpu = _gpu()
+    members = os.environ.get("COURSE_SWEEP_MEMBERS")
+    if members:
+        counts = [int(k) for k in members.split(",")]
+    else:
+        counts = [12] if quick else [MEMBERS, 1024] if gpu else [MEMBERS]
+    names = os.environ.get("COURSE_SWEEP_COLUMNS")
+    columns = names.split(",") if names else ["packed", "torch"] if gpu else list(COLUMNS)
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown or "packed" not in columns:
+        raise ValueError(
+            f"COURSE_SWEEP_COLUMNS: {names!r}; expected names of {', '.join(COLUMNS)}, packed "
+            f"among them"
+        )
+    if "torch" in columns and not _have_torch():
+        columns.remove("torch")
+    return counts, columns
+
+
+def _gpu() -> bool:
+    """Whether JAX would run on a GPU here, asked in a child (this process keeps its hands off
+    the GPU's memory, which the contenders' processes need)."""
+    code = "import jax, json; print(json.dumps(jax.default_backend()))"
+    return fresh_json(code) == "gpu"
+
+
+def run(quick: bool = False) -> Bench:
     from jaxnn import markdown_table
 
-    n, subsample = (12, 3) if quick else (MEMBERS, TORCH_SUBSAMPLE)
+    counts, columns = plan(quick)
+    subsample = 3 if quick else TORCH_SUBSAMPLE
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load_before = os.getloadavg()
-    columns = ["packed", "grouped", "fit"] + (["torch"] if _have_torch() else [])
-    results = {}
-    for c in columns:
-        results[c] = _child(c, n, subsample, cores)
-        print(f"  {COLUMNS[c]}: {results[c]['wall']:.1f} s", flush=True)
+    runs = {}
+    for n in counts:
+        results = {}
+        for c in columns:
+            results[c] = _child(c, n, subsample, cores)
+            print(f"  {n} members, {COLUMNS[c]}: {results[c]['wall']:.1f} s", flush=True)
+        if "torch" in results:
+            results["torch"]["scaled_wall"] = results["torch"]["wall"] * n / subsample
+        runs[n] = results
     load_after = os.getloadavg()
-    if "torch" in results:
-        results["torch"]["scaled_wall"] = results["torch"]["wall"] * n / subsample
-    packed = results["packed"]
+    several = len(counts) > 1
     rows = []
-    for c in columns:
-        r = results[c]
-        wall = r.get("scaled_wall", r["wall"])
-        cell = f"{wall:.1f}" + (f" ({subsample} run: {r['wall']:.1f})" if c == "torch" else "")
-        rows.append(
-            (
-                COLUMNS[c],
-                cell,
-                "-" if r["programs"] is None else r["programs"],
-                f"{r['compile']:.1f}" if c != "torch" else "-",
-                f"{r['train']:.1f}" if r["train"] is not None else "-",
-                f"{n / wall:.2f}",
-                f"{wall / packed['wall']:.2f}x",
+    for n, results in runs.items():
+        packed = results["packed"]
+        for c, r in results.items():
+            wall = r.get("scaled_wall", r["wall"])
+            cell = f"{wall:.1f}" + (f" ({subsample} run: {r['wall']:.1f})" if c == "torch" else "")
+            rows.append(
+                ((n,) if several else ())
+                + (
+                    COLUMNS[c],
+                    cell,
+                    "-" if r["programs"] is None else r["programs"],
+                    f"{r['compile']:.1f}" if c != "torch" else "-",
+                    f"{r['train']:.1f}" if r["train"] is not None else "-",
+                    f"{n / wall:.2f}",
+                    f"{wall / packed['wall']:.2f}x",
+                )
             )
-        )
     table = markdown_table(
-        [
+        (["members"] if several else [])
+        + [
             "contender",
             "wall s (compile included)",
             "programs",
@@ -200,65 +241,85 @@ def run(quick: bool = False) -> Bench:
         ],
         rows,
     )
-    drawn = settings(n)
-    batches = sorted({s["batch_size"] for s in drawn})
-    speedup = results["fit"]["wall"] / packed["wall"]
-    ok = ~np.array(packed["diverged"])
-    fit_loss, packed_loss = np.array(results["fit"]["test_loss"]), np.array(packed["test_loss"])
-    rel = np.abs(packed_loss - fit_loss)[ok] / np.abs(fit_loss[ok])
+    first = next(iter(runs.values()))
+    torch_note = (
+        f"PyTorch eager: torch {first['torch']['version']} on the CPU, "
+        f"torch.set_num_threads(1), the first {subsample} settings run and the time scaled to "
+        f"all members; its nadam is torch's (its momentum schedule differs from optax's), the "
+        f"rest as jaxnn's"
+        if "torch" in first
+        else "PyTorch eager: skipped (torch is not installed: `pip install -r "
+        "benchmarks/requirements.txt`)"
+    )
+    notes = (
+        f"{' and '.join(map(str, counts))} settings drawn with `jaxnn.random_settings(AXES, n, "
+        f"sample_seed={SAMPLE_SEED})` from the course's space (epochs 5/10; 3/4/5 hidden layers "
+        f"of 32/64/128; weight decay 0/5e-4/0.5; lr 1e-3/1e-4; sgd, momentum, nag, rmsprop, "
+        f"adam, nadam; batch 16/32/64; random/xavier init; sigmoid/tanh/relu), trained on digits "
+        f"(1293 training samples). Each contender runs in a fresh process (nothing compiled "
+        f"beforehand, no persistent cache) and is timed from the first call to the last result: "
+        f"wall time with compilation. The sweeps run on {first['packed']['devices']} "
+        f"{first['packed'].get('backend', 'cpu')} device(s) (on a CPU, one XLA host device per "
+        f"core, as `jaxnn sweep` does); the fit loop as a user's script would (default devices). "
+        f"{torch_note}."
+        + "".join(_verdicts(n, results, subsample) for n, results in runs.items())
+        + f"\n\nLoad average (1, 5, 15 min) before {tuple(round(x, 2) for x in load_before)}, "
+        f"after {tuple(round(x, 2) for x in load_after)}: other work on this machine inflates "
+        f"every column (compilation most)."
+    )
+    return Bench(
+        table=table,
+        notes=notes,
+        data={"runs": {str(n): r for n, r in runs.items()}, "load": [load_before, load_after]},
+    )
+
+
+def _verdicts(n: int, results: dict, subsample: int) -> str:
+    """The packed programs, the cost model's choices, the packed members' agreement with their
+    fit runs (where the loop of fit ran) and the targets, for ``n`` members."""
+    import numpy as np
+
+    packed = results["packed"]
+    batches = sorted({s["batch_size"] for s in settings(n)})
     choice = ", ".join(
         f"{ch['members']} members of {ch['configs']} configs: {ch['choice']} (estimated "
         f"{ch['packed']['estimated_seconds']:.0f} s packed, "
         f"{ch['grouped']['estimated_seconds']:.0f} s grouped)"
         for ch in packed["choices"]
     )
-    torch_target = ""
+    text = (
+        f"\n\n{n} members. Packed: {packed['programs']} program(s) ({packed['packed_programs']} "
+        f"packed) for {len(batches)} batch sizes; cost model: {choice}. Padded compute: "
+        f"{packed['padded_fraction']:.0%} of the packed programs' floating-point work (members "
+        f"run in the largest network of their batch size, for the longest epochs)."
+    )
+    targets = []
+    if "fit" in results:
+        ok = ~np.array(packed["diverged"])
+        fit_loss, packed_loss = np.array(results["fit"]["test_loss"]), np.array(packed["test_loss"])
+        rel = np.abs(packed_loss - fit_loss)[ok] / np.abs(fit_loss[ok])
+        text += (
+            f" Packed members against their `fit` runs: test loss within {rel.max():.1e} "
+            f"relative (largest, {int(ok.sum())} members that did not diverge; "
+            f"{int((~ok).sum())} diverged)."
+        )
+        speedup = results["fit"]["wall"] / packed["wall"]
+        targets.append(
+            f"- packed sweep >= {TARGET_SPEEDUP:.0f}x faster than the loop of fit: "
+            f"{speedup:.2f}x, {'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}"
+        )
     if "torch" in results:
         vs_torch = results["torch"]["scaled_wall"] / packed["wall"]
-        verdict = "met" if vs_torch >= TARGET_TORCH else "NOT met"
-        torch_target = (
+        targets.append(
             f"- packed sweep >= {TARGET_TORCH:.0f}x faster than the PyTorch eager loop: "
-            f"{vs_torch:.2f}x, {verdict}\n"
+            f"{vs_torch:.2f}x, {'met' if vs_torch >= TARGET_TORCH else 'NOT met'}"
         )
-    torch_note = (
-        f"PyTorch eager: torch {results['torch']['version']}, torch.set_num_threads(1), the first "
-        f"{subsample} settings run and the time scaled to {n}; its nadam is torch's (its "
-        f"momentum schedule differs from optax's), the rest as jaxnn's"
-        if "torch" in results
-        else "PyTorch eager: skipped (torch is not installed: `pip install -r "
-        "benchmarks/requirements.txt`)"
-    )
-    notes = (
-        f"{n} settings drawn with `jaxnn.random_settings(AXES, {n}, sample_seed={SAMPLE_SEED})` "
-        f"from the course's space (epochs 5/10; 3/4/5 hidden layers of 32/64/128; weight decay "
-        f"0/5e-4/0.5; lr 1e-3/1e-4; sgd, momentum, nag, rmsprop, adam, nadam; batch 16/32/64; "
-        f"random/xavier init; sigmoid/tanh/relu), trained on digits (1293 training samples). "
-        f"Each contender runs in a fresh process (nothing compiled beforehand, no persistent "
-        f"cache) and is timed from the first call to the last result: wall time with "
-        f"compilation. The sweeps run on {packed['devices']} XLA host devices (one per core, as "
-        f"`jaxnn sweep` does); the fit loop as a user's script would (default devices). "
-        f"{torch_note}.\n\n"
-        f"Packed: {packed['programs']} program(s) ({packed['packed_programs']} packed) for "
-        f"{len(batches)} batch sizes; cost model: {choice}. Padded compute: "
-        f"{packed['padded_fraction']:.0%} of the packed programs' floating-point work "
-        f"(members run in the largest network of their batch size, for the longest epochs). "
-        f"Packed members against their `fit` runs: test loss within {rel.max():.1e} relative "
-        f"(largest, {int(ok.sum())} members that did not diverge; {int((~ok).sum())} diverged).\n\n"
-        f"Targets:\n\n"
-        f"- packed sweep >= {TARGET_SPEEDUP:.0f}x faster than the loop of fit: "
-        f"{speedup:.2f}x, {'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}\n"
-        f"{torch_target}"
+    met = packed["programs"] <= len(batches)
+    targets.append(
         f"- at most one program per batch size: {packed['programs']} programs for "
-        f"{len(batches)} batch sizes, {'met' if packed['programs'] <= len(batches) else 'NOT met'}"
-        f"\n\nLoad average (1, 5, 15 min) before {tuple(round(x, 2) for x in load_before)}, after "
-        f"{tuple(round(x, 2) for x in load_after)}: other work on this machine inflates every "
-        f"column (compilation most)."
+        f"{len(batches)} batch sizes, {'met' if met else 'NOT met'}"
     )
-    return Bench(
-        table=table,
-        notes=notes,
-        data={"results": results, "speedup_vs_fit": speedup, "load": [load_before, load_after]},
-    )
+    return text + "\n\nTargets:\n\n" + "\n".join(targets)
 
 
 if __name__ == "__main__":
