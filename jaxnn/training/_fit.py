@@ -385,9 +385,9 @@ def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult
                     history[k].append(row[k])
                 if on_epoch is not None:
                     on_epoch(row)
-            if done is not None:
+            if done is not None:  # a stop in held, or the last
                 state = done
-                if save_every is not None and (until in held or until == config.epochs):
+                if save_every is not None:
                     began = time.perf_counter()
                     save_now(state)
                     saving += time.perf_counter() - began
@@ -397,10 +397,10 @@ def _train(run: _Run, resume, save, save_every, progress, on_epoch) -> FitResult
             )
     finally:
         bar.close()
-    solo.train_seconds = time.perf_counter() - start - saving
+    seconds = time.perf_counter() - start - saving
     if save is not None and save_every is None:
         save_now(state)
-    return _result(run, solo, state, history, first)
+    return _result(run, solo, state, history, first, seconds)
 
 
 _BAR = {
@@ -414,7 +414,7 @@ _BAR = {
 class _Solo:
     """A fit's compiled programs, from the process's cache or compiled side by side: the
     ``solo`` program (the initial state, and the test split's evaluation: the numbers ``jaxnn
-    evaluate`` gives) and the ``train`` program; their compile seconds; the training time."""
+    evaluate`` gives) and the ``train`` program; their compile seconds."""
 
     def __init__(self, run: _Run, data: Dataset) -> None:
         config = run.config
@@ -433,7 +433,6 @@ class _Solo:
         args = (self.member, shapes, np.int32(0), np.bool_(False), data)
         train = Request("train", self.static, args, test=False)
         (self.solo, self.program), self.compile_seconds = compiled([solo, train])
-        self.train_seconds = 0.0
 
     def initial(self) -> TrainState:
         """The member's initial state (from its seed)."""
@@ -478,8 +477,11 @@ class _Solo:
         return jax.device_get(test)
 
 
-def _result(run: _Run, solo: _Solo, state: TrainState, history, first: int) -> FitResult:
-    """The `FitResult`: the test split's evaluation and what the run measured."""
+def _result(
+    run: _Run, solo: _Solo, state: TrainState, history, first: int, seconds: float
+) -> FitResult:
+    """The `FitResult`: the test split's evaluation and what the run measured (``seconds`` of
+    training)."""
     config, data = run.config, run.data
     test = solo.test(state.params)
     cm, regression = None, {}
@@ -491,7 +493,6 @@ def _result(run: _Run, solo: _Solo, state: TrainState, history, first: int) -> F
         regression = {f"test_{k}": float(v) for k, v in scores.items()}
     n = int(data.x_train.shape[0])
     samples = (config.epochs - first) * (n // config.batch_size) * config.batch_size
-    seconds = solo.train_seconds
     return FitResult(
         params=state.params,
         state=state,
