@@ -166,13 +166,13 @@ def plan(quick: bool = False) -> tuple[list[int], list[str]]:
     with the packed sweep and PyTorch on a GPU (a loop of fit or one program per network over
     1024 members would outlast a lent GPU's time). ``quick``: 12 members.
     """
-    gpu = _gpu()
     members = os.environ.get("COURSE_SWEEP_MEMBERS")
+    names = os.environ.get("COURSE_SWEEP_COLUMNS")
+    gpu = not (members and names) and _gpu()
     if members:
         counts = [int(k) for k in members.split(",")]
     else:
         counts = [12] if quick else [MEMBERS, 1024] if gpu else [MEMBERS]
-    names = os.environ.get("COURSE_SWEEP_COLUMNS")
     columns = names.split(",") if names else ["packed", "torch"] if gpu else list(COLUMNS)
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown or "packed" not in columns:
