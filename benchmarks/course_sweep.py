@@ -16,7 +16,7 @@ import re
 import sys
 import time
 
-from benchmarks._common import Bench, child_json, fresh_json, torch_run
+from benchmarks._common import Bench, child_json, torch_run
 
 TITLE = "The course's sweep: 100 settings in one program per batch size vs a loop of fit"
 ORDER = 55
@@ -186,10 +186,11 @@ def plan(quick: bool = False) -> tuple[list[int], list[str]]:
 
 
 def _gpu() -> bool:
-    """Whether JAX would run on a GPU here, asked in a child (this process keeps its hands off
-    the GPU's memory, which the contenders' processes need)."""
-    code = "import jax, json; print(json.dumps(jax.default_backend()))"
-    return fresh_json(code) == "gpu"
+    """Whether JAX runs on a GPU here (``python -m benchmarks`` has started JAX already, to
+    describe the machine)."""
+    import jax
+
+    return jax.default_backend() == "gpu"
 
 
 def run(quick: bool = False) -> Bench:
@@ -259,7 +260,7 @@ def run(quick: bool = False) -> Bench:
         f"(1293 training samples). Each contender runs in a fresh process (nothing compiled "
         f"beforehand, no persistent cache) and is timed from the first call to the last result: "
         f"wall time with compilation. The sweeps run on {first['packed']['devices']} "
-        f"{first['packed'].get('backend', 'cpu')} device(s) (on a CPU, one XLA host device per "
+        f"{first['packed']['backend']} device(s) (on a CPU, one XLA host device per "
         f"core, as `jaxnn sweep` does); the fit loop as a user's script would (default devices). "
         f"{torch_note}."
         + "".join(_verdicts(n, results, subsample) for n, results in runs.items())
